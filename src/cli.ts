@@ -1,0 +1,88 @@
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { buildApp } from './http/app.ts';
+import { createLogger, createServices } from './services.ts';
+import { startWorker, type Worker } from './worker/worker.ts';
+
+/** Runs until SIGTERM or SIGINT, then stops in order: HTTP first, then the worker, then the pool. */
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`${signal} received, shutting down`);
+    stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+async function run(options: { http: boolean; worker: boolean }): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const services = await createServices(config, log);
+  log.info({ database: services.db.description, mail: services.transport.description }, 'services ready');
+  const app = options.http ? await buildApp(config, services) : undefined;
+  const worker: Worker | undefined = options.worker ? startWorker(services) : undefined;
+  onShutdown(async () => {
+    await app?.close();
+    await worker?.stop();
+    await services.close();
+  });
+  if (app) {
+    await app.listen({ port: config.port, host: config.host });
+    log.info(`Paperboy is listening on ${config.publicUrl}${config.outboxEnabled && !config.smtpUrl ? ` (mail: ${config.publicUrl}/outbox)` : ''}`);
+  }
+}
+
+export const program = new Command()
+  .name('paperboy')
+  .description('Email digests of trending research papers. Configuration comes from the environment (README).')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the API and the worker in one process (what npm start runs)')
+  .action(() => run({ http: true, worker: true }));
+
+program
+  .command('api')
+  .description('run the HTTP API only')
+  .action(() => run({ http: true, worker: false }));
+
+program
+  .command('worker')
+  .description('run the background worker only (sending mail)')
+  .action(() => run({ http: false, worker: true }));
+
+program
+  .command('migrate')
+  .description('apply database migrations that have not been applied yet')
+  .action(async () => {
+    const config = loadConfig();
+    const db = await openDatabase(config);
+    try {
+      const applied = await migrate(db.pool);
+      console.log(applied.length ? `applied migrations ${applied.join(', ')} to ${db.description}` : `${db.description} is up to date`);
+    } finally {
+      await db.close();
+    }
+  });
+
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+  } else {
+    console.error(error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

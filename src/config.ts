@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The environment, read and validated once at boot. Every variable is documented in
+ * README.md and .env.example; a bad value stops the process with a message that names
+ * the variable and what it expects.
+ */
+export interface Config {
+  nodeEnv: string;
+  port: number;
+  host: string;
+  publicUrl: string;
+  /** Absent: embedded Postgres (PGlite) persisted under dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Port of the embedded database's Postgres socket; 0 picks a free one. */
+  embeddedDbPort: number;
+  dbPoolSize: number;
+  /** Absent: mail is written to dataDir/outbox as .eml files. */
+  smtpUrl: string | undefined;
+  smtpMaxConnections: number;
+  mailFrom: string;
+  secretKey: string;
+  adminToken: string | undefined;
+  hfApiUrl: string;
+  outboxEnabled: boolean;
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  trustProxy: boolean;
+  senderPollMs: number;
+  senderBatchSize: number;
+  deliveryMaxAttempts: number;
+  deliveryLeaseSeconds: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[], fallback?: string): string | undefined {
+  const raw = present(env, name) ?? fallback;
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}, got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol.replace(/:$/, '') + '://')) {
+    throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/**
+ * SECRET_KEY signs every link in mail. In production it must be set; elsewhere a key is
+ * generated once and kept in DATA_DIR so links keep working across restarts.
+ */
+function secretKey(env: Env, nodeEnv: string, dataDir: string): string {
+  const raw = present(env, 'SECRET_KEY');
+  if (raw !== undefined) {
+    if (raw.length < 32) throw new ConfigError('SECRET_KEY', 'expected at least 32 characters (try: openssl rand -hex 32)');
+    return raw;
+  }
+  if (nodeEnv === 'production') {
+    throw new ConfigError('SECRET_KEY', 'must be set in production (try: openssl rand -hex 32)');
+  }
+  const file = path.join(dataDir, 'secret.key');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const generated = randomBytes(32).toString('hex');
+    writeFileSync(file, `${generated}\n`, { mode: 0o600 });
+    return generated;
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const dataDir = path.resolve(present(env, 'DATA_DIR') ?? './data');
+  const logLevel = present(env, 'LOG_LEVEL') ?? 'info';
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${levels.join(', ')}, got "${logLevel}"`);
+  const mailFrom = present(env, 'MAIL_FROM') ?? 'Paperboy <paperboy@localhost>';
+  if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', `expected an address such as "Paperboy <digest@example.org>", got "${mailFrom}"`);
+  }
+
+  return {
+    nodeEnv,
+    port,
+    host: present(env, 'HOST') ?? '127.0.0.1',
+    publicUrl: url(env, 'PUBLIC_URL', ['http://', 'https://'], `http://localhost:${port}`) as string,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres://', 'postgresql://']),
+    dataDir,
+    embeddedDbPort: integer(env, 'EMBEDDED_DB_PORT', 0, 0, 65535),
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp://', 'smtps://']),
+    smtpMaxConnections: integer(env, 'SMTP_MAX_CONNECTIONS', 5, 1, 100),
+    mailFrom,
+    secretKey: secretKey(env, nodeEnv, dataDir),
+    adminToken: present(env, 'ADMIN_TOKEN'),
+    hfApiUrl: url(env, 'HF_API_URL', ['http://', 'https://'], 'https://huggingface.co') as string,
+    outboxEnabled: boolean(env, 'OUTBOX_ENABLED', nodeEnv !== 'production'),
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 20, 1, 1_000_000),
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    senderPollMs: integer(env, 'SENDER_POLL_MS', 2000, 50, 600_000),
+    senderBatchSize: integer(env, 'SENDER_BATCH_SIZE', 50, 1, 10_000),
+    deliveryMaxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 8, 1, 100),
+    deliveryLeaseSeconds: integer(env, 'DELIVERY_LEASE_SECONDS', 300, 5, 86_400),
+    logLevel,
+  };
+}

@@ -1,0 +1,57 @@
+import pg from 'pg';
+import type { Config } from '../config.ts';
+import { type EmbeddedPostgres, findRunningEmbedded, startEmbeddedPostgres } from './embedded.ts';
+
+/** The one pool of a process, created at boot and handed to every room. */
+export interface Database {
+  pool: pg.Pool;
+  /** Where the pool connects, without credentials: for logs. */
+  description: string;
+  close(): Promise<void>;
+}
+
+// bigint columns (counts, ids) arrive as strings by default; ours fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export function createPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 10_000 });
+  // An idle client that loses its server emits here; without a listener the process dies.
+  pool.on('error', (error) => console.error(`database connection lost: ${error.message}`));
+  return pool;
+}
+
+function describe(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+/**
+ * DATABASE_URL → a pool on that server. Otherwise the embedded database under DATA_DIR:
+ * reached through the socket of the process already serving it, or started here.
+ */
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.databaseUrl) {
+    const pool = createPool(config.databaseUrl, config.dbPoolSize);
+    return { pool, description: describe(config.databaseUrl), close: () => pool.end() };
+  }
+  const running = findRunningEmbedded(config.dataDir);
+  if (running) {
+    const pool = createPool(running, Math.min(config.dbPoolSize, 3));
+    return { pool, description: `embedded database served by another process (${describe(running)})`, close: () => pool.end() };
+  }
+  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedDbPort,
+    // room for this pool plus CLI commands connecting while the server runs
+    maxConnections: config.dbPoolSize + 10,
+  });
+  const pool = createPool(embedded.url, config.dbPoolSize);
+  return {
+    pool,
+    description: `embedded database in ${config.dataDir} (${describe(embedded.url)})`,
+    async close() {
+      await pool.end();
+      await embedded.stop();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * A delivery's life: pending → sending (leased to one worker) → sent | failed, or back to
+ * pending for a retry; cancelled when the subscriber leaves before it went out. A 'sending'
+ * row whose lease ran out (its worker crashed) is claimable again.
+ */
+export const DeliveryStatus = {
+  pending: 'pending',
+  sending: 'sending',
+  sent: 'sent',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const;
+export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
+
+export const DeliveryKind = {
+  confirmation: 'confirmation',
+  digest: 'digest',
+} as const;
+export type DeliveryKind = (typeof DeliveryKind)[keyof typeof DeliveryKind];

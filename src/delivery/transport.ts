@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config.ts';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Without angle brackets' contents escaping: `<id@host>`. */
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+export interface SendResult {
+  messageId: string;
+  response: string;
+}
+
+export interface MailTransport {
+  /** Where mail goes, for logs. */
+  description: string;
+  send(mail: OutgoingMail): Promise<SendResult>;
+  close(): void;
+}
+
+export function outboxDir(config: Config): string {
+  return path.join(config.dataDir, 'outbox');
+}
+
+/**
+ * SMTP_URL → Nodemailer's pooled SMTP transport; otherwise the local outbox, one .eml file
+ * per message under DATA_DIR/outbox, shown at /outbox.
+ */
+export function createMailTransport(config: Config): MailTransport {
+  if (config.smtpUrl) {
+    const transporter = nodemailer.createTransport({
+      url: config.smtpUrl,
+      pool: true,
+      maxConnections: config.smtpMaxConnections,
+      // A message whose connection drops fails back to the ledger, which decides on a retry;
+      // the pool must never resend it on its own (NOTES.md).
+      maxRequeues: 0,
+    });
+    return {
+      description: `SMTP ${new URL(config.smtpUrl).host}`,
+      async send(mail) {
+        const info = await transporter.sendMail({ from: config.mailFrom, ...mail });
+        return { messageId: info.messageId, response: info.response };
+      },
+      close: () => transporter.close(),
+    };
+  }
+
+  const dir = outboxDir(config);
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    description: `local outbox ${dir}`,
+    async send(mail) {
+      const info = await transporter.sendMail({ from: config.mailFrom, ...mail });
+      mkdirSync(dir, { recursive: true });
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '_')}.eml`;
+      writeFileSync(path.join(dir, name), info.message as Buffer);
+      return { messageId: info.messageId, response: `written to ${name}` };
+    },
+    close: () => transporter.close(),
+  };
+}

@@ -1,0 +1,72 @@
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { Config } from '../config.ts';
+import { createServices, type Services } from '../services.ts';
+import { handleError } from './error-handler.ts';
+import { healthRoutes } from './routes/health.ts';
+import { linkRoutes } from './routes/links.ts';
+import { outboxRoutes } from './routes/outbox.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { ErrorResponse } from './schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/**
+ * The whole HTTP app, used by the server, the CLI and the tests. Given no services it opens
+ * its own (database, migrations, mail transport) and closes them with the app.
+ */
+export async function buildApp(config: Config, provided?: Services): Promise<App> {
+  const services = provided ?? (await createServices(config));
+  const app = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('services', services);
+  if (!provided) app.addHook('onClose', () => services.close());
+
+  app.addSchema(ErrorResponse);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { 'form-action': ["'self'"], 'img-src': ["'self'", 'data:', 'https:'] },
+    },
+  });
+  await app.register(formbody);
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 1024, files: 0, fields: 20 } });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Paperboy',
+        description: 'Email digests of trending research papers',
+        version: '0.1.0',
+      },
+      servers: [{ url: config.publicUrl }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.setErrorHandler(handleError);
+
+  await app.register(healthRoutes);
+  await app.register(pageRoutes);
+  await app.register(subscriptionRoutes);
+  await app.register(linkRoutes);
+  if (config.outboxEnabled && !config.smtpUrl) await app.register(outboxRoutes);
+  return app;
+}

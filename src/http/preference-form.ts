@@ -1,0 +1,14 @@
+import { DEFAULT_PREFERENCES, type Preferences, WEEKDAYS } from '../subscribers/preferences.ts';
+
+const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+
+/** What templates/pages/preference-fields.eta needs to draw the form with a choice selected. */
+export function preferenceFormData(preferences: Preferences = DEFAULT_PREFERENCES) {
+  return {
+    preferences,
+    keywordText: preferences.keywords.join(', '),
+    timezones: TIME_ZONES.includes(preferences.timezone) ? TIME_ZONES : [preferences.timezone, ...TIME_ZONES],
+    weekdays: WEEKDAYS.map((name, index) => ({ value: index + 1, label: name[0]?.toUpperCase() + name.slice(1) })),
+    hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, '0')}:00` })),
+  };
+}

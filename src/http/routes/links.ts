@@ -1,0 +1,149 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
+import type { Subscriber } from '../../subscribers/subscriber.ts';
+import { sendPage as page } from '../page.ts';
+import { preferenceFormData } from '../preference-form.ts';
+import { errorResponses, HtmlPage, TokenParams } from '../schemas.ts';
+
+function invalidLink(reply: FastifyReply) {
+  return page(reply, 404, 'message', {
+    title: 'This link is not valid',
+    message: 'It may have been mistyped, or replaced by a newer mail. Nothing was changed.',
+  });
+}
+
+const OneClickBody = Type.Object({
+  'List-Unsubscribe': Type.Optional(Type.String({ maxLength: 100, description: 'must be One-Click (RFC 8058)' })),
+});
+
+/** The pages behind the links in mail: confirm, unsubscribe, preferences. */
+export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, subscribers, tokens } = app.services;
+  // Keyed by token, not by address: a mail provider unsubscribing many users from one IP is fine.
+  const perLinkLimit = {
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    keyGenerator: (request: { params: unknown }) => (request.params as { token: string }).token,
+  };
+  const htmlResponses = { 200: HtmlPage, 404: HtmlPage, ...errorResponses };
+  const preferencesUrl = (subscriber: Subscriber) =>
+    `${config.publicUrl}/preferences/${tokens.create('preferences', subscriber)}`;
+
+  app.get(
+    '/confirm/:token',
+    {
+      schema: {
+        summary: 'Confirm a subscription (link in the confirmation mail); idempotent',
+        params: TokenParams,
+        response: { ...htmlResponses, 410: HtmlPage },
+      },
+    },
+    async (request, reply) => {
+      const result = await subscribers.confirm(request.params.token);
+      if (!result.ok && result.reason === 'expired') {
+        return page(reply, 410, 'expired', { email: result.subscriber.email });
+      }
+      if (!result.ok) return invalidLink(reply);
+      const titles = {
+        confirmed: 'You are subscribed',
+        'preferences-updated': 'Your digest settings are updated',
+        'already-confirmed': 'You are already subscribed',
+      } as const;
+      const { subscriber } = result;
+      const preferences = subscriber.pendingPreferences ?? subscriber.preferences;
+      return page(reply, 200, 'message', {
+        title: titles[result.outcome ?? 'already-confirmed'],
+        message: `You will receive ${describePreferences(preferences)}.`,
+        link: { href: preferencesUrl(subscriber), text: 'Change your preferences' },
+      });
+    },
+  );
+
+  app.get(
+    '/unsubscribe/:token',
+    {
+      schema: {
+        summary: 'Unsubscribe page: shows a button and changes nothing (link scanners follow GETs)',
+        params: TokenParams,
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      const check = await subscribers.checkLink(request.params.token, 'unsubscribe');
+      if (!check.ok) return invalidLink(reply);
+      return page(reply, 200, 'unsubscribe', {
+        email: check.subscriber.email,
+        alreadyUnsubscribed: check.subscriber.status === 'unsubscribed',
+      });
+    },
+  );
+
+  app.post(
+    '/unsubscribe/:token',
+    {
+      config: { rateLimit: perLinkLimit },
+      schema: {
+        summary: 'One-click unsubscribe (RFC 8058): POST List-Unsubscribe=One-Click; 200, no redirect; idempotent',
+        consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+        params: TokenParams,
+        body: OneClickBody,
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      if (request.body?.['List-Unsubscribe'] !== 'One-Click') {
+        return page(reply, 400, 'message', {
+          title: 'Bad Request',
+          message: 'List-Unsubscribe: the body must be List-Unsubscribe=One-Click',
+        });
+      }
+      const result = await subscribers.unsubscribe(request.params.token);
+      if (!result.ok) return invalidLink(reply);
+      return page(reply, 200, 'message', {
+        title: 'You are unsubscribed',
+        message: `No more digests will be sent to ${result.subscriber.email}. Changed your mind? Subscribe again on the home page.`,
+        link: { href: `${config.publicUrl}/`, text: 'Paperboy home' },
+      });
+    },
+  );
+
+  app.get(
+    '/preferences/:token',
+    { schema: { summary: 'Preferences page', params: TokenParams, response: htmlResponses } },
+    async (request, reply) => {
+      const check = await subscribers.checkLink(request.params.token, 'preferences');
+      if (!check.ok) return invalidLink(reply);
+      return page(reply, 200, 'preferences', {
+        email: check.subscriber.email,
+        status: check.subscriber.status,
+        unsubscribeUrl: `${config.publicUrl}/unsubscribe/${tokens.create('unsubscribe', check.subscriber)}`,
+        form: preferenceFormData(check.subscriber.preferences),
+      });
+    },
+  );
+
+  app.post(
+    '/preferences/:token',
+    {
+      config: { rateLimit: perLinkLimit },
+      schema: {
+        summary: 'Save preferences from the preferences page',
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        params: TokenParams,
+        body: PreferencesInput,
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      const result = await subscribers.updatePreferences(request.params.token, request.body);
+      if (!result.ok) return invalidLink(reply);
+      return page(reply, 200, 'message', {
+        title: 'Preferences saved',
+        message: `You will receive ${describePreferences(result.subscriber.preferences)}.`,
+        link: { href: preferencesUrl(result.subscriber), text: 'Back to your preferences' },
+      });
+    },
+  );
+};

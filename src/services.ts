@@ -1,0 +1,74 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { Sender } from './delivery/sender.ts';
+import { createMailTransport, type MailTransport } from './delivery/transport.ts';
+import { composeConfirmationMail } from './subscribers/confirmation-mail.ts';
+import { SubscriberService } from './subscribers/service.ts';
+import { LinkTokens } from './subscribers/tokens.ts';
+
+/**
+ * The composition root: one database pool, one mail transport and the rooms built on them,
+ * shared by the HTTP app, the worker and the CLI of a process.
+ */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Database;
+  tokens: LinkTokens;
+  subscribers: SubscriberService;
+  transport: MailTransport;
+  sender: Sender;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel, base: { pid: process.pid } });
+}
+
+export async function createServices(config: Config, log: Logger = createLogger(config)): Promise<Services> {
+  const db = await openDatabase(config);
+  try {
+    const applied = await migrate(db.pool);
+    if (applied.length > 0) log.info({ applied }, 'database migrated');
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const tokens = new LinkTokens(config.secretKey);
+  const subscribers = new SubscriberService(db.pool, tokens);
+  const transport = createMailTransport(config);
+  const sender = new Sender({
+    pool: db.pool,
+    transport,
+    log,
+    batchSize: config.senderBatchSize,
+    leaseSeconds: config.deliveryLeaseSeconds,
+    maxAttempts: config.deliveryMaxAttempts,
+    pollMs: config.senderPollMs,
+    messageIdDomain: new URL(config.publicUrl).hostname,
+    async compose(delivery) {
+      const subscriber = await subscribers.findById(delivery.subscriber_id);
+      if (!subscriber) return null;
+      if (delivery.kind === 'confirmation') {
+        return composeConfirmationMail({ subscriber, requestedAt: delivery.created_at, tokens, publicUrl: config.publicUrl });
+      }
+      throw new Error(`no composer for ${delivery.kind} deliveries yet`);
+    },
+  });
+  return {
+    config,
+    log,
+    db,
+    tokens,
+    subscribers,
+    transport,
+    sender,
+    async close() {
+      await sender.stop();
+      transport.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { type Static, Type } from 'typebox';
+import { ValidationError } from '../errors.ts';
+
+/** What a subscriber chooses about their digest; defaults in DEFAULT_PREFERENCES. */
+export interface Preferences {
+  frequency: 'daily' | 'weekly';
+  /** ISO day for weekly mail: 1 = Monday … 7 = Sunday. */
+  weekday: number;
+  keywords: string[];
+  keywordMode: 'only' | 'boost';
+  timezone: string;
+  deliveryHour: number;
+  maxPapers: number;
+}
+
+export const DEFAULT_PREFERENCES: Preferences = {
+  frequency: 'daily',
+  weekday: 1,
+  keywords: [],
+  keywordMode: 'boost',
+  timezone: 'UTC',
+  deliveryHour: 7,
+  maxPapers: 10,
+};
+
+export const MAX_KEYWORDS = 20;
+export const MAX_KEYWORD_LENGTH = 64;
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** The preference fields as the API and the forms accept them; every one optional. */
+export const PreferencesInput = Type.Object({
+  frequency: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('weekly')])),
+  weekday: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1, maximum: 7 }), Type.Union(WEEKDAYS.map((day) => Type.Literal(day)))], {
+      description: 'day of weekly mail: 1 (Monday) … 7 (Sunday), or its English name',
+    }),
+  ),
+  keywords: Type.Optional(
+    Type.Union([Type.Array(Type.String(), { maxItems: 100 }), Type.String({ maxLength: 2000 })], {
+      description: `up to ${MAX_KEYWORDS} keywords of 1–${MAX_KEYWORD_LENGTH} characters; a string is split at commas`,
+    }),
+  ),
+  keywordMode: Type.Optional(Type.Union([Type.Literal('only'), Type.Literal('boost')])),
+  timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone name, e.g. Europe/Paris' })),
+  deliveryHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
+  maxPapers: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+});
+export type PreferencesInput = Static<typeof PreferencesInput>;
+
+const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
+
+export function normalizeTimezone(input: string): string {
+  const name = input.trim();
+  if (name === 'UTC' || TIME_ZONES.has(name)) return name;
+  // Links such as Asia/Calcutta are valid IANA names though not in the canonical list;
+  // abbreviations (EST) and offsets (+05:00) are not names and are refused.
+  if (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(name)) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: name });
+      return name;
+    } catch {
+      // falls through to the error below
+    }
+  }
+  throw new ValidationError('timezone', `"${name}" is not an IANA time zone name such as Europe/Paris`);
+}
+
+export function normalizeKeywords(input: string[] | string): string[] {
+  const fromForm = typeof input === 'string';
+  const entries = fromForm ? input.split(',') : input;
+  const keywords: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const keyword = entry.replace(/\s+/g, ' ').trim();
+    if (keyword === '' && fromForm) continue;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (/[\u0000-\u001f\u007f]/.test(entry)) throw new ValidationError('keywords', 'must not contain control characters');
+    if (keyword.length < 1 || keyword.length > MAX_KEYWORD_LENGTH) {
+      throw new ValidationError('keywords', `each keyword must have 1 to ${MAX_KEYWORD_LENGTH} characters`);
+    }
+    const key = keyword.toLowerCase();
+    if (!seen.has(key)) {
+      seen.add(key);
+      keywords.push(keyword);
+    }
+  }
+  if (keywords.length > MAX_KEYWORDS) throw new ValidationError('keywords', `at most ${MAX_KEYWORDS} keywords`);
+  return keywords;
+}
+
+function normalizeWeekday(input: number | string): number {
+  if (typeof input === 'number') return input;
+  return WEEKDAYS.indexOf(input as (typeof WEEKDAYS)[number]) + 1;
+}
+
+/** Validated input over a base (the defaults, or the subscriber's current choice). */
+export function resolvePreferences(input: PreferencesInput, base: Preferences = DEFAULT_PREFERENCES): Preferences {
+  return {
+    frequency: input.frequency ?? base.frequency,
+    weekday: input.weekday === undefined ? base.weekday : normalizeWeekday(input.weekday),
+    keywords: input.keywords === undefined ? base.keywords : normalizeKeywords(input.keywords),
+    keywordMode: input.keywordMode ?? base.keywordMode,
+    timezone: input.timezone === undefined ? base.timezone : normalizeTimezone(input.timezone),
+    deliveryHour: input.deliveryHour ?? base.deliveryHour,
+    maxPapers: input.maxPapers ?? base.maxPapers,
+  };
+}
+
+/** One line a person can read back: "a daily digest at 07:00 (UTC) of up to 10 papers". */
+export function describePreferences(p: Preferences): string {
+  const hour = `${String(p.deliveryHour).padStart(2, '0')}:00`;
+  const when =
+    p.frequency === 'weekly'
+      ? `a weekly digest on ${WEEKDAYS[p.weekday - 1]?.replace(/^./, (c) => c.toUpperCase())}s at ${hour}`
+      : `a daily digest at ${hour}`;
+  const keywords =
+    p.keywords.length === 0
+      ? ''
+      : p.keywordMode === 'only'
+        ? `, only papers matching ${p.keywords.join(', ')}`
+        : `, papers matching ${p.keywords.join(', ')} first`;
+  return `${when} (${p.timezone}) of up to ${p.maxPapers} papers${keywords}`;
+}

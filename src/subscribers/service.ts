@@ -1,0 +1,117 @@
+import type pg from 'pg';
+import { withTransaction } from '../db/transaction.ts';
+import { cancelPendingDeliveries, enqueueConfirmation } from '../delivery/ledger.ts';
+import { normalizeEmailAddress } from './email-address.ts';
+import { type PreferencesInput, resolvePreferences } from './preferences.ts';
+import { subscriberQueries as sql } from './queries.ts';
+import { preferenceParams, type Subscriber, type SubscriberRow, toSubscriber } from './subscriber.ts';
+import type { LinkTokens, TokenPurpose } from './tokens.ts';
+
+export type SubscribeInput = PreferencesInput & { email: string };
+
+export type LinkCheck =
+  | { ok: true; subscriber: Subscriber }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'expired'; subscriber: Subscriber };
+
+export type ConfirmOutcome = 'confirmed' | 'preferences-updated' | 'already-confirmed';
+
+/**
+ * The subscription lifecycle: subscribe → confirm → (change preferences) → unsubscribe.
+ * Every mail it calls for is a deliveries row written in the same transaction; nothing here
+ * talks to SMTP.
+ */
+export class SubscriberService {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly tokens: LinkTokens,
+  ) {}
+
+  /**
+   * Records a request to subscribe. The caller learns nothing about the address: new,
+   * pending, active and unsubscribed addresses all end the same way for them. Throws
+   * ValidationError (before touching the database) for bad input.
+   */
+  async subscribe(input: SubscribeInput): Promise<void> {
+    const email = normalizeEmailAddress(input.email);
+    const preferences = resolvePreferences(input);
+    await withTransaction(this.pool, async (client) => {
+      const inserted = await client.query<{ id: string }>(sql.insertIfNew, [email, ...preferenceParams(preferences)]);
+      if (inserted.rows[0]) {
+        await enqueueConfirmation(client, inserted.rows[0].id);
+        return;
+      }
+      const existing = await client.query<SubscriberRow>(sql.lockByEmail, [email]);
+      const subscriber = toSubscriber(existing.rows[0] as SubscriberRow);
+      if (subscriber.status === 'active') {
+        await client.query(sql.holdPendingPreferences, [subscriber.id, JSON.stringify(preferences)]);
+      } else {
+        await client.query(sql.resetToPending, [subscriber.id, ...preferenceParams(preferences)]);
+      }
+      // at most one confirmation per address every 10 minutes: the form cannot mail-bomb anyone
+      const slot = await client.query(sql.takeConfirmationSlot, [subscriber.id]);
+      if (slot.rowCount) await enqueueConfirmation(client, subscriber.id);
+    });
+  }
+
+  /** Checks a link token without changing anything. */
+  async checkLink(token: string, purpose: TokenPurpose, client: pg.Pool | pg.PoolClient = this.pool): Promise<LinkCheck> {
+    const parsed = this.tokens.parse(token);
+    if (!parsed) return { ok: false, reason: 'invalid' };
+    const query = client === this.pool ? sql.findById : sql.lockById;
+    const result = await client.query<SubscriberRow>(query, [parsed.subscriberId]);
+    const row = result.rows[0];
+    if (!row) return { ok: false, reason: 'invalid' };
+    const subscriber = toSubscriber(row);
+    if (!this.tokens.matches(parsed, purpose, subscriber)) return { ok: false, reason: 'invalid' };
+    if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', subscriber };
+    return { ok: true, subscriber };
+  }
+
+  /** Follows a confirmation link. Idempotent: following it again changes nothing. */
+  async confirm(token: string): Promise<LinkCheck & { outcome?: ConfirmOutcome }> {
+    return withTransaction(this.pool, async (client) => {
+      const check = await this.checkLink(token, 'confirm', client);
+      if (!check.ok) return check;
+      const { subscriber } = check;
+      let outcome: ConfirmOutcome = 'already-confirmed';
+      if (subscriber.status === 'pending') {
+        await client.query(sql.activate, [subscriber.id]);
+        outcome = 'confirmed';
+      } else if (subscriber.pendingPreferences) {
+        await client.query(sql.updatePreferences, [subscriber.id, ...preferenceParams(subscriber.pendingPreferences)]);
+        outcome = 'preferences-updated';
+      }
+      return { ...check, outcome };
+    });
+  }
+
+  /** Applies a preferences form sent through a preferences link. */
+  async updatePreferences(token: string, input: PreferencesInput): Promise<LinkCheck> {
+    return withTransaction(this.pool, async (client) => {
+      const check = await this.checkLink(token, 'preferences', client);
+      if (!check.ok) return check;
+      const preferences = resolvePreferences(input, check.subscriber.preferences);
+      await client.query(sql.updatePreferences, [check.subscriber.id, ...preferenceParams(preferences)]);
+      return { ok: true, subscriber: { ...check.subscriber, preferences, pendingPreferences: null } };
+    });
+  }
+
+  /** One-click unsubscribe. Idempotent; cancels mail not yet sent. */
+  async unsubscribe(token: string): Promise<LinkCheck> {
+    return withTransaction(this.pool, async (client) => {
+      const check = await this.checkLink(token, 'unsubscribe', client);
+      if (!check.ok) return check;
+      if (check.subscriber.status !== 'unsubscribed') {
+        await client.query(sql.unsubscribe, [check.subscriber.id]);
+        await cancelPendingDeliveries(client, check.subscriber.id);
+      }
+      return check;
+    });
+  }
+
+  async findById(id: string): Promise<Subscriber | undefined> {
+    const result = await this.pool.query<SubscriberRow>(sql.findById, [id]);
+    return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
+  }
+}

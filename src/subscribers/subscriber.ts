@@ -1,0 +1,71 @@
+import type { Preferences } from './preferences.ts';
+
+export const SubscriberStatus = {
+  pending: 'pending',
+  active: 'active',
+  unsubscribed: 'unsubscribed',
+} as const;
+export type SubscriberStatus = (typeof SubscriberStatus)[keyof typeof SubscriberStatus];
+
+export interface Subscriber {
+  id: string;
+  email: string;
+  status: SubscriberStatus;
+  preferences: Preferences;
+  pendingPreferences: Preferences | null;
+  linkNonce: string;
+  confirmNonce: string;
+  confirmationSentAt: Date | null;
+  confirmedAt: Date | null;
+  unsubscribedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface SubscriberRow {
+  id: string;
+  email: string;
+  status: SubscriberStatus;
+  frequency: Preferences['frequency'];
+  weekday: number;
+  keywords: string[];
+  keyword_mode: Preferences['keywordMode'];
+  timezone: string;
+  delivery_hour: number;
+  max_papers: number;
+  pending_preferences: Preferences | null;
+  link_nonce: string;
+  confirm_nonce: string;
+  confirmation_sent_at: Date | null;
+  confirmed_at: Date | null;
+  unsubscribed_at: Date | null;
+  created_at: Date;
+}
+
+export function toSubscriber(row: SubscriberRow): Subscriber {
+  return {
+    id: row.id,
+    email: row.email,
+    status: row.status,
+    preferences: {
+      frequency: row.frequency,
+      weekday: row.weekday,
+      keywords: row.keywords,
+      keywordMode: row.keyword_mode,
+      timezone: row.timezone,
+      deliveryHour: row.delivery_hour,
+      maxPapers: row.max_papers,
+    },
+    pendingPreferences: row.pending_preferences,
+    linkNonce: row.link_nonce,
+    confirmNonce: row.confirm_nonce,
+    confirmationSentAt: row.confirmation_sent_at,
+    confirmedAt: row.confirmed_at,
+    unsubscribedAt: row.unsubscribed_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** Parameters $2…$8 of the statements that write preferences (queries.ts). */
+export function preferenceParams(p: Preferences): unknown[] {
+  return [p.frequency, p.weekday, p.keywords, p.keywordMode, p.timezone, p.deliveryHour, p.maxPapers];
+}

@@ -1,0 +1,87 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Link tokens: the confirm, preferences and unsubscribe links in mail.
+ *
+ * Scheme. A token is `<subscriber id>.<expiry>.<mac>`:
+ * - subscriber id: the subscriber's uuid, so the link is bound to one subscriber;
+ * - expiry: Unix seconds in base 36, or `0` for a link that does not expire (unsubscribe and
+ *   preferences must keep working in old mail; confirmation links last 7 days);
+ * - mac: HMAC-SHA256 under a key derived from SECRET_KEY over
+ *   `purpose \n subscriber id \n expiry \n nonce`, truncated to 192 bits, base64url.
+ *
+ * The purpose is inside the MAC, so a preferences token never works as an unsubscribe token.
+ * The nonce is a random per-subscriber value kept in the database (subscribers.link_nonce for
+ * preferences and unsubscribe, subscribers.confirm_nonce for confirm): rotating it revokes
+ * every link of that kind at once (unsubscribing rotates confirm_nonce, so an old confirmation
+ * mail cannot resubscribe anyone). Nothing else is stored: a digest's per-recipient links are
+ * derived at send time, one HMAC each, without a write per mail. Verification recomputes the
+ * MAC and compares it with crypto.timingSafeEqual.
+ */
+export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe';
+
+export const CONFIRM_TOKEN_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+const MAC_BYTES = 24;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface TokenSubject {
+  id: string;
+  linkNonce: string;
+  confirmNonce: string;
+}
+
+export interface ParsedToken {
+  subscriberId: string;
+  expiresAt: Date | undefined;
+  raw: { expiry: string; mac: Buffer };
+}
+
+function nonceFor(purpose: TokenPurpose, subject: TokenSubject): string {
+  return purpose === 'confirm' ? subject.confirmNonce : subject.linkNonce;
+}
+
+export class LinkTokens {
+  private readonly key: Buffer;
+
+  constructor(secretKey: string) {
+    // a key of its own, so SECRET_KEY can sign other things without the two ever colliding
+    this.key = createHmac('sha256', secretKey).update('paperboy link tokens v1').digest();
+  }
+
+  private mac(purpose: TokenPurpose, subscriberId: string, expiry: string, nonce: string): Buffer {
+    return createHmac('sha256', this.key)
+      .update(`${purpose}\n${subscriberId}\n${expiry}\n${nonce}`)
+      .digest()
+      .subarray(0, MAC_BYTES);
+  }
+
+  create(purpose: TokenPurpose, subject: TokenSubject, expiresAt?: Date): string {
+    const expiry = expiresAt ? Math.floor(expiresAt.getTime() / 1000).toString(36) : '0';
+    const mac = this.mac(purpose, subject.id, expiry, nonceFor(purpose, subject)).toString('base64url');
+    return `${subject.id}.${expiry}.${mac}`;
+  }
+
+  /** The shape of a token, before anything is looked up; undefined when it cannot be one. */
+  parse(token: string): ParsedToken | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const [subscriberId, expiry, mac] = parts as [string, string, string];
+    if (!UUID.test(subscriberId) || !/^[0-9a-z]{1,10}$/.test(expiry) || !/^[A-Za-z0-9_-]{32}$/.test(mac)) {
+      return undefined;
+    }
+    const seconds = Number.parseInt(expiry, 36);
+    return {
+      subscriberId,
+      expiresAt: seconds === 0 ? undefined : new Date(seconds * 1000),
+      raw: { expiry, mac: Buffer.from(mac, 'base64url') },
+    };
+  }
+
+  /** Whether the token was made for this purpose and subject and has not been revoked. */
+  matches(parsed: ParsedToken, purpose: TokenPurpose, subject: TokenSubject): boolean {
+    if (parsed.subscriberId !== subject.id) return false;
+    const expected = this.mac(purpose, subject.id, parsed.raw.expiry, nonceFor(purpose, subject));
+    return parsed.raw.mac.length === expected.length && timingSafeEqual(parsed.raw.mac, expected);
+  }
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import { convert } from 'html-to-text';
+import mjml2html from 'mjml';
+
+/**
+ * Templates live in templates/: MJML mail under mail/, HTML pages under pages/. Both are
+ * filled by Eta with auto-escaping on, so every value is escaped unless a template asks
+ * for raw output with <%~ %> (used only to nest one rendered template in another).
+ */
+export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
+
+const mailTemplates = new Eta({ views: path.join(TEMPLATES_DIR, 'mail'), autoEscape: true, cache: true });
+const pageTemplates = new Eta({ views: path.join(TEMPLATES_DIR, 'pages'), autoEscape: true, cache: true });
+
+export interface RenderedMail {
+  html: string;
+  text: string;
+}
+
+/** Eta fills the MJML, MJML compiles it to HTML, html-to-text derives the plain-text part. */
+export async function renderMail(name: string, data: object): Promise<RenderedMail> {
+  const source = mailTemplates.render(name, data);
+  const { html, errors } = await mjml2html(source, { validationLevel: 'strict', keepComments: false });
+  if (errors.length > 0) {
+    throw new Error(`Mail template ${name} is not valid MJML: ${errors.map((e) => e.formattedMessage).join('; ')}`);
+  }
+  return { html, text: htmlToText(html) };
+}
+
+export function htmlToText(html: string): string {
+  return convert(html, {
+    wordwrap: 78,
+    selectors: [
+      { selector: 'img', format: 'skip' },
+      { selector: 'title', format: 'skip' },
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    ],
+  });
+}
+
+export function renderPage(name: string, data: object): string {
+  return pageTemplates.render(name, data);
+}
