@@ -35,7 +35,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
     loggerInstance: services.log as FastifyBaseLogger,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: true, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('services', services);

@@ -1,0 +1,61 @@
+import type { AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+
+/** How the peer answers the next message: accept it, or fail with an SMTP code. */
+export type SmtpBehaviour = { accept: true } | { code: number; message: string } | { dropConnection: true };
+
+export interface SmtpPeer {
+  url: string;
+  messages: ParsedMail[];
+  /** Answers for the messages to come, in order; when empty, every message is accepted. */
+  behaviours: SmtpBehaviour[];
+  waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server in the test process, keeping what it receives. */
+export async function startSmtpPeer(): Promise<SmtpPeer> {
+  const messages: ParsedMail[] = [];
+  const behaviours: SmtpBehaviour[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream: SMTPServerDataStream, session, callback) {
+      const behaviour = behaviours.shift() ?? { accept: true };
+      if ('dropConnection' in behaviour) {
+        stream.resume();
+        stream.on('end', () => (session as unknown as { _socket?: { destroy(): void } })._socket?.destroy());
+        return;
+      }
+      simpleParser(stream).then(
+        (mail) => {
+          if ('code' in behaviour) {
+            callback(Object.assign(new Error(behaviour.message), { responseCode: behaviour.code }));
+            return;
+          }
+          messages.push(mail);
+          callback(null);
+        },
+        (error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    behaviours,
+    async waitForMessages(count, timeoutMs = 10_000) {
+      const started = Date.now();
+      while (messages.length < count) {
+        if (Date.now() - started > timeoutMs) throw new Error(`expected ${count} messages, got ${messages.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return messages;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,300 @@
+import type { ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/http/app.ts';
+import { testConfig, TEST_PUBLIC_URL } from './helpers/app.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+
+let database: TestDatabase;
+let smtp: SmtpPeer;
+let app: App;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  smtp = await startSmtpPeer();
+  app = await buildApp(testConfig({ DATABASE_URL: database.url, SMTP_URL: smtp.url }));
+});
+
+afterAll(async () => {
+  await app?.close();
+  await smtp?.close();
+  await database?.drop();
+});
+
+beforeEach(async () => {
+  await app.services.db.pool.query('TRUNCATE subscribers CASCADE');
+  smtp.messages.length = 0;
+});
+
+const subscribe = (body: object) =>
+  app.inject({ method: 'POST', url: '/api/subscriptions', payload: body as Record<string, unknown> });
+
+async function counts() {
+  const { rows } = await app.services.db.pool.query<{ subscribers: number; deliveries: number }>(
+    'SELECT (SELECT count(*) FROM subscribers)::int AS subscribers, (SELECT count(*) FROM deliveries)::int AS deliveries',
+  );
+  return rows[0];
+}
+
+async function subscriber(email: string) {
+  const { rows } = await app.services.db.pool.query('SELECT * FROM subscribers WHERE lower(email) = lower($1)', [email]);
+  return rows[0];
+}
+
+/** The worker's part, run once: sends what the ledger holds. */
+async function sendQueuedMail() {
+  return app.services.sender.runOnce();
+}
+
+function linkIn(mail: ParsedMail, kind: string): string {
+  const match = new RegExp(`href="${TEST_PUBLIC_URL}(/${kind}/[^"]+)"`).exec(String(mail.html));
+  if (!match?.[1]) throw new Error(`no ${kind} link in ${mail.subject}`);
+  return match[1];
+}
+
+describe('the whole path', () => {
+  it('subscribe → confirmation over SMTP → link followed → active → one-click → unsubscribed', async () => {
+    const response = await subscribe({ email: '  Ann.Lee@Example.ORG ', keywords: ['diffusion', 'LoRA'], frequency: 'weekly' });
+    expect(response.statusCode).toBe(202);
+    expect(await subscriber('ann.lee@example.org')).toMatchObject({
+      email: 'Ann.Lee@example.org',
+      status: 'pending',
+      frequency: 'weekly',
+      keywords: ['diffusion', 'LoRA'],
+    });
+    // the request itself sent nothing: the confirmation waits in the ledger
+    expect(smtp.messages).toHaveLength(0);
+
+    expect(await sendQueuedMail()).toMatchObject({ sent: 1 });
+    const [mail] = await smtp.waitForMessages(1);
+    expect(mail?.to).toMatchObject({ text: 'Ann.Lee@example.org' });
+    expect(mail?.subject).toBe('Confirm your Paperboy subscription');
+    expect(mail?.text).toContain('/confirm/');
+    expect(mail?.messageId).toMatch(/^<delivery-\d+\.confirmation@paperboy\.test>$/);
+
+    const confirmPath = linkIn(mail as ParsedMail, 'confirm');
+    const confirmed = await app.inject({ method: 'GET', url: confirmPath });
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.body).toContain('You are subscribed');
+    expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'active' });
+
+    // following the link again is harmless
+    const again = await app.inject({ method: 'GET', url: confirmPath });
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain('already subscribed');
+
+    const id = (await subscriber('ann.lee@example.org')).id;
+    const unsubscribePath = `/unsubscribe/${app.services.tokens.create('unsubscribe', (await app.services.subscribers.findById(id))!)}`;
+    const oneClick = await app.inject({
+      method: 'POST',
+      url: unsubscribePath,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.statusCode).toBe(200);
+    expect(oneClick.headers.location).toBeUndefined();
+    expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'unsubscribed' });
+
+    // idempotent
+    const twice = await app.inject({
+      method: 'POST',
+      url: unsubscribePath,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(twice.statusCode).toBe(200);
+
+    // the old confirmation link cannot bring the subscription back
+    const stale = await app.inject({ method: 'GET', url: confirmPath });
+    expect(stale.statusCode).toBe(404);
+    expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'unsubscribed' });
+  });
+
+  it('lets an unsubscribed address subscribe again, through a new confirmation', async () => {
+    await subscribe({ email: 'back@example.org' });
+    await sendQueuedMail();
+    await app.inject({ method: 'GET', url: linkIn((await smtp.waitForMessages(1))[0] as ParsedMail, 'confirm') });
+    const row = await subscriber('back@example.org');
+    await app.services.subscribers.unsubscribe(app.services.tokens.create('unsubscribe', (await app.services.subscribers.findById(row.id))!));
+    // outside the 10-minute window of the first confirmation
+    await app.services.db.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`);
+
+    expect((await subscribe({ email: 'back@example.org', maxPapers: 5 })).statusCode).toBe(202);
+    expect(await subscriber('back@example.org')).toMatchObject({ status: 'pending', max_papers: 5 });
+    await sendQueuedMail();
+    const [, second] = await smtp.waitForMessages(2);
+    const confirmed = await app.inject({ method: 'GET', url: linkIn(second as ParsedMail, 'confirm') });
+    expect(confirmed.statusCode).toBe(200);
+    expect(await subscriber('back@example.org')).toMatchObject({ status: 'active', max_papers: 5 });
+  });
+});
+
+describe('no enumeration', () => {
+  it('answers new, pending, active and unsubscribed addresses identically', async () => {
+    const first = await subscribe({ email: 'known@example.org' });
+    const pending = await subscribe({ email: 'known@example.org' });
+    await app.services.db.pool.query(`UPDATE subscribers SET status = 'active'`);
+    const active = await subscribe({ email: 'KNOWN@example.org' });
+    await app.services.db.pool.query(`UPDATE subscribers SET status = 'unsubscribed'`);
+    const unsubscribed = await subscribe({ email: 'known@example.org' });
+    const fresh = await subscribe({ email: 'stranger@example.org' });
+    for (const response of [pending, active, unsubscribed, fresh]) {
+      expect(response.statusCode).toBe(first.statusCode);
+      expect(response.body).toBe(first.body);
+      expect(response.headers['content-type']).toBe(first.headers['content-type']);
+    }
+    expect(first.statusCode).toBe(202);
+  });
+
+  it('holds an active subscriber’s new preferences until the confirmation link is followed', async () => {
+    await subscribe({ email: 'held@example.org', maxPapers: 3 });
+    await app.services.db.pool.query(`UPDATE subscribers SET status = 'active', confirmation_sent_at = now() - interval '1 hour'`);
+    await subscribe({ email: 'held@example.org', maxPapers: 40, keywords: 'agents, robotics' });
+    expect(await subscriber('held@example.org')).toMatchObject({ max_papers: 3, status: 'active' });
+
+    await sendQueuedMail();
+    const mails = await smtp.waitForMessages(2);
+    const change = mails.find((m) => m.subject?.includes('change')) as ParsedMail;
+    expect(change).toBeDefined();
+    const page = await app.inject({ method: 'GET', url: linkIn(change, 'confirm') });
+    expect(page.body).toContain('updated');
+    expect(await subscriber('held@example.org')).toMatchObject({ max_papers: 40, keywords: ['agents', 'robotics'] });
+  });
+});
+
+describe('invalid input', () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['missing email', {}, 'email'],
+    ['email without @', { email: 'ann.example.org' }, 'email'],
+    ['email without domain', { email: 'ann@' }, 'email'],
+    ['email with single-label domain', { email: 'ann@localhost' }, 'email'],
+    ['display name', { email: 'Ann <ann@example.org>' }, 'email'],
+    ['CR/LF injection', { email: 'ann@example.org\r\nBcc: all@example.org' }, 'email'],
+    ['control character', { email: 'ann\u0007@example.org' }, 'email'],
+    ['too long', { email: `${'a'.repeat(60)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.org` }, 'email'],
+    ['local part too long', { email: `${'a'.repeat(65)}@example.org` }, 'email'],
+    ['frequency', { email: 'ok@example.org', frequency: 'hourly' }, 'frequency'],
+    ['weekday', { email: 'ok@example.org', weekday: 8 }, 'weekday'],
+    ['keywordMode', { email: 'ok@example.org', keywordMode: 'exclude' }, 'keywordMode'],
+    ['timezone', { email: 'ok@example.org', timezone: 'Mars/Olympus_Mons' }, 'timezone'],
+    ['timezone abbreviation', { email: 'ok@example.org', timezone: 'EST' }, 'timezone'],
+    ['deliveryHour too high', { email: 'ok@example.org', deliveryHour: 24 }, 'deliveryHour'],
+    ['deliveryHour not a number', { email: 'ok@example.org', deliveryHour: 'seven' }, 'deliveryHour'],
+    ['maxPapers zero', { email: 'ok@example.org', maxPapers: 0 }, 'maxPapers'],
+    ['maxPapers too many', { email: 'ok@example.org', maxPapers: 51 }, 'maxPapers'],
+    ['too many keywords', { email: 'ok@example.org', keywords: Array.from({ length: 21 }, (_, i) => `k${i}`) }, 'keywords'],
+    ['empty keyword', { email: 'ok@example.org', keywords: ['ok', ''] }, 'keywords'],
+    ['keyword too long', { email: 'ok@example.org', keywords: ['x'.repeat(65)] }, 'keywords'],
+  ];
+
+  it.each(cases)('%s → 400 naming %s, nothing stored', async (_name, body, field) => {
+    const response = await subscribe(body);
+    expect(response.statusCode).toBe(400);
+    const error = response.json();
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(field);
+    expect(await counts()).toEqual({ subscribers: 0, deliveries: 0 });
+  });
+
+  it('leaves a stored subscriber untouched when a later request is invalid', async () => {
+    await subscribe({ email: 'keep@example.org', maxPapers: 7 });
+    const before = await subscriber('keep@example.org');
+    expect((await subscribe({ email: 'keep@example.org', maxPapers: 99 })).statusCode).toBe(400);
+    expect(await subscriber('keep@example.org')).toEqual(before);
+    expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
+  });
+
+  it('accepts the defaults and the documented values', async () => {
+    const response = await subscribe({ email: 'defaults@example.org' });
+    expect(response.statusCode).toBe(202);
+    expect(await subscriber('defaults@example.org')).toMatchObject({
+      frequency: 'daily',
+      weekday: 1,
+      keywords: [],
+      keyword_mode: 'boost',
+      timezone: 'UTC',
+      delivery_hour: 7,
+      max_papers: 10,
+    });
+    const full = await subscribe({
+      email: 'full@example.org',
+      frequency: 'weekly',
+      weekday: 'friday',
+      keywords: ['x'.repeat(64)],
+      keywordMode: 'only',
+      timezone: 'America/New_York',
+      deliveryHour: 23,
+      maxPapers: 50,
+    });
+    expect(full.statusCode).toBe(202);
+    expect(await subscriber('full@example.org')).toMatchObject({ weekday: 5, keyword_mode: 'only', delivery_hour: 23 });
+  });
+});
+
+describe('form posts', () => {
+  it('accepts a browser form and answers with a page', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: 'email=form%40example.org&frequency=weekly&weekday=3&deliveryHour=9&maxPapers=12&keywords=agents%2C+robotics&keywordMode=only&timezone=Europe%2FParis',
+    });
+    expect(response.statusCode).toBe(202);
+    expect(response.headers['content-type']).toContain('text/html');
+    expect(response.body).toContain('Check your inbox');
+    expect(await subscriber('form@example.org')).toMatchObject({
+      frequency: 'weekly',
+      weekday: 3,
+      delivery_hour: 9,
+      max_papers: 12,
+      keywords: ['agents', 'robotics'],
+      keyword_mode: 'only',
+      timezone: 'Europe/Paris',
+    });
+  });
+
+  it('shows a bad form field on a page, naming it', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: 'email=nope',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('email:');
+    expect(await counts()).toEqual({ subscribers: 0, deliveries: 0 });
+  });
+
+  it('serves the home page with the form', async () => {
+    const response = await app.inject({ method: 'GET', url: '/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('action="/api/subscriptions"');
+    expect(response.body).toContain('name="email"');
+  });
+});
+
+describe('throttle', () => {
+  it('sends at most one confirmation per address every 10 minutes', async () => {
+    for (let i = 0; i < 5; i++) expect((await subscribe({ email: 'bomb@example.org' })).statusCode).toBe(202);
+    await subscribe({ email: 'BOMB@example.org' });
+    expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
+
+    await app.services.db.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '9 minutes'`);
+    await subscribe({ email: 'bomb@example.org' });
+    expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
+
+    await app.services.db.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '10 minutes 1 second'`);
+    await subscribe({ email: 'bomb@example.org' });
+    expect(await counts()).toEqual({ subscribers: 1, deliveries: 2 });
+
+    await sendQueuedMail();
+    await smtp.waitForMessages(2);
+    expect(smtp.messages.every((m) => m.subject === 'Confirm your Paperboy subscription')).toBe(true);
+  });
+
+  it('lets concurrent requests for one new address create one subscriber and one confirmation', async () => {
+    const responses = await Promise.all(Array.from({ length: 8 }, () => subscribe({ email: 'race@example.org' })));
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(8).fill(202));
+    expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
+  });
+});
