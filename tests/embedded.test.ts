@@ -1,0 +1,100 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { runCli, startCli } from './helpers/cli.ts';
+
+// The zero-configuration path of `npm start`: no DATABASE_URL, no SMTP_URL.
+
+const running: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill('SIGKILL');
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await Promise.resolve(probe()).catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function serve(env: Record<string, string>) {
+  const child = startCli(['serve'], env);
+  running.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const base = `http://127.0.0.1:${env.PORT}`;
+  await waitFor(`paperboy serve on ${base} (output so far: ${output})`, async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
+  return {
+    base,
+    async stop() {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+it('keeps its data across a restart, and lets the CLI in while the server runs', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
+  const port = String(await freePort());
+  const env = { DATA_DIR: dataDir, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, SENDER_POLL_MS: '200' };
+
+  const first = await serve(env);
+  const subscribed = await fetch(`${first.base}/api/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'restart@example.org', keywords: ['agents'] }),
+  });
+  expect(subscribed.status).toBe(202);
+  const outbox = path.join(dataDir, 'outbox');
+  const [eml] = await waitFor('the confirmation in the outbox', () => {
+    const files = existsSync(outbox) ? readdirSync(outbox) : [];
+    return files.length > 0 ? files : undefined;
+  });
+  const listing = await (await fetch(`${first.base}/outbox`)).text();
+  expect(listing).toContain('Confirm your Paperboy subscription');
+
+  // the CLI reaches the embedded database through the running server's socket
+  const migrate = await runCli(['migrate'], { DATA_DIR: dataDir });
+  expect(migrate.code, migrate.stderr).toBe(0);
+  expect(migrate.stdout).toContain('served by another process');
+
+  expect(await first.stop()).toBe(0);
+  expect(existsSync(path.join(dataDir, 'embedded-db.json'))).toBe(false);
+
+  const second = await serve(env);
+  const raw = readFileSync(path.join(outbox, eml as string), 'utf8').replace(/=\r?\n/g, '');
+  const confirmPath = /\/confirm\/[A-Za-z0-9._-]+/.exec(raw)?.[0];
+  expect(confirmPath).toBeDefined();
+  const confirmed = await fetch(`${second.base}${confirmPath}`);
+  expect(confirmed.status).toBe(200);
+  expect(await confirmed.text()).toContain('You are subscribed');
+  expect(await second.stop()).toBe(0);
+});
+
+it('refuses a second server on the same data folder with a clear message', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
+  const port = String(await freePort());
+  const first = await serve({ DATA_DIR: dataDir, PORT: port });
+  // a second `serve` would find the socket and share it; a second owner is what must fail
+  const { startEmbeddedPostgres } = await import('../src/db/embedded.ts');
+  await expect(startEmbeddedPostgres({ dataDir, port: 0, maxConnections: 5 })).rejects.toThrow(/in use by another Paperboy process/);
+  expect(await first.stop()).toBe(0);
+});
