@@ -39,13 +39,17 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
   });
   if (app) {
     await app.listen({ port: config.port, host: config.host });
-    log.info(`Paperboy is listening on ${config.publicUrl}${config.outboxEnabled && !config.smtpUrl ? ` (mail: ${config.publicUrl}/outbox)` : ''}`);
+    log.info(
+      `Paperboy is listening on ${config.publicUrl}${config.outboxEnabled && !config.smtpUrl ? ` (mail: ${config.publicUrl}/outbox)` : ''}`,
+    );
   }
 }
 
 export const program = new Command()
   .name('paperboy')
-  .description('Email digests of trending research papers. Configuration comes from the environment (README).')
+  .description(
+    'Email digests of trending research papers. Configuration comes from the environment (README).',
+  )
   .showHelpAfterError();
 
 program
@@ -71,12 +75,15 @@ program
     const db = await openDatabase(config);
     try {
       const applied = await migrate(db.pool);
-      console.log(applied.length ? `applied migrations ${applied.join(', ')} to ${db.description}` : `${db.description} is up to date`);
+      console.log(
+        applied.length
+          ? `applied migrations ${applied.join(', ')} to ${db.description}`
+          : `${db.description} is up to date`,
+      );
     } finally {
       await db.close();
     }
   });
-
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

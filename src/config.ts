@@ -56,9 +56,11 @@ function present(env: Env, name: string): string | undefined {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = present(env, name);
   if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw))
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${value}`);
   return value;
 }
 
@@ -79,7 +81,7 @@ function url(env: Env, name: string, protocols: string[], fallback?: string): st
   } catch {
     throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}, got "${raw}"`);
   }
-  if (!protocols.includes(parsed.protocol.replace(/:$/, '') + '://')) {
+  if (!protocols.includes(`${parsed.protocol.replace(/:$/, '')}://`)) {
     throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
@@ -92,7 +94,8 @@ function url(env: Env, name: string, protocols: string[], fallback?: string): st
 function secretKey(env: Env, nodeEnv: string, dataDir: string): string {
   const raw = present(env, 'SECRET_KEY');
   if (raw !== undefined) {
-    if (raw.length < 32) throw new ConfigError('SECRET_KEY', 'expected at least 32 characters (try: openssl rand -hex 32)');
+    if (raw.length < 32)
+      throw new ConfigError('SECRET_KEY', 'expected at least 32 characters (try: openssl rand -hex 32)');
     return raw;
   }
   if (nodeEnv === 'production') {
@@ -115,10 +118,14 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(present(env, 'DATA_DIR') ?? './data');
   const logLevel = present(env, 'LOG_LEVEL') ?? 'info';
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-  if (!levels.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${levels.join(', ')}, got "${logLevel}"`);
+  if (!levels.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `expected one of ${levels.join(', ')}, got "${logLevel}"`);
   const mailFrom = present(env, 'MAIL_FROM') ?? 'Paperboy <paperboy@localhost>';
   if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) {
-    throw new ConfigError('MAIL_FROM', `expected an address such as "Paperboy <digest@example.org>", got "${mailFrom}"`);
+    throw new ConfigError(
+      'MAIL_FROM',
+      `expected an address such as "Paperboy <digest@example.org>", got "${mailFrom}"`,
+    );
   }
 
   return {

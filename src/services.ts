@@ -52,7 +52,12 @@ export async function createServices(config: Config, log: Logger = createLogger(
       const subscriber = await subscribers.findById(delivery.subscriber_id);
       if (!subscriber) return null;
       if (delivery.kind === 'confirmation') {
-        return composeConfirmationMail({ subscriber, requestedAt: delivery.created_at, tokens, publicUrl: config.publicUrl });
+        return composeConfirmationMail({
+          subscriber,
+          requestedAt: delivery.created_at,
+          tokens,
+          publicUrl: config.publicUrl,
+        });
       }
       throw new Error(`no composer for ${delivery.kind} deliveries yet`);
     },

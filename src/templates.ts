@@ -24,7 +24,9 @@ export async function renderMail(name: string, data: object): Promise<RenderedMa
   const source = mailTemplates.render(name, data);
   const { html, errors } = await mjml2html(source, { validationLevel: 'strict', keepComments: false });
   if (errors.length > 0) {
-    throw new Error(`Mail template ${name} is not valid MJML: ${errors.map((e) => e.formattedMessage).join('; ')}`);
+    throw new Error(
+      `Mail template ${name} is not valid MJML: ${errors.map((e) => e.formattedMessage).join('; ')}`,
+    );
   }
   return { html, text: htmlToText(html) };
 }

@@ -23,7 +23,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await Promise.resolve(probe()).catch(() => undefined);
@@ -40,7 +44,9 @@ async function serve(env: Record<string, string>) {
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   const base = `http://127.0.0.1:${env.PORT}`;
-  await waitFor(`paperboy serve on ${base} (output so far: ${output})`, async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined));
+  await waitFor(`paperboy serve on ${base} (output so far: ${output})`, async () =>
+    (await fetch(`${base}/healthz`)).ok ? true : undefined,
+  );
   return {
     base,
     async stop() {
@@ -54,7 +60,12 @@ async function serve(env: Record<string, string>) {
 it('keeps its data across a restart, and lets the CLI in while the server runs', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
   const port = String(await freePort());
-  const env = { DATA_DIR: dataDir, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, SENDER_POLL_MS: '200' };
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: port,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SENDER_POLL_MS: '200',
+  };
 
   const first = await serve(env);
   const subscribed = await fetch(`${first.base}/api/subscriptions`, {
@@ -95,6 +106,8 @@ it('refuses a second server on the same data folder with a clear message', async
   const first = await serve({ DATA_DIR: dataDir, PORT: port });
   // a second `serve` would find the socket and share it; a second owner is what must fail
   const { startEmbeddedPostgres } = await import('../src/db/embedded.ts');
-  await expect(startEmbeddedPostgres({ dataDir, port: 0, maxConnections: 5 })).rejects.toThrow(/in use by another Paperboy process/);
+  await expect(startEmbeddedPostgres({ dataDir, port: 0, maxConnections: 5 })).rejects.toThrow(
+    /in use by another Paperboy process/,
+  );
   expect(await first.stop()).toBe(0);
 });

@@ -37,7 +37,12 @@ async function newSubscriber(email: string, status: 'pending' | 'active' = 'acti
 }
 
 const oneClick = (url: string, payload = 'List-Unsubscribe=One-Click') =>
-  app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload });
+  app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload,
+  });
 
 beforeEach(async () => {
   await app.services.db.pool.query('TRUNCATE subscribers CASCADE');
@@ -52,18 +57,28 @@ describe('tokens', () => {
     const tampered = `${confirm.slice(0, -2)}${confirm.endsWith('AA') ? 'BB' : 'AA'}`;
     const otherSubscriber = `${bob.id}${confirm.slice(ann.id.length)}`;
     const wrongPurpose = tokens.create('unsubscribe', ann);
-    const otherKey = new LinkTokens('another-secret-key-of-32-characters!!').create('confirm', ann, new Date(Date.now() + 60_000));
+    const otherKey = new LinkTokens('another-secret-key-of-32-characters!!').create(
+      'confirm',
+      ann,
+      new Date(Date.now() + 60_000),
+    );
     const before = await snapshot();
 
     for (const token of [tampered, otherSubscriber, wrongPurpose, otherKey, 'garbage', `${ann.id}.0.short`]) {
       const response = await app.inject({ method: 'GET', url: `/confirm/${encodeURIComponent(token)}` });
       expect(response.statusCode, token).toBe(404);
     }
-    for (const token of [tokens.create('preferences', bob), tokens.create('confirm', bob, new Date(Date.now() + 60_000))]) {
+    for (const token of [
+      tokens.create('preferences', bob),
+      tokens.create('confirm', bob, new Date(Date.now() + 60_000)),
+    ]) {
       expect((await oneClick(`/unsubscribe/${token}`)).statusCode).toBe(404);
       expect((await app.inject({ method: 'GET', url: `/unsubscribe/${token}` })).statusCode).toBe(404);
     }
-    expect((await app.inject({ method: 'GET', url: `/preferences/${tokens.create('unsubscribe', bob)}` })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'GET', url: `/preferences/${tokens.create('unsubscribe', bob)}` }))
+        .statusCode,
+    ).toBe(404);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -139,7 +154,10 @@ describe('one-click unsubscribe (RFC 8058)', () => {
 
   it('POST without List-Unsubscribe=One-Click is refused and changes nothing', async () => {
     const bob = await newSubscriber('bob@example.org');
-    const response = await oneClick(`/unsubscribe/${app.services.tokens.create('unsubscribe', bob)}`, 'List-Unsubscribe=Yes');
+    const response = await oneClick(
+      `/unsubscribe/${app.services.tokens.create('unsubscribe', bob)}`,
+      'List-Unsubscribe=Yes',
+    );
     expect(response.statusCode).toBe(400);
     expect((await app.services.subscribers.findById(bob.id))?.status).toBe('active');
   });
@@ -158,7 +176,8 @@ describe('preferences page', () => {
       method: 'POST',
       url,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'frequency=weekly&weekday=2&deliveryHour=18&timezone=Asia%2FTokyo&keywords=vision%2C+agents&keywordMode=only&maxPapers=5',
+      payload:
+        'frequency=weekly&weekday=2&deliveryHour=18&timezone=Asia%2FTokyo&keywords=vision%2C+agents&keywordMode=only&maxPapers=5',
     });
     expect(saved.statusCode).toBe(200);
     const after = await app.services.subscribers.findById(bob.id);

@@ -1,7 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/http/app.ts';
-import { testConfig, TEST_PUBLIC_URL } from './helpers/app.ts';
+import { TEST_PUBLIC_URL, testConfig } from './helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
 
@@ -37,7 +37,10 @@ async function counts() {
 }
 
 async function subscriber(email: string) {
-  const { rows } = await app.services.db.pool.query('SELECT * FROM subscribers WHERE lower(email) = lower($1)', [email]);
+  const { rows } = await app.services.db.pool.query(
+    'SELECT * FROM subscribers WHERE lower(email) = lower($1)',
+    [email],
+  );
   return rows[0];
 }
 
@@ -54,7 +57,11 @@ function linkIn(mail: ParsedMail, kind: string): string {
 
 describe('the whole path', () => {
   it('subscribe → confirmation over SMTP → link followed → active → one-click → unsubscribed', async () => {
-    const response = await subscribe({ email: '  Ann.Lee@Example.ORG ', keywords: ['diffusion', 'LoRA'], frequency: 'weekly' });
+    const response = await subscribe({
+      email: '  Ann.Lee@Example.ORG ',
+      keywords: ['diffusion', 'LoRA'],
+      frequency: 'weekly',
+    });
     expect(response.statusCode).toBe(202);
     expect(await subscriber('ann.lee@example.org')).toMatchObject({
       email: 'Ann.Lee@example.org',
@@ -113,11 +120,18 @@ describe('the whole path', () => {
   it('lets an unsubscribed address subscribe again, through a new confirmation', async () => {
     await subscribe({ email: 'back@example.org' });
     await sendQueuedMail();
-    await app.inject({ method: 'GET', url: linkIn((await smtp.waitForMessages(1))[0] as ParsedMail, 'confirm') });
+    await app.inject({
+      method: 'GET',
+      url: linkIn((await smtp.waitForMessages(1))[0] as ParsedMail, 'confirm'),
+    });
     const row = await subscriber('back@example.org');
-    await app.services.subscribers.unsubscribe(app.services.tokens.create('unsubscribe', (await app.services.subscribers.findById(row.id))!));
+    await app.services.subscribers.unsubscribe(
+      app.services.tokens.create('unsubscribe', (await app.services.subscribers.findById(row.id))!),
+    );
     // outside the 10-minute window of the first confirmation
-    await app.services.db.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`);
+    await app.services.db.pool.query(
+      `UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`,
+    );
 
     expect((await subscribe({ email: 'back@example.org', maxPapers: 5 })).statusCode).toBe(202);
     expect(await subscriber('back@example.org')).toMatchObject({ status: 'pending', max_papers: 5 });
@@ -148,7 +162,9 @@ describe('no enumeration', () => {
 
   it('holds an active subscriber’s new preferences until the confirmation link is followed', async () => {
     await subscribe({ email: 'held@example.org', maxPapers: 3 });
-    await app.services.db.pool.query(`UPDATE subscribers SET status = 'active', confirmation_sent_at = now() - interval '1 hour'`);
+    await app.services.db.pool.query(
+      `UPDATE subscribers SET status = 'active', confirmation_sent_at = now() - interval '1 hour'`,
+    );
     await subscribe({ email: 'held@example.org', maxPapers: 40, keywords: 'agents, robotics' });
     expect(await subscriber('held@example.org')).toMatchObject({ max_papers: 3, status: 'active' });
 
@@ -158,7 +174,10 @@ describe('no enumeration', () => {
     expect(change).toBeDefined();
     const page = await app.inject({ method: 'GET', url: linkIn(change, 'confirm') });
     expect(page.body).toContain('updated');
-    expect(await subscriber('held@example.org')).toMatchObject({ max_papers: 40, keywords: ['agents', 'robotics'] });
+    expect(await subscriber('held@example.org')).toMatchObject({
+      max_papers: 40,
+      keywords: ['agents', 'robotics'],
+    });
   });
 });
 
@@ -171,7 +190,11 @@ describe('invalid input', () => {
     ['display name', { email: 'Ann <ann@example.org>' }, 'email'],
     ['CR/LF injection', { email: 'ann@example.org\r\nBcc: all@example.org' }, 'email'],
     ['control character', { email: 'ann\u0007@example.org' }, 'email'],
-    ['too long', { email: `${'a'.repeat(60)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.org` }, 'email'],
+    [
+      'too long',
+      { email: `${'a'.repeat(60)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.org` },
+      'email',
+    ],
     ['local part too long', { email: `${'a'.repeat(65)}@example.org` }, 'email'],
     ['frequency', { email: 'ok@example.org', frequency: 'hourly' }, 'frequency'],
     ['weekday', { email: 'ok@example.org', weekday: 8 }, 'weekday'],
@@ -182,7 +205,11 @@ describe('invalid input', () => {
     ['deliveryHour not a number', { email: 'ok@example.org', deliveryHour: 'seven' }, 'deliveryHour'],
     ['maxPapers zero', { email: 'ok@example.org', maxPapers: 0 }, 'maxPapers'],
     ['maxPapers too many', { email: 'ok@example.org', maxPapers: 51 }, 'maxPapers'],
-    ['too many keywords', { email: 'ok@example.org', keywords: Array.from({ length: 21 }, (_, i) => `k${i}`) }, 'keywords'],
+    [
+      'too many keywords',
+      { email: 'ok@example.org', keywords: Array.from({ length: 21 }, (_, i) => `k${i}`) },
+      'keywords',
+    ],
     ['empty keyword', { email: 'ok@example.org', keywords: ['ok', ''] }, 'keywords'],
     ['keyword too long', { email: 'ok@example.org', keywords: ['x'.repeat(65)] }, 'keywords'],
   ];
@@ -227,7 +254,11 @@ describe('invalid input', () => {
       maxPapers: 50,
     });
     expect(full.statusCode).toBe(202);
-    expect(await subscriber('full@example.org')).toMatchObject({ weekday: 5, keyword_mode: 'only', delivery_hour: 23 });
+    expect(await subscriber('full@example.org')).toMatchObject({
+      weekday: 5,
+      keyword_mode: 'only',
+      delivery_hour: 23,
+    });
   });
 });
 
@@ -237,7 +268,8 @@ describe('form posts', () => {
       method: 'POST',
       url: '/api/subscriptions',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      payload: 'email=form%40example.org&frequency=weekly&weekday=3&deliveryHour=9&maxPapers=12&keywords=agents%2C+robotics&keywordMode=only&timezone=Europe%2FParis',
+      payload:
+        'email=form%40example.org&frequency=weekly&weekday=3&deliveryHour=9&maxPapers=12&keywords=agents%2C+robotics&keywordMode=only&timezone=Europe%2FParis',
     });
     expect(response.statusCode).toBe(202);
     expect(response.headers['content-type']).toContain('text/html');
@@ -279,11 +311,15 @@ describe('throttle', () => {
     await subscribe({ email: 'BOMB@example.org' });
     expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
 
-    await app.services.db.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '9 minutes'`);
+    await app.services.db.pool.query(
+      `UPDATE subscribers SET confirmation_sent_at = now() - interval '9 minutes'`,
+    );
     await subscribe({ email: 'bomb@example.org' });
     expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
 
-    await app.services.db.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '10 minutes 1 second'`);
+    await app.services.db.pool.query(
+      `UPDATE subscribers SET confirmation_sent_at = now() - interval '10 minutes 1 second'`,
+    );
     await subscribe({ email: 'bomb@example.org' });
     expect(await counts()).toEqual({ subscribers: 1, deliveries: 2 });
 
@@ -293,7 +329,9 @@ describe('throttle', () => {
   });
 
   it('lets concurrent requests for one new address create one subscriber and one confirmation', async () => {
-    const responses = await Promise.all(Array.from({ length: 8 }, () => subscribe({ email: 'race@example.org' })));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => subscribe({ email: 'race@example.org' })),
+    );
     expect(responses.map((r) => r.statusCode)).toEqual(Array(8).fill(202));
     expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
   });

@@ -37,7 +37,11 @@ export async function openDatabase(config: Config): Promise<Database> {
   const running = findRunningEmbedded(config.dataDir);
   if (running) {
     const pool = createPool(running, Math.min(config.dbPoolSize, 3));
-    return { pool, description: `embedded database served by another process (${describe(running)})`, close: () => pool.end() };
+    return {
+      pool,
+      description: `embedded database served by another process (${describe(running)})`,
+      close: () => pool.end(),
+    };
   }
   const embedded: EmbeddedPostgres = await startEmbeddedPostgres({
     dataDir: config.dataDir,

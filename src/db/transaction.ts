@@ -9,7 +9,10 @@ export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
  * Everything fn does must go through the client it is given: on the embedded database the
  * socket serialises transactions, so a query on another connection would wait forever.
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

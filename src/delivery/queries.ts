@@ -49,5 +49,4 @@ export const deliveryQueries = {
     UPDATE deliveries
     SET status = 'cancelled', last_error = $2, lease_expires_at = NULL, updated_at = now()
     WHERE id = $1 AND status = 'sending'`,
-
 } as const;

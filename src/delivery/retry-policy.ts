@@ -14,7 +14,8 @@ export interface SmtpFailure {
 export function classifySendError(error: unknown): SmtpFailure {
   const e = error as { responseCode?: number; response?: string; code?: string; message?: string };
   const message = [e.code, e.message].filter(Boolean).join(': ') || String(error);
-  const kind: FailureKind = typeof e.responseCode === 'number' && e.responseCode >= 500 ? 'permanent' : 'transient';
+  const kind: FailureKind =
+    typeof e.responseCode === 'number' && e.responseCode >= 500 ? 'permanent' : 'transient';
   return { kind, message, response: e.response };
 }
 

@@ -86,7 +86,10 @@ export class Sender {
         return 'failed';
       }
       const delay = retryDelaySeconds(delivery.attempts);
-      log.info({ deliveryId: delivery.id, error: failure.message, retryInSeconds: delay }, 'delivery will be retried');
+      log.info(
+        { deliveryId: delivery.id, error: failure.message, retryInSeconds: delay },
+        'delivery will be retried',
+      );
       await pool.query(sql.scheduleRetry, [delivery.id, failure.message, delay]);
       return 'retry';
     }

@@ -18,7 +18,12 @@ function fieldOf(error: AjvError): string {
 export function wantsHtml(request: FastifyRequest): boolean {
   const type = request.headers['content-type'] ?? '';
   const accept = request.headers.accept ?? '';
-  return (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data') || request.method === 'GET') && accept.includes('text/html');
+  return (
+    (type.startsWith('application/x-www-form-urlencoded') ||
+      type.startsWith('multipart/form-data') ||
+      request.method === 'GET') &&
+    accept.includes('text/html')
+  );
 }
 
 /**
@@ -33,7 +38,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     const first = error.validation[0] as AjvError;
     field = fieldOf(first);
     statusCode = 400;
-    message = field ? `${field}: ${first.message ?? 'is not valid'}` : (first.message ?? 'request is not valid');
+    message = field
+      ? `${field}: ${first.message ?? 'is not valid'}`
+      : (first.message ?? 'request is not valid');
   } else if (error instanceof ValidationError) {
     field = error.field;
     statusCode = 400;
@@ -51,7 +58,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   };
   reply.status(statusCode);
   if (wantsHtml(request)) {
-    return reply.type('text/html; charset=utf-8').send(renderPage('message', { title: body.error, message, requestId: body.requestId }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(renderPage('message', { title: body.error, message, requestId: body.requestId }));
   }
   return reply.send(body);
 }

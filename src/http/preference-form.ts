@@ -8,7 +8,13 @@ export function preferenceFormData(preferences: Preferences = DEFAULT_PREFERENCE
     preferences,
     keywordText: preferences.keywords.join(', '),
     timezones: TIME_ZONES.includes(preferences.timezone) ? TIME_ZONES : [preferences.timezone, ...TIME_ZONES],
-    weekdays: WEEKDAYS.map((name, index) => ({ value: index + 1, label: name[0]?.toUpperCase() + name.slice(1) })),
-    hours: Array.from({ length: 24 }, (_, hour) => ({ value: hour, label: `${String(hour).padStart(2, '0')}:00` })),
+    weekdays: WEEKDAYS.map((name, index) => ({
+      value: index + 1,
+      label: name[0]?.toUpperCase() + name.slice(1),
+    })),
+    hours: Array.from({ length: 24 }, (_, hour) => ({
+      value: hour,
+      label: `${String(hour).padStart(2, '0')}:00`,
+    })),
   };
 }

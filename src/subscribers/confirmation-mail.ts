@@ -16,7 +16,8 @@ export async function composeConfirmationMail(options: {
 }): Promise<Omit<OutgoingMail, 'messageId'> | null> {
   const { subscriber, tokens, publicUrl } = options;
   const preferencesChange = subscriber.status === 'active';
-  if (subscriber.status === 'unsubscribed' || (preferencesChange && !subscriber.pendingPreferences)) return null;
+  if (subscriber.status === 'unsubscribed' || (preferencesChange && !subscriber.pendingPreferences))
+    return null;
   const expiresAt = new Date(options.requestedAt.getTime() + CONFIRM_TOKEN_LIFETIME_MS);
   const confirmUrl = `${publicUrl}/confirm/${tokens.create('confirm', subscriber, expiresAt)}`;
   const preferences = subscriber.pendingPreferences ?? subscriber.preferences;
@@ -29,7 +30,9 @@ export async function composeConfirmationMail(options: {
   });
   return {
     to: subscriber.email,
-    subject: preferencesChange ? 'Confirm the change to your Paperboy digest' : 'Confirm your Paperboy subscription',
+    subject: preferencesChange
+      ? 'Confirm the change to your Paperboy digest'
+      : 'Confirm your Paperboy subscription',
     html,
     text,
   };

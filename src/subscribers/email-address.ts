@@ -28,7 +28,8 @@ export function normalizeEmailAddress(input: unknown): string {
   if (CONTROL.test(input)) return fail('must not contain line breaks or control characters');
   const trimmed = input.trim();
   if (trimmed === '') return fail('is required');
-  if (/[<>()\s"]/.test(trimmed)) return fail('must be a bare address like name@example.org, without a display name');
+  if (/[<>()\s"]/.test(trimmed))
+    return fail('must be a bare address like name@example.org, without a display name');
   const at = trimmed.lastIndexOf('@');
   if (at === -1) return fail('must contain @ and a domain');
   const local = trimmed.slice(0, at);

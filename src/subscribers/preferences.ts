@@ -25,15 +25,26 @@ export const DEFAULT_PREFERENCES: Preferences = {
 
 export const MAX_KEYWORDS = 20;
 export const MAX_KEYWORD_LENGTH = 64;
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
 
 /** The preference fields as the API and the forms accept them; every one optional. */
 export const PreferencesInput = Type.Object({
   frequency: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('weekly')])),
   weekday: Type.Optional(
-    Type.Union([Type.Integer({ minimum: 1, maximum: 7 }), Type.Union(WEEKDAYS.map((day) => Type.Literal(day)))], {
-      description: 'day of weekly mail: 1 (Monday) … 7 (Sunday), or its English name',
-    }),
+    Type.Union(
+      [Type.Integer({ minimum: 1, maximum: 7 }), Type.Union(WEEKDAYS.map((day) => Type.Literal(day)))],
+      {
+        description: 'day of weekly mail: 1 (Monday) … 7 (Sunday), or its English name',
+      },
+    ),
   ),
   keywords: Type.Optional(
     Type.Union([Type.Array(Type.String(), { maxItems: 100 }), Type.String({ maxLength: 2000 })], {
@@ -41,7 +52,9 @@ export const PreferencesInput = Type.Object({
     }),
   ),
   keywordMode: Type.Optional(Type.Union([Type.Literal('only'), Type.Literal('boost')])),
-  timezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA time zone name, e.g. Europe/Paris' })),
+  timezone: Type.Optional(
+    Type.String({ maxLength: 64, description: 'IANA time zone name, e.g. Europe/Paris' }),
+  ),
   deliveryHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
   maxPapers: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
 });
@@ -74,7 +87,8 @@ export function normalizeKeywords(input: string[] | string): string[] {
     const keyword = entry.replace(/\s+/g, ' ').trim();
     if (keyword === '' && fromForm) continue;
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-    if (/[\u0000-\u001f\u007f]/.test(entry)) throw new ValidationError('keywords', 'must not contain control characters');
+    if (/[\u0000-\u001f\u007f]/.test(entry))
+      throw new ValidationError('keywords', 'must not contain control characters');
     if (keyword.length < 1 || keyword.length > MAX_KEYWORD_LENGTH) {
       throw new ValidationError('keywords', `each keyword must have 1 to ${MAX_KEYWORD_LENGTH} characters`);
     }
@@ -84,7 +98,8 @@ export function normalizeKeywords(input: string[] | string): string[] {
       keywords.push(keyword);
     }
   }
-  if (keywords.length > MAX_KEYWORDS) throw new ValidationError('keywords', `at most ${MAX_KEYWORDS} keywords`);
+  if (keywords.length > MAX_KEYWORDS)
+    throw new ValidationError('keywords', `at most ${MAX_KEYWORDS} keywords`);
   return keywords;
 }
 
@@ -94,7 +109,10 @@ function normalizeWeekday(input: number | string): number {
 }
 
 /** Validated input over a base (the defaults, or the subscriber's current choice). */
-export function resolvePreferences(input: PreferencesInput, base: Preferences = DEFAULT_PREFERENCES): Preferences {
+export function resolvePreferences(
+  input: PreferencesInput,
+  base: Preferences = DEFAULT_PREFERENCES,
+): Preferences {
   return {
     frequency: input.frequency ?? base.frequency,
     weekday: input.weekday === undefined ? base.weekday : normalizeWeekday(input.weekday),

@@ -36,7 +36,10 @@ export class SubscriberService {
     const email = normalizeEmailAddress(input.email);
     const preferences = resolvePreferences(input);
     await withTransaction(this.pool, async (client) => {
-      const inserted = await client.query<{ id: string }>(sql.insertIfNew, [email, ...preferenceParams(preferences)]);
+      const inserted = await client.query<{ id: string }>(sql.insertIfNew, [
+        email,
+        ...preferenceParams(preferences),
+      ]);
       if (inserted.rows[0]) {
         await enqueueConfirmation(client, inserted.rows[0].id);
         return;
@@ -55,7 +58,11 @@ export class SubscriberService {
   }
 
   /** Checks a link token without changing anything. */
-  async checkLink(token: string, purpose: TokenPurpose, client: pg.Pool | pg.PoolClient = this.pool): Promise<LinkCheck> {
+  async checkLink(
+    token: string,
+    purpose: TokenPurpose,
+    client: pg.Pool | pg.PoolClient = this.pool,
+  ): Promise<LinkCheck> {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
     const query = client === this.pool ? sql.findById : sql.lockById;
@@ -64,7 +71,8 @@ export class SubscriberService {
     if (!row) return { ok: false, reason: 'invalid' };
     const subscriber = toSubscriber(row);
     if (!this.tokens.matches(parsed, purpose, subscriber)) return { ok: false, reason: 'invalid' };
-    if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired', subscriber };
+    if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now())
+      return { ok: false, reason: 'expired', subscriber };
     return { ok: true, subscriber };
   }
 
@@ -79,7 +87,10 @@ export class SubscriberService {
         await client.query(sql.activate, [subscriber.id]);
         outcome = 'confirmed';
       } else if (subscriber.pendingPreferences) {
-        await client.query(sql.updatePreferences, [subscriber.id, ...preferenceParams(subscriber.pendingPreferences)]);
+        await client.query(sql.updatePreferences, [
+          subscriber.id,
+          ...preferenceParams(subscriber.pendingPreferences),
+        ]);
         outcome = 'preferences-updated';
       }
       return { ...check, outcome };

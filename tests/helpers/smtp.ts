@@ -22,11 +22,16 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream: SMTPServerDataStream, session, callback) {
+    onData(stream: SMTPServerDataStream, _session, callback) {
       const behaviour = behaviours.shift() ?? { accept: true };
       if ('dropConnection' in behaviour) {
+        // cut the line mid-transaction, as a relay that crashes would
         stream.resume();
-        stream.on('end', () => (session as unknown as { _socket?: { destroy(): void } })._socket?.destroy());
+        stream.on('end', () => {
+          const connections = (server as unknown as { connections: Set<{ _socket: { destroy(): void } }> })
+            .connections;
+          for (const connection of connections) connection._socket.destroy();
+        });
         return;
       }
       simpleParser(stream).then(
@@ -51,7 +56,8 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     async waitForMessages(count, timeoutMs = 10_000) {
       const started = Date.now();
       while (messages.length < count) {
-        if (Date.now() - started > timeoutMs) throw new Error(`expected ${count} messages, got ${messages.length}`);
+        if (Date.now() - started > timeoutMs)
+          throw new Error(`expected ${count} messages, got ${messages.length}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return messages;

@@ -15,7 +15,9 @@ function invalidLink(reply: FastifyReply) {
 }
 
 const OneClickBody = Type.Object({
-  'List-Unsubscribe': Type.Optional(Type.String({ maxLength: 100, description: 'must be One-Click (RFC 8058)' })),
+  'List-Unsubscribe': Type.Optional(
+    Type.String({ maxLength: 100, description: 'must be One-Click (RFC 8058)' }),
+  ),
 });
 
 /** The pages behind the links in mail: confirm, unsubscribe, preferences. */
@@ -85,7 +87,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { rateLimit: perLinkLimit },
       schema: {
-        summary: 'One-click unsubscribe (RFC 8058): POST List-Unsubscribe=One-Click; 200, no redirect; idempotent',
+        summary:
+          'One-click unsubscribe (RFC 8058): POST List-Unsubscribe=One-Click; 200, no redirect; idempotent',
         consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
         params: TokenParams,
         body: OneClickBody,

@@ -7,7 +7,9 @@ import { outboxDir } from '../../delivery/transport.ts';
 import { sendPage } from '../page.ts';
 import { HtmlPage } from '../schemas.ts';
 
-const MessageParams = Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.eml$', maxLength: 200 }) });
+const MessageParams = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.eml$', maxLength: 200 }),
+});
 const LISTED = 100;
 
 /**
@@ -25,43 +27,76 @@ export const outboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   };
 
-  app.get('/outbox', { schema: { summary: 'Mail written to the local outbox', response: { 200: HtmlPage } } }, async (_request, reply) => {
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.eml')).sort().reverse();
-    const messages = await Promise.all(
-      names.slice(0, LISTED).map(async (name) => {
-        const mail = await read(name);
-        return { name, subject: mail?.subject ?? '(unreadable)', to: mail?.to ? [mail.to].flat().map((a) => a.text).join(', ') : '', date: mail?.date?.toISOString() ?? '' };
-      }),
-    );
-    return sendPage(reply, 200, 'outbox', { messages, total: names.length, dir });
-  });
+  app.get(
+    '/outbox',
+    { schema: { summary: 'Mail written to the local outbox', response: { 200: HtmlPage } } },
+    async (_request, reply) => {
+      const names = (await readdir(dir).catch(() => [] as string[]))
+        .filter((name) => name.endsWith('.eml'))
+        .sort()
+        .reverse();
+      const messages = await Promise.all(
+        names.slice(0, LISTED).map(async (name) => {
+          const mail = await read(name);
+          return {
+            name,
+            subject: mail?.subject ?? '(unreadable)',
+            to: mail?.to
+              ? [mail.to]
+                  .flat()
+                  .map((a) => a.text)
+                  .join(', ')
+              : '',
+            date: mail?.date?.toISOString() ?? '',
+          };
+        }),
+      );
+      return sendPage(reply, 200, 'outbox', { messages, total: names.length, dir });
+    },
+  );
 
   app.get(
     '/outbox/:name',
-    { schema: { summary: 'One message of the outbox', params: MessageParams, response: { 200: HtmlPage, 404: HtmlPage } } },
+    {
+      schema: {
+        summary: 'One message of the outbox',
+        params: MessageParams,
+        response: { 200: HtmlPage, 404: HtmlPage },
+      },
+    },
     async (request, reply) => {
       const mail = await read(request.params.name);
-      if (!mail) return sendPage(reply, 404, 'message', { title: 'No such message', message: request.params.name });
+      if (!mail)
+        return sendPage(reply, 404, 'message', { title: 'No such message', message: request.params.name });
       const links = (mail.text ?? '').match(/https?:\/\/[^\s\]>)]+/g) ?? [];
       return sendPage(reply, 200, 'outbox-message', {
-          name: request.params.name,
-          subject: mail.subject ?? '',
-          headers: mail.headerLines.map((line) => line.line),
-          text: mail.text ?? '',
-          links: [...new Set(links)],
-          hasHtml: Boolean(mail.html),
+        name: request.params.name,
+        subject: mail.subject ?? '',
+        headers: mail.headerLines.map((line) => line.line),
+        text: mail.text ?? '',
+        links: [...new Set(links)],
+        hasHtml: Boolean(mail.html),
       });
     },
   );
 
   app.get(
     '/outbox/:name/html',
-    { schema: { summary: 'The HTML part of an outbox message, sandboxed', params: MessageParams, response: { 200: HtmlPage, 404: HtmlPage } } },
+    {
+      schema: {
+        summary: 'The HTML part of an outbox message, sandboxed',
+        params: MessageParams,
+        response: { 200: HtmlPage, 404: HtmlPage },
+      },
+    },
     async (request, reply) => {
       const mail = await read(request.params.name);
       if (!mail?.html) return reply.status(404).type('text/html; charset=utf-8').send('no HTML part');
       // the mail's own HTML: no scripts, no same-origin powers, only inline styles and images
-      reply.header('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'");
+      reply.header(
+        'content-security-policy',
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'",
+      );
       return reply.type('text/html; charset=utf-8').send(mail.html);
     },
   );

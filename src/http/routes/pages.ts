@@ -4,7 +4,9 @@ import { preferenceFormData } from '../preference-form.ts';
 import { HtmlPage } from '../schemas.ts';
 
 export const pageRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/', { schema: { summary: 'Home page with the subscription form', response: { 200: HtmlPage } } }, async (_request, reply) =>
-    sendPage(reply, 200, 'home', { form: preferenceFormData() }),
+  app.get(
+    '/',
+    { schema: { summary: 'Home page with the subscription form', response: { 200: HtmlPage } } },
+    async (_request, reply) => sendPage(reply, 200, 'home', { form: preferenceFormData() }),
   );
 };

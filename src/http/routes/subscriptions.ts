@@ -6,7 +6,10 @@ import { sendPage } from '../page.ts';
 import { errorResponses } from '../schemas.ts';
 
 const SubscriptionRequest = Type.Object({
-  email: Type.String({ maxLength: 320, description: 'a bare address such as ann@example.org (README: "Email addresses")' }),
+  email: Type.String({
+    maxLength: 320,
+    description: 'a bare address such as ann@example.org (README: "Email addresses")',
+  }),
   ...PreferencesInput.properties,
 });
 
@@ -18,7 +21,8 @@ const Accepted = Type.Object({
 // The same words for every valid address, so the answer tells nobody whether it is known.
 const ACCEPTED = {
   status: 'accepted',
-  message: 'If this address can receive mail, a confirmation link is on its way. Follow it to start your digest.',
+  message:
+    'If this address can receive mail, a confirmation link is on its way. Follow it to start your digest.',
 } as const;
 
 export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { TEST_SECRET_KEY } from './helpers/app.ts';
+import { runCli } from './helpers/cli.ts';
+
+const base = { SECRET_KEY: TEST_SECRET_KEY, DATA_DIR: '/tmp/paperboy-config-test' };
+
+describe('configuration', () => {
+  it('has defaults that need no configuration', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      databaseUrl: undefined,
+      smtpUrl: undefined,
+      hfApiUrl: 'https://huggingface.co',
+      outboxEnabled: true,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT: expected a whole number from 0 to 65535, got "abc"/],
+    ['PORT', '70000', /PORT: expected a whole number/],
+    ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL: expected a URL starting with postgres:\/\//],
+    ['SMTP_URL', 'localhost:25', /SMTP_URL: expected a URL starting with smtp:\/\/ or smtps:\/\//],
+    ['PUBLIC_URL', 'paperboy.example.org', /PUBLIC_URL: expected a URL/],
+    ['SECRET_KEY', 'short', /SECRET_KEY: expected at least 32 characters/],
+    ['OUTBOX_ENABLED', 'maybe', /OUTBOX_ENABLED: expected true or false/],
+    ['MAIL_FROM', 'nobody', /MAIL_FROM: expected an address/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of/],
+  ])('names %s when it is %s', (variable, value, message) => {
+    expect(() => loadConfig({ ...base, [variable]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, [variable]: value })).toThrow(message);
+  });
+
+  it('requires SECRET_KEY in production and turns the outbox off there', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: base.DATA_DIR })).toThrow(
+      /SECRET_KEY: must be set in production/,
+    );
+    expect(loadConfig({ ...base, NODE_ENV: 'production' }).outboxEnabled).toBe(false);
+    expect(loadConfig({ ...base, NODE_ENV: 'production', OUTBOX_ENABLED: 'true' }).outboxEnabled).toBe(true);
+  });
+
+  it('stops the command with exit code 1 and a message naming the variable', async () => {
+    const result = await runCli(['migrate'], { PORT: 'abc', DATA_DIR: base.DATA_DIR });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'Configuration error: PORT: expected a whole number from 0 to 65535, got "abc"',
+    );
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../src/errors.ts';
+import { normalizeEmailAddress } from '../src/subscribers/email-address.ts';
+
+describe('email addresses', () => {
+  it.each([
+    ['  ann@example.org  ', 'ann@example.org'],
+    ['Ann.Lee@EXAMPLE.Org', 'Ann.Lee@example.org'],
+    ['first+tag@sub.example.co.uk', 'first+tag@sub.example.co.uk'],
+    ["o'brien@example.ie", "o'brien@example.ie"],
+    ['josé@exämple.de', 'josé@exämple.de'],
+    ['x@xn--bcher-kva.example', 'x@xn--bcher-kva.example'],
+  ])('accepts %j as %j', (input, expected) => {
+    expect(normalizeEmailAddress(input)).toBe(expected);
+  });
+
+  it.each([
+    ['', 'is required'],
+    ['ann', 'must contain @'],
+    ['ann@', 'must have a domain'],
+    ['@example.org', 'must have a name'],
+    ['ann@localhost', 'must have a domain like'],
+    ['ann@-example.org', 'must have a domain like'],
+    ['ann@example..org', 'must have a domain like'],
+    ['ann..lee@example.org', 'not allowed'],
+    ['.ann@example.org', 'not allowed'],
+    ['Ann <ann@example.org>', 'without a display name'],
+    ['"ann"@example.org', 'without a display name'],
+    ['ann@example.org\nBcc: x@example.org', 'line breaks'],
+    ['ann\r@example.org', 'line breaks'],
+    ['ann\u0000@example.org', 'control characters'],
+    ['ann@[127.0.0.1]', 'domain like'],
+    [`${'a'.repeat(65)}@example.org`, 'at most 64'],
+    [
+      `a@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(10)}.org`,
+      'at most 254',
+    ],
+  ])('refuses %j (%s)', (input, why) => {
+    expect(() => normalizeEmailAddress(input)).toThrow(ValidationError);
+    expect(() => normalizeEmailAddress(input)).toThrow(why);
+  });
+});

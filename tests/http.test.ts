@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/http/app.ts';
+import { testConfig } from './helpers/app.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+
+let database: TestDatabase;
+let app: App;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  app = await buildApp(testConfig({ DATABASE_URL: database.url, RATE_LIMIT_MAX: '3' }));
+  app.get('/test-only/failure', async () => {
+    throw new Error('connection string postgres://secret@db');
+  });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await database?.drop();
+});
+
+describe('the HTTP edge', () => {
+  it('rate-limits public POSTs with 429 and Retry-After', async () => {
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/subscriptions',
+        payload: { email: 'limit@example.org' },
+        remoteAddress: '10.0.0.9',
+      });
+    for (let i = 0; i < 3; i++) expect((await post()).statusCode).toBe(202);
+    const limited = await post();
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // another client is not affected
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      payload: { email: 'x@example.org' },
+      remoteAddress: '10.0.0.10',
+    });
+    expect(other.statusCode).toBe(202);
+  });
+
+  it('hides the details of a 5xx and gives a request id instead', async () => {
+    const response = await app.inject({ method: 'GET', url: '/test-only/failure' });
+    expect(response.statusCode).toBe(500);
+    const body = response.json();
+    expect(body.message).not.toContain('secret');
+    expect(body.requestId).toMatch(/^req-/);
+    expect(response.headers['x-request-id']).toBe(body.requestId);
+  });
+
+  it('refuses unknown content types and oversized bodies as 4xx', async () => {
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+      remoteAddress: '10.0.0.20',
+    });
+    expect(xml.statusCode).toBe(415);
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      payload: { email: 'a@example.org', keywords: 'x'.repeat(100_000) },
+      remoteAddress: '10.0.0.21',
+    });
+    expect(huge.statusCode).toBe(413);
+  });
+
+  it('sets security headers', async () => {
+    const response = await app.inject({ method: 'GET', url: '/' });
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('serves health, readiness and the OpenAPI document', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('202');
+    expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('400');
+    expect(spec.paths['/unsubscribe/{token}'].post).toBeDefined();
+  });
+
+  it('shows the outbox and refuses paths outside it', async () => {
+    expect((await app.inject({ method: 'GET', url: '/outbox' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/outbox/..%2Fsecret.key' })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/outbox/missing.eml' })).statusCode).toBe(404);
+  });
+});

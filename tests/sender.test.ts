@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/http/app.ts';
+import { testConfig } from './helpers/app.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+
+let database: TestDatabase;
+let smtp: SmtpPeer;
+let app: App;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  smtp = await startSmtpPeer();
+  app = await buildApp(
+    testConfig({ DATABASE_URL: database.url, SMTP_URL: smtp.url, DELIVERY_MAX_ATTEMPTS: '3' }),
+  );
+});
+
+afterAll(async () => {
+  await app?.close();
+  await smtp?.close();
+  await database?.drop();
+});
+
+beforeEach(async () => {
+  await app.services.db.pool.query('TRUNCATE subscribers CASCADE');
+  smtp.messages.length = 0;
+  smtp.behaviours.length = 0;
+});
+
+async function queueConfirmation(email = 'ann@example.org') {
+  await app.services.subscribers.subscribe({ email });
+}
+
+async function delivery() {
+  const { rows } = await app.services.db.pool.query(
+    `SELECT status, attempts, last_error, smtp_response, message_id, due_at > now() AS later, lease_expires_at FROM deliveries`,
+  );
+  return rows[0];
+}
+
+/** Makes a row waiting for a retry due now, as time passing would. */
+async function makeDue() {
+  await app.services.db.pool.query(`UPDATE deliveries SET due_at = now() WHERE status = 'pending'`);
+}
+
+describe('outcomes of a send', () => {
+  it('records a 250 as sent, with the Message-ID and the server’s answer', async () => {
+    await queueConfirmation();
+    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    const row = await delivery();
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, lease_expires_at: null });
+    expect(row.message_id).toMatch(/^<delivery-\d+\.confirmation@paperboy\.test>$/);
+    expect(row.smtp_response).toMatch(/^250/);
+  });
+
+  it('retries a 4xx later, with backoff, then sends', async () => {
+    await queueConfirmation();
+    smtp.behaviours.push({ code: 451, message: 'try again later' });
+    expect(await app.services.sender.runOnce()).toMatchObject({ retry: 1 });
+    expect(await delivery()).toMatchObject({ status: 'pending', attempts: 1, later: true });
+    expect((await delivery()).last_error).toContain('451');
+    // not due yet: nothing is claimed
+    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 0, retry: 0 });
+    await makeDue();
+    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await delivery()).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(smtp.messages).toHaveLength(1);
+  });
+
+  it('retries after a dropped connection', async () => {
+    await queueConfirmation();
+    smtp.behaviours.push({ dropConnection: true });
+    expect(await app.services.sender.runOnce()).toMatchObject({ retry: 1 });
+    await makeDue();
+    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(smtp.messages).toHaveLength(1);
+  });
+
+  it('fails a 5xx at once', async () => {
+    await queueConfirmation();
+    smtp.behaviours.push({ code: 550, message: '5.1.1 no such user' });
+    expect(await app.services.sender.runOnce()).toMatchObject({ failed: 1 });
+    const row = await delivery();
+    expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(row.smtp_response).toContain('550');
+  });
+
+  it('gives up after DELIVERY_MAX_ATTEMPTS transient failures', async () => {
+    await queueConfirmation();
+    for (let i = 0; i < 3; i++) smtp.behaviours.push({ code: 421, message: 'busy' });
+    for (let i = 0; i < 3; i++) {
+      await app.services.sender.runOnce();
+      await makeDue();
+    }
+    expect(await delivery()).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('cancels a confirmation that is no longer needed', async () => {
+    await queueConfirmation();
+    await app.services.db.pool.query(`UPDATE subscribers SET status = 'active'`);
+    expect(await app.services.sender.runOnce()).toMatchObject({ cancelled: 1 });
+    expect(await delivery()).toMatchObject({ status: 'cancelled' });
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('takes back a row whose lease ran out (its worker died mid-send)', async () => {
+    await queueConfirmation();
+    await app.services.db.pool.query(
+      `UPDATE deliveries SET status = 'sending', attempts = 1, lease_expires_at = now() - interval '1 second'`,
+    );
+    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await delivery()).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('leaves a row under a live lease alone', async () => {
+    await queueConfirmation();
+    await app.services.db.pool.query(
+      `UPDATE deliveries SET status = 'sending', attempts = 1, lease_expires_at = now() + interval '1 minute'`,
+    );
+    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 0 });
+    expect(smtp.messages).toHaveLength(0);
+  });
+});
