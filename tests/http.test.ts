@@ -8,7 +8,9 @@ let app: App;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  app = await buildApp(testConfig({ DATABASE_URL: database.url, RATE_LIMIT_MAX: '3' }));
+  app = await buildApp(
+    testConfig({ DATABASE_URL: database.url, RATE_LIMIT_MAX: '3', ADMIN_TOKEN: 'admin-token-for-tests' }),
+  );
   app.get('/test-only/failure', async () => {
     throw new Error('connection string postgres://secret@db');
   });
@@ -90,5 +92,24 @@ describe('the HTTP edge', () => {
     expect((await app.inject({ method: 'GET', url: '/outbox' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/outbox/..%2Fsecret.key' })).statusCode).toBe(400);
     expect((await app.inject({ method: 'GET', url: '/outbox/missing.eml' })).statusCode).toBe(404);
+  });
+
+  it('guards admin routes with the bearer token', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/admin/deliveries' })).statusCode).toBe(401);
+    const wrong = await app.inject({
+      method: 'GET',
+      url: '/api/admin/deliveries',
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(wrong.statusCode).toBe(401);
+    const right = await app.inject({
+      method: 'GET',
+      url: '/api/admin/deliveries',
+      headers: { authorization: 'Bearer admin-token-for-tests' },
+    });
+    expect(right.statusCode).toBe(200);
+    expect(right.json()).toEqual(
+      expect.arrayContaining([{ kind: 'confirmation', status: 'pending', count: expect.any(Number) }]),
+    );
   });
 });

@@ -49,4 +49,7 @@ export const deliveryQueries = {
     UPDATE deliveries
     SET status = 'cancelled', last_error = $2, lease_expires_at = NULL, updated_at = now()
     WHERE id = $1 AND status = 'sending'`,
+
+  countByKindAndStatus: `
+    SELECT kind, status, count(*)::int AS count FROM deliveries GROUP BY kind, status ORDER BY kind, status`,
 } as const;

@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { Config } from '../config.ts';
 import { createServices, type Services } from '../services.ts';
 import { handleError } from './error-handler.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/links.ts';
 import { outboxRoutes } from './routes/outbox.ts';
@@ -69,6 +70,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
         version: '0.1.0',
       },
       servers: [{ url: config.publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -82,6 +84,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   await app.register(pageRoutes);
   await app.register(subscriptionRoutes);
   await app.register(linkRoutes);
+  await app.register(adminRoutes, { prefix: '/api/admin' });
   if (config.outboxEnabled && !config.smtpUrl) await app.register(outboxRoutes);
   return app;
 }
