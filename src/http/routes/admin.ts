@@ -23,13 +23,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const header = request.headers.authorization ?? '';
     if (!header.startsWith('Bearer ') || !sameSecret(header.slice('Bearer '.length), token)) {
       reply.header('www-authenticate', 'Bearer');
-      return reply
-        .status(401)
-        .send({
-          statusCode: 401,
-          error: 'Unauthorized',
-          message: 'Authorization: Bearer $ADMIN_TOKEN required',
-        });
+      return reply.status(401).send({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Authorization: Bearer $ADMIN_TOKEN required',
+      });
     }
   });
 
