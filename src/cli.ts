@@ -1,8 +1,12 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
+import { parseDay } from './dates.ts';
 import { openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
+import { ingestDays, recentDays } from './papers/ingest.ts';
+import { loadSampleIntoEmptyDemo } from './papers/sample.ts';
+import { paperSourceFor } from './papers/source-for.ts';
 import { createLogger, createServices } from './services.ts';
 import { startWorker, type Worker } from './worker/worker.ts';
 
@@ -30,6 +34,7 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
   const log = createLogger(config);
   const services = await createServices(config, log);
   log.info({ database: services.db.description, mail: services.transport.description }, 'services ready');
+  if (options.http && options.worker) await loadSampleIntoEmptyDemo(services);
   const app = options.http ? await buildApp(config, services) : undefined;
   const worker: Worker | undefined = options.worker ? startWorker(services) : undefined;
   onShutdown(async () => {
@@ -66,6 +71,31 @@ program
   .command('worker')
   .description('run the background worker only (sending mail)')
   .action(() => run({ http: false, worker: true }));
+
+program
+  .command('ingest')
+  .description('fetch the trending papers of a day and store them (default: yesterday and today, UTC)')
+  .option('--date <YYYY-MM-DD>', 'the day to ingest', (value) => parseDay(value, '--date'))
+  .option('--source <source>', 'hf (HF_API_URL), sample (bundled, offline) or file:PATH', 'hf')
+  .action(async (options: { date?: string; source: string }) => {
+    const config = loadConfig();
+    const log = createLogger(config, 2);
+    const source = paperSourceFor(options.source, config, log);
+    const services = await createServices(config, log);
+    try {
+      const days = options.date ? [options.date] : ((await source.availableDays?.()) ?? recentDays());
+      const { results, failures } = await ingestDays(services.db.pool, source, days, log);
+      for (const r of results) {
+        console.log(
+          `${r.date}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.skipped} skipped`,
+        );
+      }
+      for (const f of failures) console.error(`${f.date}: failed: ${f.error.message}`);
+      if (failures.length > 0) process.exitCode = 1;
+    } finally {
+      await services.close();
+    }
+  });
 
 program
   .command('migrate')

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import cron from 'node-cron';
 
 /**
  * The environment, read and validated once at boot. Every variable is documented in
@@ -25,6 +26,11 @@ export interface Config {
   secretKey: string;
   adminToken: string | undefined;
   hfApiUrl: string;
+  hfTimeoutMs: number;
+  hfMaxRetries: number;
+  hfPageSize: number;
+  /** node-cron expression of the ingest job. */
+  ingestCron: string;
   outboxEnabled: boolean;
   rateLimitMax: number;
   rateLimitWindowMs: number;
@@ -112,6 +118,14 @@ function secretKey(env: Env, nodeEnv: string, dataDir: string): string {
   }
 }
 
+function cronExpression(env: Env, name: string, fallback: string): string {
+  const expression = present(env, name) ?? fallback;
+  if (!cron.validate(expression)) {
+    throw new ConfigError(name, `expected a cron expression such as "*/30 * * * *", got "${expression}"`);
+  }
+  return expression;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -143,6 +157,10 @@ export function loadConfig(env: Env = process.env): Config {
     secretKey: secretKey(env, nodeEnv, dataDir),
     adminToken: present(env, 'ADMIN_TOKEN'),
     hfApiUrl: url(env, 'HF_API_URL', ['http://', 'https://'], 'https://huggingface.co') as string,
+    hfTimeoutMs: integer(env, 'HF_TIMEOUT_MS', 10_000, 100, 600_000),
+    hfMaxRetries: integer(env, 'HF_MAX_RETRIES', 4, 0, 20),
+    hfPageSize: integer(env, 'HF_PAGE_SIZE', 50, 1, 100),
+    ingestCron: cronExpression(env, 'INGEST_CRON', '*/30 * * * *'),
     outboxEnabled: boolean(env, 'OUTBOX_ENABLED', nodeEnv !== 'production'),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 20, 1, 1_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),

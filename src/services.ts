@@ -23,8 +23,12 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { pid: process.pid } });
+/** JSON logs to stdout, or to another file descriptor (2 for commands whose stdout is their answer). */
+export function createLogger(config: Config, fd = 1): Logger {
+  return pino(
+    { level: config.logLevel, base: { pid: process.pid } },
+    pino.destination({ fd, sync: fd === 2 }),
+  );
 }
 
 export async function createServices(config: Config, log: Logger = createLogger(config)): Promise<Services> {

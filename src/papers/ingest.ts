@@ -1,0 +1,142 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { addDays, isoDay } from '../dates.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { type ApiItem, describeInvalidItem, itemLabel } from './api-item.ts';
+import { isArxivId, normalizeItem } from './normalize.ts';
+import type { Paper } from './paper.ts';
+import { paperQueries as sql } from './queries.ts';
+import { trendingScore } from './score.ts';
+import type { PaperSource } from './sources.ts';
+
+export interface IngestResult {
+  date: string;
+  /** Papers seen for the first time. */
+  new: number;
+  /** Known papers whose data changed (new counts, a fixed title…). */
+  updated: number;
+  /** Known papers with nothing new. */
+  unchanged: number;
+  /** Items that are not usable papers, each named in a warning. */
+  skipped: number;
+}
+
+/** Valid, normalised papers of a day's raw items, in the API's order; the rest skipped with a warning. */
+export function readItems(raw: unknown[], date: string, log: Logger): { papers: Paper[]; skipped: number } {
+  const papers: Paper[] = [];
+  const seen = new Set<string>();
+  let skipped = 0;
+  raw.forEach((item, index) => {
+    const label = itemLabel(item, index);
+    const invalid = describeInvalidItem(item);
+    const id = (item as ApiItem | undefined)?.paper?.id?.trim();
+    const reason =
+      invalid ??
+      (!isArxivId(id ?? '')
+        ? `"${id}" is not an arXiv id`
+        : seen.has(id as string)
+          ? 'listed twice'
+          : undefined);
+    if (reason) {
+      skipped++;
+      log.warn({ date, item: label }, `skipping ${label} of ${date}: ${reason}`);
+      return;
+    }
+    seen.add(id as string);
+    papers.push(normalizeItem(item as ApiItem));
+  });
+  return { papers, skipped };
+}
+
+/** Stores a day's papers in one transaction: all of them, or nothing. */
+export async function storeDay(
+  pool: pg.Pool,
+  date: string,
+  papers: Paper[],
+): Promise<Omit<IngestResult, 'date' | 'skipped'>> {
+  return withTransaction(pool, async (client) => {
+    const counts = { new: 0, updated: 0, unchanged: 0 };
+    for (const [index, paper] of papers.entries()) {
+      const written = await client.query<{ inserted: boolean }>(sql.upsertPaper, [
+        paper.arxivId,
+        paper.title,
+        paper.abstract,
+        JSON.stringify(paper.authors),
+        paper.upvotes,
+        paper.numComments,
+        paper.githubRepo,
+        paper.githubStars,
+        paper.projectPage,
+        paper.aiSummary,
+        paper.aiKeywords,
+        paper.thumbnail,
+        paper.publishedAt,
+        paper.submittedOnDailyAt,
+        paper.hfUrl,
+        paper.arxivUrl,
+        paper.pdfUrl,
+        date,
+      ]);
+      const row = written.rows[0];
+      if (!row) counts.unchanged++;
+      else if (row.inserted) counts.new++;
+      else counts.updated++;
+      await client.query(sql.upsertPaperDay, [
+        date,
+        paper.arxivId,
+        index + 1,
+        paper.upvotes,
+        paper.numComments,
+        paper.githubStars,
+        trendingScore(paper, date),
+      ]);
+    }
+    await client.query(sql.removeUnlistedFromDay, [date, papers.map((paper) => paper.arxivId)]);
+    return counts;
+  });
+}
+
+/**
+ * Fetches, validates and stores the papers of one day. A day whose answer is unusable as a
+ * whole (not JSON, not an array, the API failing past its retries) throws and stores nothing;
+ * earlier data stays as it was.
+ */
+export async function ingestDay(
+  pool: pg.Pool,
+  source: PaperSource,
+  date: string,
+  log: Logger,
+): Promise<IngestResult> {
+  const raw = await source.fetchDay(date);
+  const { papers, skipped } = readItems(raw, date, log);
+  const counts = await storeDay(pool, date, papers);
+  const result = { date, ...counts, skipped };
+  log.info(result, `ingested ${date} from ${source.description}`);
+  return result;
+}
+
+/** What the schedule ingests: yesterday and today (UTC), as late papers still arrive for yesterday. */
+export function recentDays(now = new Date()): string[] {
+  const today = isoDay(now);
+  return [addDays(today, -1), today];
+}
+
+/** Ingests several days, each on its own: one failing day does not stop the others. */
+export async function ingestDays(
+  pool: pg.Pool,
+  source: PaperSource,
+  days: string[],
+  log: Logger,
+): Promise<{ results: IngestResult[]; failures: Array<{ date: string; error: Error }> }> {
+  const results: IngestResult[] = [];
+  const failures: Array<{ date: string; error: Error }> = [];
+  for (const date of days) {
+    try {
+      results.push(await ingestDay(pool, source, date, log));
+    } catch (error) {
+      log.error({ date, err: error }, `could not ingest ${date}: ${(error as Error).message}`);
+      failures.push({ date, error: error as Error });
+    }
+  }
+  return { results, failures };
+}

@@ -1,0 +1,22 @@
+/** A paper as Paperboy stores and shows it. */
+export interface Paper {
+  arxivId: string;
+  title: string;
+  /** Paragraphs separated by a blank line. */
+  abstract: string;
+  /** In the paper's order; `hidden` mirrors the API's flag (README, "Papers"). */
+  authors: Array<{ name: string; hidden: boolean }>;
+  upvotes: number;
+  numComments: number;
+  githubRepo: string | null;
+  githubStars: number | null;
+  projectPage: string | null;
+  aiSummary: string | null;
+  aiKeywords: string[];
+  thumbnail: string | null;
+  publishedAt: Date | null;
+  submittedOnDailyAt: Date | null;
+  hfUrl: string;
+  arxivUrl: string;
+  pdfUrl: string;
+}

@@ -1,0 +1,44 @@
+/** Every SQL statement of the papers room. */
+
+const PAPER_FIELDS = `title, abstract, authors, upvotes, num_comments, github_repo, github_stars, project_page,
+  ai_summary, ai_keywords, thumbnail, published_at, submitted_on_daily_at`;
+
+export const paperQueries = {
+  /**
+   * Inserts a paper or brings it up to date. The latest counts win: those of the latest day
+   * the paper is featured on ($18), so re-ingesting an older day never rolls them back.
+   * Returns a row only when something was written, with `inserted` telling new from updated.
+   */
+  upsertPaper: `
+    INSERT INTO papers (arxiv_id, ${PAPER_FIELDS}, hf_url, arxiv_url, pdf_url)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    ON CONFLICT (arxiv_id) DO UPDATE SET
+      (${PAPER_FIELDS}, hf_url, arxiv_url, pdf_url, updated_at) = (
+        EXCLUDED.title, EXCLUDED.abstract, EXCLUDED.authors, EXCLUDED.upvotes, EXCLUDED.num_comments,
+        EXCLUDED.github_repo, EXCLUDED.github_stars, EXCLUDED.project_page, EXCLUDED.ai_summary,
+        EXCLUDED.ai_keywords, EXCLUDED.thumbnail, EXCLUDED.published_at, EXCLUDED.submitted_on_daily_at,
+        EXCLUDED.hf_url, EXCLUDED.arxiv_url, EXCLUDED.pdf_url, now())
+    WHERE (papers.${PAPER_FIELDS.replace(/,\s*/g, ', papers.')})
+      IS DISTINCT FROM (EXCLUDED.${PAPER_FIELDS.replace(/,\s*/g, ', EXCLUDED.')})
+      AND NOT EXISTS (SELECT 1 FROM paper_days later WHERE later.arxiv_id = EXCLUDED.arxiv_id AND later.day > $18)
+    RETURNING (xmax = 0) AS inserted`,
+
+  upsertPaperDay: `
+    INSERT INTO paper_days (day, arxiv_id, rank, upvotes, num_comments, github_stars, score)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (day, arxiv_id) DO UPDATE SET
+      rank = EXCLUDED.rank, upvotes = EXCLUDED.upvotes, num_comments = EXCLUDED.num_comments,
+      github_stars = EXCLUDED.github_stars, score = EXCLUDED.score, ingested_at = now()`,
+
+  /** A day's list is whole: papers the API no longer lists for it stop being featured that day. */
+  removeUnlistedFromDay: `DELETE FROM paper_days WHERE day = $1 AND NOT (arxiv_id = ANY($2::text[]))`,
+
+  /** The papers featured on a day, best score first. */
+  featuredOn: `
+    SELECT p.*, d.rank, d.score, d.day
+    FROM paper_days d JOIN papers p USING (arxiv_id)
+    WHERE d.day = $1
+    ORDER BY d.score DESC, d.rank, p.arxiv_id`,
+
+  countPapers: 'SELECT count(*)::int AS count FROM papers',
+} as const;
