@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDigestCommands } from './cli-digest.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { parseDay } from './dates.ts';
 import { openDatabase } from './db/database.ts';
@@ -114,6 +115,8 @@ program
       await db.close();
     }
   });
+
+registerDigestCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

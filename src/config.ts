@@ -39,6 +39,8 @@ export interface Config {
   senderBatchSize: number;
   deliveryMaxAttempts: number;
   deliveryLeaseSeconds: number;
+  /** Compiled digest variants kept in memory. */
+  renderCacheSize: number;
   logLevel: string;
 }
 
@@ -169,6 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
     senderBatchSize: integer(env, 'SENDER_BATCH_SIZE', 50, 1, 10_000),
     deliveryMaxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 8, 1, 100),
     deliveryLeaseSeconds: integer(env, 'DELIVERY_LEASE_SECONDS', 300, 5, 86_400),
+    renderCacheSize: integer(env, 'RENDER_CACHE_SIZE', 500, 1, 100_000),
     logLevel,
   };
 }

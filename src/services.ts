@@ -4,6 +4,8 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { Sender } from './delivery/sender.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
+import { Editions } from './digest/editions.ts';
+import { DigestRenderer } from './digest/render.ts';
 import { composeConfirmationMail } from './subscribers/confirmation-mail.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { LinkTokens } from './subscribers/tokens.ts';
@@ -20,6 +22,8 @@ export interface Services {
   subscribers: SubscriberService;
   transport: MailTransport;
   sender: Sender;
+  editions: Editions;
+  renderer: DigestRenderer;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,8 @@ export async function createServices(config: Config, log: Logger = createLogger(
   const tokens = new LinkTokens(config.secretKey);
   const subscribers = new SubscriberService(db.pool, tokens);
   const transport = createMailTransport(config);
+  const editions = new Editions(db.pool);
+  const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize);
   const sender = new Sender({
     pool: db.pool,
     transport,
@@ -74,6 +80,8 @@ export async function createServices(config: Config, log: Logger = createLogger(
     subscribers,
     transport,
     sender,
+    editions,
+    renderer,
     async close() {
       await sender.stop();
       transport.close();

@@ -57,7 +57,9 @@ async function serve(env: Record<string, string>) {
   };
 }
 
-it('keeps its data across a restart, and lets the CLI in while the server runs', async () => {
+it('keeps its data across a restart, and lets the CLI in while the server runs', {
+  timeout: 240_000,
+}, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
   const port = String(await freePort());
   const env = {
@@ -105,7 +107,7 @@ it('keeps its data across a restart, and lets the CLI in while the server runs',
   expect(await second.stop()).toBe(0);
 });
 
-it('refuses a second server on the same data folder with a clear message', async () => {
+it('refuses a second server on the same data folder with a clear message', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
   const port = String(await freePort());
   const first = await serve({ DATA_DIR: dataDir, PORT: port });

@@ -20,6 +20,8 @@ export const subscriberQueries = {
 
   findById: `SELECT ${COLUMNS} FROM subscribers WHERE id = $1`,
 
+  findByEmail: `SELECT ${COLUMNS} FROM subscribers WHERE lower(email) = lower($1)`,
+
   /** A pending or unsubscribed address asks again: its new choice replaces the old one. */
   resetToPending: `
     UPDATE subscribers

@@ -125,4 +125,17 @@ export class SubscriberService {
     const result = await this.pool.query<SubscriberRow>(sql.findById, [id]);
     return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
   }
+
+  async findByEmail(email: string): Promise<Subscriber | undefined> {
+    const result = await this.pool.query<SubscriberRow>(sql.findByEmail, [email.trim()]);
+    return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
+  }
+
+  /** The preferences and unsubscribe links of a subscriber's mail. */
+  linksFor(subscriber: Subscriber, publicUrl: string): { preferencesUrl: string; unsubscribeUrl: string } {
+    return {
+      preferencesUrl: `${publicUrl}/preferences/${this.tokens.create('preferences', subscriber)}`,
+      unsubscribeUrl: `${publicUrl}/unsubscribe/${this.tokens.create('unsubscribe', subscriber)}`,
+    };
+  }
 }

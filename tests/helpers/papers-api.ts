@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 
-export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures/hf-daily-papers');
+export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
 
 export function fixture(name: string): string {
   return readFileSync(path.join(FIXTURES_DIR, name), 'utf8');

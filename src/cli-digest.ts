@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { loadConfig } from './config.ts';
+import { parseDay } from './dates.ts';
+import { composeDigest } from './digest/compose.ts';
+import type { Edition, Frequency } from './digest/editions.ts';
+import { editionTitle } from './digest/presentation.ts';
+import { createLogger, createServices } from './services.ts';
+import { DEFAULT_PREFERENCES } from './subscribers/preferences.ts';
+
+const dateOption = () =>
+  new Option('--date <YYYY-MM-DD>', 'the edition date (weekly: any day of its ISO week)').argParser((value) =>
+    parseDay(value, '--date'),
+  );
+const frequencyOption = () =>
+  new Option('--frequency <frequency>', 'daily or weekly').choices(['daily', 'weekly']).default('daily');
+
+function describeEdition(edition: Edition): string {
+  if (edition.status === 'empty')
+    return `${editionTitle(edition)}: empty, nothing will be sent. ${edition.emptyReason}`;
+  const lines = edition.papers.map(
+    (p) => `  ${String(p.position).padStart(3)}. [${p.score.toFixed(2)}] ${p.title}`,
+  );
+  return [`${editionTitle(edition)}: ${edition.papers.length} papers`, ...lines].join('\n');
+}
+
+/** `paperboy digest …`: build and preview editions. */
+export function registerDigestCommands(program: Command): void {
+  const digest = program.command('digest').description('digest editions: build, preview');
+
+  digest
+    .command('build')
+    .description('build (freeze) the edition of a date; shows it if it already exists')
+    .addOption(dateOption().makeOptionMandatory())
+    .addOption(frequencyOption())
+    .action(async (options: { date: string; frequency: Frequency }) => {
+      const config = loadConfig();
+      const services = await createServices(config, createLogger(config, 2));
+      try {
+        const { edition, created } = await services.editions.build(options.frequency, options.date);
+        console.log(`${created ? 'built' : 'already built'}: ${describeEdition(edition)}`);
+      } finally {
+        await services.close();
+      }
+    });
+
+  digest
+    .command('preview')
+    .description('render a digest as HTML without sending it (the stored edition, or what it would hold now)')
+    .addOption(dateOption().makeOptionMandatory())
+    .addOption(frequencyOption())
+    .option('--email <address>', "a subscriber's address: their selection, keywords and links")
+    .option('--out <file>', 'write the HTML there (the text part beside it, .txt) instead of to stdout')
+    .action(async (options: { date: string; frequency: Frequency; email?: string; out?: string }) => {
+      const config = loadConfig();
+      const services = await createServices(config, createLogger(config, 2));
+      try {
+        const edition = await services.editions.findOrCompose(options.frequency, options.date);
+        const subscriber = options.email ? await services.subscribers.findByEmail(options.email) : undefined;
+        if (options.email && !subscriber)
+          throw new Error(`--email: no subscriber with the address ${options.email}`);
+        const preview = `${config.publicUrl}/`;
+        const digestMail = await composeDigest({
+          edition,
+          preferences: subscriber?.preferences ?? DEFAULT_PREFERENCES,
+          recipient: subscriber
+            ? { email: subscriber.email, ...services.subscribers.linksFor(subscriber, config.publicUrl) }
+            : { email: 'preview@example.org', preferencesUrl: preview, unsubscribeUrl: preview },
+          renderer: services.renderer,
+        });
+        if (!digestMail) {
+          console.error(
+            edition.status === 'empty'
+              ? `Nothing to preview: ${edition.emptyReason}`
+              : `Nothing would be sent to ${options.email}: no paper matches their keywords and they asked for matching papers only.`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+        if (options.out) {
+          writeFileSync(options.out, digestMail.html);
+          writeFileSync(options.out.replace(/(\.html?)?$/, '.txt'), digestMail.text);
+          console.log(
+            `${digestMail.subject}\nwrote ${options.out} (${Buffer.byteLength(digestMail.html)} bytes of HTML)`,
+          );
+        } else {
+          process.stdout.write(digestMail.html);
+        }
+      } finally {
+        await services.close();
+      }
+    });
+}

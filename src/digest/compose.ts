@@ -1,0 +1,20 @@
+import type { Preferences } from '../subscribers/preferences.ts';
+import type { Edition } from './editions.ts';
+import { selectPapers } from './personalise.ts';
+import type { DigestRenderer, Recipient, RenderedDigest } from './render.ts';
+
+/**
+ * One subscriber's digest of an edition, or null when there is nothing to send them (an
+ * empty edition, or no paper matching their keywords in `only` mode).
+ */
+export async function composeDigest(options: {
+  edition: Edition;
+  preferences: Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'>;
+  recipient: Recipient;
+  renderer: DigestRenderer;
+}): Promise<RenderedDigest | null> {
+  if (options.edition.status !== 'ready') return null;
+  const selection = selectPapers(options.edition, options.preferences);
+  if (selection.length === 0) return null;
+  return options.renderer.render(options.edition, selection, options.recipient);
+}

@@ -1,0 +1,41 @@
+import { stemmer } from 'stemmer';
+import type { Paper } from '../papers/paper.ts';
+
+/**
+ * Keyword matching: case-insensitive, whole words, through the Porter stemmer, so "agent"
+ * matches "Agents" and "reinforcement learning" matches "reinforcement-learned", while "art"
+ * never matches "party". A keyword of several words matches those words in sequence.
+ */
+function stems(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).map((word) => stemmer(word));
+}
+
+function containsSequence(haystack: string[], needle: string[]): boolean {
+  if (needle.length === 0) return false;
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+export class KeywordMatcher {
+  private readonly keywords: Array<{ keyword: string; stems: string[] }>;
+
+  constructor(keywords: string[]) {
+    this.keywords = keywords
+      .map((keyword) => ({ keyword, stems: stems(keyword) }))
+      .filter((k) => k.stems.length > 0);
+  }
+
+  get isEmpty(): boolean {
+    return this.keywords.length === 0;
+  }
+
+  /** The first of the subscriber's keywords the paper matches (title, abstract, AI keywords), if any. */
+  match(paper: Pick<Paper, 'title' | 'abstract' | 'aiKeywords'>): string | undefined {
+    // the AI keywords are separate phrases: a sequence must not run from one into the next
+    const fields = [paper.title, paper.abstract, ...paper.aiKeywords].map(stems);
+    return this.keywords.find((k) => fields.some((field) => containsSequence(field, k.stems)))?.keyword;
+  }
+}

@@ -1,0 +1,73 @@
+import { addDays } from '../dates.ts';
+import type { Edition, EditionPaper } from './editions.ts';
+import { isoWeekLabel } from './editions.ts';
+
+/** How an edition and its papers read, shared by the mail, the archive and the feed. */
+
+const BLURB_LENGTH = 300;
+
+export function authorsLine(paper: Pick<EditionPaper, 'authors'>): string {
+  const names = paper.authors.map((author) => author.name);
+  if (names.length <= 3) return names.join(', ');
+  return `${names.slice(0, 3).join(', ')} et al.`;
+}
+
+/** The AI summary, or the abstract's first ~300 characters cut at a word. */
+export function blurb(paper: Pick<EditionPaper, 'aiSummary' | 'abstract'>): string {
+  if (paper.aiSummary) return paper.aiSummary;
+  const text = paper.abstract.replace(/\s+/g, ' ').trim();
+  if (text.length <= BLURB_LENGTH) return text;
+  const cut = text.slice(0, BLURB_LENGTH);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), BLURB_LENGTH - 40)).replace(/[\s,;:.]+$/, '')}…`;
+}
+
+const longDate = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+const shortDate = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+export function editionTitle(edition: Pick<Edition, 'frequency' | 'day'>): string {
+  const day = new Date(`${edition.day}T00:00:00Z`);
+  if (edition.frequency === 'daily') return `Trending papers of ${longDate.format(day)}`;
+  const last = new Date(`${addDays(edition.day, 6)}T00:00:00Z`);
+  return `Trending papers of the week ${isoWeekLabel(edition.day)} (${shortDate.format(day)} – ${shortDate.format(last)})`;
+}
+
+export function editionShortDate(edition: Pick<Edition, 'frequency' | 'day'>): string {
+  return edition.frequency === 'daily'
+    ? shortDate.format(new Date(`${edition.day}T00:00:00Z`))
+    : isoWeekLabel(edition.day);
+}
+
+/** The edition's page in the public archive. */
+export function archiveUrl(publicUrl: string, edition: Pick<Edition, 'frequency' | 'day'>): string {
+  return `${publicUrl}/digests/${edition.day}${edition.frequency === 'weekly' ? '?frequency=weekly' : ''}`;
+}
+
+/** The values a template needs for one paper. */
+export function paperView(paper: EditionPaper, extra: { rank: number; matched?: string }) {
+  return {
+    rank: extra.rank,
+    matched: extra.matched,
+    title: paper.title,
+    hfUrl: paper.hfUrl,
+    authors: authorsLine(paper),
+    upvotes: paper.upvotes,
+    comments: paper.numComments,
+    stars: paper.githubStars,
+    blurb: blurb(paper),
+    arxivUrl: paper.arxivUrl,
+    pdfUrl: paper.pdfUrl,
+    codeUrl: paper.githubRepo,
+    projectUrl: paper.projectPage,
+  };
+}

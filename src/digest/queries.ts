@@ -1,0 +1,74 @@
+/** Every SQL statement of the digest room. */
+
+const PAPER_COLUMNS = `p.arxiv_id, p.title, p.abstract, p.authors, p.upvotes, p.num_comments, p.github_repo,
+  p.github_stars, p.project_page, p.ai_summary, p.ai_keywords, p.thumbnail, p.published_at,
+  p.submitted_on_daily_at, p.hf_url, p.arxiv_url, p.pdf_url`;
+
+export const digestQueries = {
+  /**
+   * Candidates of a daily edition: the papers featured on $1, best score first, without those
+   * already in an earlier daily edition.
+   */
+  dailyCandidates: `
+    SELECT d.arxiv_id, d.score
+    FROM paper_days d
+    WHERE d.day = $1
+      AND NOT EXISTS (
+        SELECT 1 FROM edition_papers ep JOIN editions e ON e.id = ep.edition_id
+        WHERE ep.arxiv_id = d.arxiv_id AND e.frequency = 'daily' AND e.day < $1)
+    ORDER BY d.score DESC, d.rank, d.arxiv_id`,
+
+  /**
+   * Candidates of a weekly edition: the papers featured in the ISO week from Monday $1, each
+   * once at its best score, top $2, without those already in an earlier weekly edition.
+   */
+  weeklyCandidates: `
+    SELECT d.arxiv_id, max(d.score) AS score
+    FROM paper_days d
+    WHERE d.day BETWEEN $1::date AND $1::date + 6
+      AND NOT EXISTS (
+        SELECT 1 FROM edition_papers ep JOIN editions e ON e.id = ep.edition_id
+        WHERE ep.arxiv_id = d.arxiv_id AND e.frequency = 'weekly' AND e.day < $1)
+    GROUP BY d.arxiv_id
+    ORDER BY max(d.score) DESC, d.arxiv_id
+    LIMIT $2`,
+
+  /** How many papers were featured in a range of days at all: to explain an empty edition. */
+  featuredCount: `SELECT count(DISTINCT arxiv_id)::int AS count FROM paper_days WHERE day BETWEEN $1::date AND $2::date`,
+
+  /** Takes the (frequency, day) slot; returns nothing when another build already has it. */
+  insertEdition: `
+    INSERT INTO editions (frequency, day, status, empty_reason) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (frequency, day) DO NOTHING
+    RETURNING id`,
+
+  insertEditionPapers: `
+    INSERT INTO edition_papers (edition_id, position, arxiv_id, score)
+    SELECT $1, ordinality, arxiv_id, score
+    FROM unnest($2::text[], $3::double precision[]) WITH ORDINALITY AS t(arxiv_id, score, ordinality)`,
+
+  findEdition: `
+    SELECT id, frequency, day::text AS day, status, empty_reason, built_at
+    FROM editions WHERE frequency = $1 AND day = $2`,
+
+  findEditionById: `
+    SELECT id, frequency, day::text AS day, status, empty_reason, built_at FROM editions WHERE id = $1`,
+
+  editionPapers: `
+    SELECT ${PAPER_COLUMNS}, ep.position, ep.score
+    FROM edition_papers ep JOIN papers p USING (arxiv_id)
+    WHERE ep.edition_id = $1
+    ORDER BY ep.position`,
+
+  /** Papers by id, for an edition composed but not stored (a preview). */
+  papersByIds: `SELECT ${PAPER_COLUMNS} FROM papers p WHERE p.arxiv_id = ANY($1::text[])`,
+
+  /** The archive: editions newest first, with their paper counts. */
+  listEditions: `
+    SELECT e.id, e.frequency, e.day::text AS day, e.status, e.empty_reason, e.built_at,
+           (SELECT count(*)::int FROM edition_papers ep WHERE ep.edition_id = e.id) AS paper_count
+    FROM editions e
+    WHERE ($1::text IS NULL OR e.status = $1)
+    ORDER BY e.day DESC, e.frequency
+    LIMIT $2`,
+} as const;

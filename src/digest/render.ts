@@ -1,0 +1,98 @@
+import { LRUCache } from 'lru-cache';
+import { renderMail } from '../templates.ts';
+import type { Edition } from './editions.ts';
+import { type SelectedPaper, variantKey } from './personalise.ts';
+import { archiveUrl, editionShortDate, editionTitle, paperView } from './presentation.ts';
+
+/** One subscriber's links and address, filled into a compiled variant. */
+export interface Recipient {
+  email: string;
+  preferencesUrl: string;
+  unsubscribeUrl: string;
+}
+
+export interface RenderedDigest {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+// Markers the variant is compiled with and each recipient's values replace. Letters and
+// underscores only: MJML, Eta and html-to-text pass them through untouched.
+const SLOTS = {
+  preferencesUrl: 'PAPERBOY_SLOT_PREFERENCES_URL',
+  unsubscribeUrl: 'PAPERBOY_SLOT_UNSUBSCRIBE_URL',
+  email: 'PAPERBOY_SLOT_RECIPIENT',
+} as const;
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+/**
+ * Renders digests. MJML costs milliseconds per compile, so it runs once per variant (edition ×
+ * selected papers × matched keywords); each recipient only costs a few string replacements.
+ * Variants live in a bounded LRU cache; concurrent requests for one variant share one compile.
+ */
+export class DigestRenderer {
+  private readonly cache: LRUCache<string, Promise<RenderedDigest>>;
+  readonly stats = { compiles: 0, hits: 0 };
+
+  constructor(
+    private readonly publicUrl: string,
+    cacheSize = 500,
+  ) {
+    this.cache = new LRUCache({ max: cacheSize });
+  }
+
+  /** The compiled variant, with slots where the recipient's values go. */
+  variant(edition: Edition, selection: SelectedPaper[]): Promise<RenderedDigest> {
+    const key = variantKey(edition, selection);
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.stats.hits++;
+      return cached;
+    }
+    this.stats.compiles++;
+    const compiled = this.compile(edition, selection);
+    this.cache.set(key, compiled);
+    compiled.catch(() => this.cache.delete(key));
+    return compiled;
+  }
+
+  async render(edition: Edition, selection: SelectedPaper[], recipient: Recipient): Promise<RenderedDigest> {
+    const variant = await this.variant(edition, selection);
+    const fill = (text: string, encode: (value: string) => string) =>
+      text
+        .replaceAll(SLOTS.preferencesUrl, encode(recipient.preferencesUrl))
+        .replaceAll(SLOTS.unsubscribeUrl, encode(recipient.unsubscribeUrl))
+        .replaceAll(SLOTS.email, encode(recipient.email));
+    return {
+      subject: variant.subject,
+      html: fill(variant.html, escapeHtml),
+      text: fill(variant.text, (value) => value),
+    };
+  }
+
+  private async compile(edition: Edition, selection: SelectedPaper[]): Promise<RenderedDigest> {
+    const matches = selection.filter((s) => s.matched).length;
+    const when = editionShortDate(edition);
+    const subject =
+      matches > 0
+        ? `${matches} of ${selection.length} trending papers match your keywords · ${when}`
+        : `${selection.length} trending papers · ${when}`;
+    const title = editionTitle(edition);
+    const { html, text } = await renderMail('digest', {
+      title,
+      preview: selection[0] ? `#1 ${selection[0].paper.title}` : title,
+      frequency: edition.frequency,
+      papers: selection.map((s) => paperView(s.paper, { rank: s.rank, matched: s.matched })),
+      archiveUrl: archiveUrl(this.publicUrl, edition),
+      publicUrl: this.publicUrl,
+      ...SLOTS,
+    });
+    return { subject, html, text };
+  }
+}
