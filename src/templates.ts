@@ -25,7 +25,7 @@ export async function renderMail(name: string, data: object): Promise<RenderedMa
   const { html, errors } = await mjml2html(source, { validationLevel: 'strict', keepComments: false });
   if (errors.length > 0) {
     throw new Error(
-      `Mail template ${name} is not valid MJML: ${errors.map((e) => e.formattedMessage).join('; ')}`,
+      `Mail template ${name} is not valid MJML: ${errors.map((e) => e.formattedMessage ?? e.message).join('; ')}`,
     );
   }
   return { html, text: htmlToText(html) };
@@ -33,8 +33,11 @@ export async function renderMail(name: string, data: object): Promise<RenderedMa
 
 export function htmlToText(html: string): string {
   return convert(html, {
-    wordwrap: 78,
+    // mail clients wrap plain text themselves; hard wraps would split titles and links
+    wordwrap: false,
     selectors: [
+      { selector: 'h1', options: { uppercase: false } },
+      { selector: 'h2', options: { uppercase: false } },
       { selector: 'img', format: 'skip' },
       { selector: 'title', format: 'skip' },
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },

@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import { createServices, type Services } from '../services.ts';
 import { handleError } from './error-handler.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { archiveRoutes } from './routes/archive.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/links.ts';
 import { outboxRoutes } from './routes/outbox.ts';
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   await app.register(pageRoutes);
   await app.register(subscriptionRoutes);
   await app.register(linkRoutes);
+  await app.register(archiveRoutes);
   await app.register(adminRoutes, { prefix: '/api/admin' });
   if (config.outboxEnabled && !config.smtpUrl) await app.register(outboxRoutes);
   return app;

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Edition } from '../../digest/editions.ts';
+import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.ts';
+import { renderPage } from '../../templates.ts';
+import { sendPage } from '../page.ts';
+import { HtmlPage } from '../schemas.ts';
+
+const DayParams = Type.Object({
+  day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' }),
+});
+const FrequencyQuery = Type.Object({
+  frequency: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('weekly')], { default: 'daily' })),
+});
+
+const ARCHIVE_SIZE = 200;
+const FEED_SIZE = 30;
+
+function editionView(edition: Edition, publicUrl: string) {
+  return {
+    title: editionTitle(edition),
+    url: archiveUrl(publicUrl, edition),
+    papers: edition.papers.map((paper) => paperView(paper, { rank: paper.position })),
+  };
+}
+
+/** The public archive of editions and its Atom feed: no personal links anywhere. */
+export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { editions, config } = app.services;
+
+  app.get(
+    '/digests',
+    { schema: { summary: 'The archive of digest editions', response: { 200: HtmlPage } } },
+    async (_request, reply) => {
+      const list = await editions.list({ onlyReady: true, limit: ARCHIVE_SIZE });
+      return sendPage(reply, 200, 'digests', {
+        editions: list.map((edition) => ({
+          ...edition,
+          title: editionTitle(edition),
+          url: archiveUrl('', edition),
+        })),
+      });
+    },
+  );
+
+  app.get(
+    '/digests/:day',
+    {
+      schema: {
+        summary: 'One edition in the archive',
+        params: DayParams,
+        querystring: FrequencyQuery,
+        response: { 200: HtmlPage, 404: HtmlPage },
+      },
+    },
+    async (request, reply) => {
+      const frequency = request.query.frequency ?? 'daily';
+      const edition = await editions.find(frequency, request.params.day);
+      if (edition?.status !== 'ready') {
+        return sendPage(reply, 404, 'message', {
+          title: 'No digest for this date',
+          message: edition?.emptyReason ?? `No ${frequency} digest was made for ${request.params.day}.`,
+          link: { href: '/digests', text: 'All digests' },
+        });
+      }
+      return sendPage(reply, 200, 'digest', editionView(edition, config.publicUrl));
+    },
+  );
+
+  app.get(
+    '/feed.xml',
+    {
+      schema: {
+        summary: 'Atom feed of digest editions',
+        response: { 200: Type.String({ description: 'Atom XML' }) },
+      },
+    },
+    async (_request, reply) => {
+      const list = await editions.list({ onlyReady: true, limit: FEED_SIZE });
+      const entries = [];
+      for (const item of list) {
+        const edition = (await editions.findById(item.id)) as Edition;
+        entries.push({ ...editionView(edition, config.publicUrl), updated: item.builtAt.toISOString() });
+      }
+      const xml = renderPage('atom-feed', {
+        publicUrl: config.publicUrl,
+        updated: entries[0]?.updated ?? new Date(0).toISOString(),
+        entries,
+      });
+      return reply.type('application/atom+xml; charset=utf-8').send(xml);
+    },
+  );
+};

@@ -1,0 +1,335 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { composeDigest } from '../src/digest/compose.ts';
+import { editionDay, isoWeekLabel } from '../src/digest/editions.ts';
+import { KeywordMatcher } from '../src/digest/keywords.ts';
+import { selectPapers } from '../src/digest/personalise.ts';
+import { DigestRenderer } from '../src/digest/render.ts';
+import { type App, buildApp } from '../src/http/app.ts';
+import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
+import { runCli } from './helpers/cli.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { ingestFixtures, largeEdition } from './helpers/digest-fixtures.ts';
+
+let database: TestDatabase;
+let app: App;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  app = await buildApp(testConfig({ DATABASE_URL: database.url }));
+  await ingestFixtures(app.services.db.pool);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await database?.drop();
+});
+
+beforeEach(async () => {
+  await app.services.db.pool.query('TRUNCATE editions CASCADE');
+});
+
+const recipient = {
+  email: 'ann@example.org',
+  preferencesUrl: `${TEST_PUBLIC_URL}/p/x`,
+  unsubscribeUrl: `${TEST_PUBLIC_URL}/u/y`,
+};
+
+async function scoresOf(day: string) {
+  const { rows } = await app.services.db.pool.query(
+    'SELECT arxiv_id FROM paper_days WHERE day = $1 ORDER BY score DESC, rank',
+    [day],
+  );
+  return rows.map((row) => row.arxiv_id);
+}
+
+describe('editions', () => {
+  it('orders a daily edition by trending score and freezes it', async () => {
+    const { edition, created } = await app.services.editions.build('daily', '2026-03-11');
+    expect(created).toBe(true);
+    expect(edition.status).toBe('ready');
+    expect(edition.papers.map((p) => p.arxivId)).toEqual(await scoresOf('2026-03-11'));
+    const scores = edition.papers.map((p) => p.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+
+    const again = await app.services.editions.build('daily', '2026-03-11');
+    expect(again.created).toBe(false);
+    expect(again.edition).toEqual(edition);
+  });
+
+  it('builds an edition once when two builds race', async () => {
+    const [a, b] = await Promise.all([
+      app.services.editions.build('daily', '2026-03-12'),
+      app.services.editions.build('daily', '2026-03-12'),
+    ]);
+    expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
+    expect(a.edition.id).toBe(b.edition.id);
+  });
+
+  it('does not repeat a paper sent in an earlier daily edition', async () => {
+    const before = await app.services.editions.compose('daily', '2026-03-11');
+    expect(before.papers.map((p) => p.arxivId)).toContain('2503.10370');
+    await app.services.editions.build('daily', '2026-03-10');
+    const after = (await app.services.editions.build('daily', '2026-03-11')).edition;
+    expect(after.papers.map((p) => p.arxivId)).not.toContain('2503.10370');
+    expect(after.papers).toHaveLength(10);
+  });
+
+  it('makes a weekly edition of the ISO week, the re-featured paper once', async () => {
+    expect(editionDay('weekly', '2026-03-12')).toBe('2026-03-09');
+    expect(editionDay('weekly', '2026-03-15')).toBe('2026-03-09');
+    expect(isoWeekLabel('2026-03-09')).toBe('2026-W11');
+    const { edition } = await app.services.editions.build('weekly', '2026-03-11');
+    expect(edition.day).toBe('2026-03-09');
+    const ids = edition.papers.map((p) => p.arxivId);
+    expect(ids.filter((id) => id === '2503.10370')).toHaveLength(1);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(40);
+    // the week's best paper first; the re-featured paper at its best score
+    expect(ids[0]).toBe('2503.11110');
+    const nola = edition.papers.find((p) => p.arxivId === '2503.10370');
+    const { rows } = await app.services.db.pool.query(
+      `SELECT max(score) AS best FROM paper_days WHERE arxiv_id = '2503.10370'`,
+    );
+    expect(nola?.score).toBe(rows[0].best);
+  });
+
+  it('keeps an edition without papers empty, says why, and sends nothing', async () => {
+    const { edition } = await app.services.editions.build('daily', '2026-03-14');
+    expect(edition.status).toBe('empty');
+    expect(edition.emptyReason).toMatch(/No papers were featured on 2026-03-14/);
+    const mail = await composeDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient,
+      renderer: app.services.renderer,
+    });
+    expect(mail).toBeNull();
+
+    await app.services.editions.build('daily', '2026-03-10');
+    await app.services.db.pool.query(`DELETE FROM paper_days WHERE day = '2026-03-13'`);
+    await app.services.db.pool.query(
+      `INSERT INTO paper_days (day, arxiv_id, rank, upvotes, num_comments, score) VALUES ('2026-03-13', '2503.10370', 1, 1, 1, 1)`,
+    );
+    const repeat = (await app.services.editions.build('daily', '2026-03-13')).edition;
+    expect(repeat.emptyReason).toMatch(
+      /All 1 papers featured on 2026-03-13 were already sent in earlier daily editions/,
+    );
+    await app.services.db.pool.query(`DELETE FROM paper_days WHERE day = '2026-03-13'`);
+  });
+});
+
+describe('personalisation', () => {
+  it('matches whole words case-insensitively, through a stemmer', () => {
+    const paper = (title: string, abstract = '', aiKeywords: string[] = []) => ({
+      title,
+      abstract,
+      aiKeywords,
+    });
+    expect(new KeywordMatcher(['agent']).match(paper('Multi-Agent Systems'))).toBe('agent');
+    expect(new KeywordMatcher(['Models']).match(paper('a model of x'))).toBe('Models');
+    expect(
+      new KeywordMatcher(['reinforcement learning']).match(paper('Reinforcement Learning-based control')),
+    ).toBe('reinforcement learning');
+    expect(new KeywordMatcher(['lora']).match(paper('ALLoRA: adaptive rates'))).toBeUndefined();
+    expect(new KeywordMatcher(['art']).match(paper('a party'))).toBeUndefined();
+    expect(new KeywordMatcher(['bandit']).match(paper('x', 'y', ['Contextual Bandits']))).toBe('bandit');
+    expect(
+      new KeywordMatcher(['contextual learning']).match(paper('x', 'y', ['Contextual', 'Learning'])),
+    ).toBeUndefined();
+  });
+
+  it('puts matching papers first and marks them (boost), up to maxPapers', async () => {
+    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const selection = selectPapers(edition, {
+      keywords: ['LoRA', 'regression'],
+      keywordMode: 'boost',
+      maxPapers: 5,
+    });
+    expect(selection).toHaveLength(5);
+    const matched = selection.filter((s) => s.matched);
+    expect(matched.length).toBeGreaterThan(0);
+    expect(selection.slice(0, matched.length).every((s) => s.matched)).toBe(true);
+    expect(selection.map((s) => s.rank)).toEqual([1, 2, 3, 4, 5]);
+    expect(matched.find((s) => s.paper.arxivId === '2503.10777')?.matched).toBe('LoRA');
+  });
+
+  it('sends only matching papers in only mode, and nothing when none match', async () => {
+    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const only = selectPapers(edition, { keywords: ['LoRA'], keywordMode: 'only', maxPapers: 10 });
+    expect(only.length).toBeGreaterThan(0);
+    expect(only.every((s) => s.matched === 'LoRA')).toBe(true);
+    const none = await composeDigest({
+      edition,
+      preferences: { keywords: ['quantum chromodynamics'], keywordMode: 'only', maxPapers: 10 },
+      recipient,
+      renderer: app.services.renderer,
+    });
+    expect(none).toBeNull();
+  });
+});
+
+describe('rendering', () => {
+  it('shows HTML-special characters in titles literally, never as markup', async () => {
+    const { edition } = await app.services.editions.build('daily', '2026-03-12');
+    const mail = await composeDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient,
+      renderer: app.services.renderer,
+    });
+    expect(mail).not.toBeNull();
+    expect(mail?.html).toContain('Résumé &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; — Ünïcode');
+    expect(mail?.html).not.toContain('<b>bold</b>');
+    expect(mail?.text).toContain('Résumé <b>bold</b> & "quoted"');
+  });
+
+  it('links each paper and carries the recipient’s own links, in HTML and text', async () => {
+    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const mail = (await composeDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient,
+      renderer: app.services.renderer,
+    }))!;
+    for (const paper of edition.papers.slice(0, 10)) {
+      expect(mail.html).toContain(`href="https://huggingface.co/papers/${paper.arxivId}"`);
+      expect(mail.html).toContain(`href="https://arxiv.org/abs/${paper.arxivId}"`);
+      expect(mail.html).toContain(`href="https://arxiv.org/pdf/${paper.arxivId}"`);
+      expect(mail.text).toContain(paper.title.slice(0, 30));
+    }
+    expect(mail.html).toContain(`href="${recipient.preferencesUrl}"`);
+    expect(mail.html).toContain(`href="${recipient.unsubscribeUrl}"`);
+    expect(mail.html).toContain(`href="${TEST_PUBLIC_URL}/digests/2026-03-11"`);
+    expect(mail.html).toContain('ann@example.org subscribed');
+    expect(mail.html).toContain('lang="en"');
+    expect(mail.text).toContain(recipient.unsubscribeUrl);
+    expect(mail.text).toContain(recipient.preferencesUrl);
+    expect(mail.text).not.toMatch(/PAPERBOY_SLOT/);
+    expect(mail.html).not.toMatch(/PAPERBOY_SLOT/);
+    expect(mail.subject).toBe('10 trending papers · 11 Mar 2026');
+    expect(edition.papers).toHaveLength(11); // maxPapers 10 of them
+  });
+
+  it('escapes a recipient address with HTML-special characters', async () => {
+    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const mail = (await composeDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient: { ...recipient, email: "o'hara&co@example.org" },
+      renderer: app.services.renderer,
+    }))!;
+    expect(mail.html).toContain('o&#39;hara&amp;co@example.org');
+  });
+
+  it('keeps a 50-paper digest under 102 KB of HTML, where Gmail clips', async () => {
+    const { edition } = await app.services.editions.build('weekly', '2026-03-11');
+    const big = largeEdition(edition.papers, 50);
+    const mail = (await composeDigest({
+      edition: big,
+      preferences: { ...DEFAULT_PREFERENCES, maxPapers: 50 },
+      recipient,
+      renderer: new DigestRenderer(TEST_PUBLIC_URL),
+    }))!;
+    expect(mail.html.match(/<h2/g)).toHaveLength(50);
+    expect(Buffer.byteLength(mail.html)).toBeLessThan(102 * 1024);
+  });
+
+  it('compiles MJML once per variant, and keeps the cache bounded', async () => {
+    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const renderer = new DigestRenderer(TEST_PUBLIC_URL, 2);
+    const profiles = [
+      DEFAULT_PREFERENCES,
+      { ...DEFAULT_PREFERENCES, keywords: ['LoRA'] },
+      { ...DEFAULT_PREFERENCES, keywords: ['regression'] },
+    ];
+    const renderFor = (index: number, profile: (typeof profiles)[number]) =>
+      composeDigest({
+        edition,
+        preferences: profile,
+        renderer,
+        recipient: { ...recipient, email: `r${index}@example.org` },
+      });
+    const first = await Promise.all(Array.from({ length: 60 }, (_, i) => renderFor(i, profiles[i % 2]!)));
+    expect(renderer.stats.compiles).toBe(2);
+    expect(new Set(first.map((m) => m?.html)).size).toBe(60); // each with its own address
+    await renderFor(0, profiles[2]!); // a third variant evicts the least recently used
+    await renderFor(0, profiles[1]!);
+    expect(renderer.stats.compiles).toBe(3);
+    await renderFor(0, profiles[0]!);
+    expect(renderer.stats.compiles).toBe(4);
+  });
+});
+
+describe('archive and feed', () => {
+  it('lists editions and shows one without personal links', async () => {
+    await app.services.editions.build('daily', '2026-03-12');
+    await app.services.editions.build('weekly', '2026-03-12');
+    await app.services.editions.build('daily', '2026-03-14'); // empty: not listed
+    const list = await app.inject({ method: 'GET', url: '/digests' });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain('href="/digests/2026-03-12"');
+    expect(list.body).toContain('href="/digests/2026-03-09?frequency=weekly"');
+    expect(list.body).not.toContain('2026-03-14');
+
+    const page = await app.inject({ method: 'GET', url: '/digests/2026-03-12' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Résumé &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;');
+    expect(page.body).not.toMatch(/\/(unsubscribe|preferences)\//);
+    expect(
+      (await app.inject({ method: 'GET', url: '/digests/2026-03-09?frequency=weekly' })).statusCode,
+    ).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/digests/2026-03-14' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/digests/2026-01-01' })).statusCode).toBe(404);
+  });
+
+  it('serves an Atom feed of editions', async () => {
+    await app.services.editions.build('daily', '2026-03-11');
+    const feed = await app.inject({ method: 'GET', url: '/feed.xml' });
+    expect(feed.statusCode).toBe(200);
+    expect(feed.headers['content-type']).toContain('application/atom+xml');
+    expect(feed.body).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
+    expect(feed.body).toContain(`<id>${TEST_PUBLIC_URL}/digests/2026-03-11</id>`);
+    expect(feed.body).toContain('MUSCLE: A Model Update Strategy for Compatible LLM Evolution');
+    expect(feed.body).not.toMatch(/\/(unsubscribe|preferences)\//);
+  });
+});
+
+describe('paperboy digest', () => {
+  const env = () => ({
+    DATABASE_URL: database.url,
+    SECRET_KEY: TEST_SECRET_KEY,
+    LOG_LEVEL: 'silent',
+    PUBLIC_URL: TEST_PUBLIC_URL,
+  });
+
+  it('builds an edition and says why an empty one is empty', async () => {
+    const built = await runCli(['digest', 'build', '--date', '2026-03-11'], env());
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/^built: Trending papers of Wednesday, 11 March 2026: 11 papers/);
+    expect(built.stdout).toContain('MUSCLE');
+    const empty = await runCli(['digest', 'build', '--date', '2026-03-15', '--frequency', 'daily'], env());
+    expect(empty.stdout).toMatch(/empty, nothing will be sent\. No papers were featured on 2026-03-15/);
+  });
+
+  it('previews a subscriber’s digest with their links', async () => {
+    await app.services.subscribers.subscribe({
+      email: 'preview@example.org',
+      keywords: ['LoRA'],
+      keywordMode: 'only',
+    });
+    const out = `${app.services.config.dataDir}/preview.html`;
+    const preview = await runCli(
+      ['digest', 'preview', '--date', '2026-03-11', '--email', 'preview@example.org', '--out', out],
+      env(),
+    );
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/match your keywords · 11 Mar 2026\nwrote .*preview\.html/);
+    const missing = await runCli(
+      ['digest', 'preview', '--date', '2026-03-11', '--email', 'nobody@example.org'],
+      env(),
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--email: no subscriber with the address nobody@example.org');
+  });
+});
