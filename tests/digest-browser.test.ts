@@ -80,7 +80,9 @@ it('renders the 2026-03-11 digest with and without keywords, readable at 375 and
       });
       await page.emulateMedia({ colorScheme: 'dark' });
       const backgrounds = await page.evaluate(() =>
-        [document.body, document.querySelector('[role="article"]') as Element].map((el) => getComputedStyle(el).backgroundColor),
+        [document.body, document.querySelector('[role="article"]') as Element].map(
+          (el) => getComputedStyle(el).backgroundColor,
+        ),
       );
       expect(backgrounds).toEqual(['rgb(11, 18, 32)', 'rgb(11, 18, 32)']);
       await page.screenshot({ path: path.join(ARTIFACTS, `digest-2026-03-11-${name}-${width}-dark.png`) });

@@ -19,6 +19,20 @@ function containsSequence(haystack: string[], needle: string[]): boolean {
   return false;
 }
 
+// A paper's stemmed fields, computed once: an edition is matched against every subscriber's
+// keywords, and stemming its abstracts again for each would cost milliseconds per recipient.
+const stemmedFields = new WeakMap<object, string[][]>();
+
+function fieldsOf(paper: Pick<Paper, 'title' | 'abstract' | 'aiKeywords'>): string[][] {
+  let fields = stemmedFields.get(paper);
+  if (!fields) {
+    // the AI keywords are separate phrases: a sequence must not run from one into the next
+    fields = [paper.title, paper.abstract, ...paper.aiKeywords].map(stems);
+    stemmedFields.set(paper, fields);
+  }
+  return fields;
+}
+
 export class KeywordMatcher {
   private readonly keywords: Array<{ keyword: string; stems: string[] }>;
 
@@ -34,8 +48,7 @@ export class KeywordMatcher {
 
   /** The first of the subscriber's keywords the paper matches (title, abstract, AI keywords), if any. */
   match(paper: Pick<Paper, 'title' | 'abstract' | 'aiKeywords'>): string | undefined {
-    // the AI keywords are separate phrases: a sequence must not run from one into the next
-    const fields = [paper.title, paper.abstract, ...paper.aiKeywords].map(stems);
+    const fields = fieldsOf(paper);
     return this.keywords.find((k) => fields.some((field) => containsSequence(field, k.stems)))?.keyword;
   }
 }

@@ -18,6 +18,30 @@ export type PersonalPreferences = Pick<Preferences, 'keywords' | 'keywordMode' |
  * matching papers: none means no mail (an empty array).
  */
 export function selectPapers(edition: Edition, preferences: PersonalPreferences): SelectedPaper[] {
+  // subscribers share a handful of profiles: each is worked out once per edition
+  let memo = selections.get(edition);
+  if (!memo) {
+    memo = new Map();
+    selections.set(edition, memo);
+  }
+  const key = JSON.stringify([
+    preferences.keywords.map((k) => k.toLowerCase()),
+    preferences.keywordMode,
+    preferences.maxPapers,
+  ]);
+  let selection = memo.get(key);
+  if (!selection) {
+    selection = computeSelection(edition, preferences);
+    if (memo.size >= MEMO_PER_EDITION) memo.delete(memo.keys().next().value as string);
+    memo.set(key, selection);
+  }
+  return selection;
+}
+
+const selections = new WeakMap<Edition, Map<string, SelectedPaper[]>>();
+const MEMO_PER_EDITION = 10_000;
+
+function computeSelection(edition: Edition, preferences: PersonalPreferences): SelectedPaper[] {
   const matcher = new KeywordMatcher(preferences.keywords);
   const matched: Array<Omit<SelectedPaper, 'rank'>> = [];
   const others: Array<Omit<SelectedPaper, 'rank'>> = [];
