@@ -22,7 +22,14 @@ export interface Config {
   /** Absent: mail is written to dataDir/outbox as .eml files. */
   smtpUrl: string | undefined;
   smtpMaxConnections: number;
+  /** Messages per second per worker process; 0 = no limit. */
+  smtpRatePerSecond: number;
   mailFrom: string;
+  /** An address for mailto: unsubscribe requests, offered beside the https link. */
+  listUnsubscribeMailto: string | undefined;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  /** Shared secret of the bounce and complaint webhook; unset disables it. */
+  webhookSecret: string | undefined;
   secretKey: string;
   adminToken: string | undefined;
   hfApiUrl: string;
@@ -37,6 +44,10 @@ export interface Config {
   trustProxy: boolean;
   senderPollMs: number;
   senderBatchSize: number;
+  senderMaxInFlight: number;
+  softBounceLimit: number;
+  /** node-cron expression of the edition job (build, fan out). */
+  editionCron: string;
   deliveryMaxAttempts: number;
   deliveryLeaseSeconds: number;
   /** Compiled digest variants kept in memory. */
@@ -120,6 +131,57 @@ function secretKey(env: Env, nodeEnv: string, dataDir: string): string {
   }
 }
 
+function mailtoAddress(env: Env): string | undefined {
+  const address = present(env, 'LIST_UNSUBSCRIBE_MAILTO');
+  if (address !== undefined && !/^[^\s@<>,"]+@[^\s@<>,"]+\.[^\s@<>,"]+$/.test(address)) {
+    throw new ConfigError(
+      'LIST_UNSUBSCRIBE_MAILTO',
+      `expected a bare address such as unsubscribe@example.org, got "${address}"`,
+    );
+  }
+  return address;
+}
+
+/** DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (PEM text, or a path to a PEM file): all or none. */
+function dkim(env: Env): Config['dkim'] {
+  const domainName = present(env, 'DKIM_DOMAIN');
+  const keySelector = present(env, 'DKIM_SELECTOR');
+  const key = present(env, 'DKIM_PRIVATE_KEY');
+  if (!domainName && !keySelector && !key) return undefined;
+  for (const [name, value] of [
+    ['DKIM_DOMAIN', domainName],
+    ['DKIM_SELECTOR', keySelector],
+    ['DKIM_PRIVATE_KEY', key],
+  ] as const) {
+    if (!value)
+      throw new ConfigError(
+        name,
+        'must be set too: DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY',
+      );
+  }
+  let privateKey = (key as string).replace(/\\n/g, '\n');
+  if (!privateKey.includes('-----BEGIN')) {
+    try {
+      privateKey = readFileSync(privateKey, 'utf8');
+    } catch {
+      throw new ConfigError(
+        'DKIM_PRIVATE_KEY',
+        `expected a PEM private key or the path of one; cannot read "${key}"`,
+      );
+    }
+  }
+  if (!privateKey.includes('PRIVATE KEY-----'))
+    throw new ConfigError('DKIM_PRIVATE_KEY', 'is not a PEM private key');
+  return { domainName: domainName as string, keySelector: keySelector as string, privateKey };
+}
+
+function webhookSecret(env: Env): string | undefined {
+  const secret = present(env, 'WEBHOOK_SECRET');
+  if (secret !== undefined && secret.length < 16)
+    throw new ConfigError('WEBHOOK_SECRET', 'expected at least 16 characters');
+  return secret;
+}
+
 function cronExpression(env: Env, name: string, fallback: string): string {
   const expression = present(env, name) ?? fallback;
   if (!cron.validate(expression)) {
@@ -155,7 +217,11 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
     smtpUrl: url(env, 'SMTP_URL', ['smtp://', 'smtps://']),
     smtpMaxConnections: integer(env, 'SMTP_MAX_CONNECTIONS', 5, 1, 100),
+    smtpRatePerSecond: integer(env, 'SMTP_RATE_PER_SECOND', 0, 0, 1_000_000),
     mailFrom,
+    listUnsubscribeMailto: mailtoAddress(env),
+    dkim: dkim(env),
+    webhookSecret: webhookSecret(env),
     secretKey: secretKey(env, nodeEnv, dataDir),
     adminToken: present(env, 'ADMIN_TOKEN'),
     hfApiUrl: url(env, 'HF_API_URL', ['http://', 'https://'], 'https://huggingface.co') as string,
@@ -169,6 +235,9 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     senderPollMs: integer(env, 'SENDER_POLL_MS', 2000, 50, 600_000),
     senderBatchSize: integer(env, 'SENDER_BATCH_SIZE', 50, 1, 10_000),
+    senderMaxInFlight: integer(env, 'SENDER_MAX_IN_FLIGHT', 200, 1, 100_000),
+    softBounceLimit: integer(env, 'SOFT_BOUNCE_LIMIT', 3, 1, 100),
+    editionCron: cronExpression(env, 'EDITION_CRON', '5 * * * *'),
     deliveryMaxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 8, 1, 100),
     deliveryLeaseSeconds: integer(env, 'DELIVERY_LEASE_SECONDS', 300, 5, 86_400),
     renderCacheSize: integer(env, 'RENDER_CACHE_SIZE', 500, 1, 100_000),

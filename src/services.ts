@@ -2,11 +2,11 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { createComposer } from './delivery/compose.ts';
 import { Sender } from './delivery/sender.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
 import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
-import { composeConfirmationMail } from './subscribers/confirmation-mail.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { LinkTokens } from './subscribers/tokens.ts';
 
@@ -53,24 +53,14 @@ export async function createServices(config: Config, log: Logger = createLogger(
     pool: db.pool,
     transport,
     log,
+    compose: createComposer({ config, tokens, editions, renderer }),
     batchSize: config.senderBatchSize,
+    maxInFlight: config.senderMaxInFlight,
     leaseSeconds: config.deliveryLeaseSeconds,
     maxAttempts: config.deliveryMaxAttempts,
     pollMs: config.senderPollMs,
+    softBounceLimit: config.softBounceLimit,
     messageIdDomain: new URL(config.publicUrl).hostname,
-    async compose(delivery) {
-      const subscriber = await subscribers.findById(delivery.subscriber_id);
-      if (!subscriber) return null;
-      if (delivery.kind === 'confirmation') {
-        return composeConfirmationMail({
-          subscriber,
-          requestedAt: delivery.created_at,
-          tokens,
-          publicUrl: config.publicUrl,
-        });
-      }
-      throw new Error(`no composer for ${delivery.kind} deliveries yet`);
-    },
   });
   return {
     config,

@@ -1,4 +1,7 @@
 /** Every SQL statement of the delivery room. */
+
+const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
+
 export const deliveryQueries = {
   enqueueConfirmation: `
     INSERT INTO deliveries (kind, subscriber_id) VALUES ('confirmation', $1) RETURNING id`,
@@ -8,14 +11,39 @@ export const deliveryQueries = {
     WHERE subscriber_id = $1 AND status = 'pending'`,
 
   /**
+   * Fan-out: one digest row per mailable subscriber of the edition's frequency, in one
+   * statement. Each is due at the subscriber's hour in their time zone on the edition's send
+   * day $2 (weekly: shifted to their weekday in that week); `AT TIME ZONE` turns that local
+   * time into an instant, right across daylight-saving changes. $4 = true: due now instead.
+   * The unique (subscriber, edition) index makes a second fan-out add only the missing rows.
+   */
+  fanOut: `
+    INSERT INTO deliveries (kind, subscriber_id, edition_id, due_at)
+    SELECT 'digest', s.id, $1,
+      CASE WHEN $4 THEN now()
+      ELSE ($2::date + CASE WHEN $3 = 'weekly' THEN s.weekday - 1 ELSE 0 END
+             + make_interval(hours => s.delivery_hour)) AT TIME ZONE s.timezone
+      END
+    FROM subscribers s
+    WHERE ${MAILABLE} AND s.frequency = $3
+    ON CONFLICT (subscriber_id, edition_id) WHERE edition_id IS NOT NULL DO NOTHING`,
+
+  /** `digest send --now`: what is still waiting for its hour goes now. */
+  makeEditionDueNow: `
+    UPDATE deliveries SET due_at = now(), updated_at = now()
+    WHERE edition_id = $1 AND status = 'pending' AND due_at > now()`,
+
+  /**
    * Takes up to $1 deliveries that are due, or whose lease ran out, and leases them for $2
-   * seconds. SKIP LOCKED lets any number of workers claim side by side, each row going to one.
+   * seconds; $3 limits the claim to one edition. SKIP LOCKED lets any number of workers claim
+   * side by side, each row going to one. The subscriber comes along, so composing needs no
+   * further query.
    */
   claimDue: `
     WITH due AS (
       SELECT id FROM deliveries
-      WHERE (status = 'pending' AND due_at <= now())
-         OR (status = 'sending' AND lease_expires_at < now())
+      WHERE ((status = 'pending' AND due_at <= now()) OR (status = 'sending' AND lease_expires_at < now()))
+        AND ($3::bigint IS NULL OR edition_id = $3)
       ORDER BY due_at
       LIMIT $1
       FOR UPDATE SKIP LOCKED
@@ -23,32 +51,74 @@ export const deliveryQueries = {
     UPDATE deliveries d
     SET status = 'sending', attempts = d.attempts + 1,
         lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
-    FROM due
-    WHERE d.id = due.id
-    RETURNING d.id, d.kind, d.subscriber_id, d.edition_id, d.attempts, d.created_at`,
+    FROM due, subscribers s
+    WHERE d.id = due.id AND s.id = d.subscriber_id
+    RETURNING d.id, d.kind, d.edition_id, d.attempts, d.created_at,
+      s.id AS subscriber_id, s.email, s.status, s.frequency, s.weekday, s.keywords, s.keyword_mode, s.timezone,
+      s.delivery_hour, s.max_papers, s.pending_preferences, s.link_nonce, s.confirm_nonce,
+      s.confirmation_sent_at, s.confirmed_at, s.unsubscribed_at, s.created_at AS subscriber_created_at,
+      s.suppressed_at`,
 
+  /** Outcomes are recorded in batches: one statement for many deliveries. */
   markSent: `
-    UPDATE deliveries
-    SET status = 'sent', message_id = $2, smtp_response = $3, sent_at = now(), lease_expires_at = NULL,
-        last_error = NULL, updated_at = now()
-    WHERE id = $1 AND status = 'sending'`,
+    UPDATE deliveries d
+    SET status = 'sent', message_id = u.message_id, smtp_response = u.response, sent_at = now(),
+        lease_expires_at = NULL, last_error = NULL, updated_at = now()
+    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, message_id, response)
+    WHERE d.id = u.id AND d.status = 'sending'`,
 
-  /** Back to pending after $3 seconds: a transient failure with attempts left. */
+  /** A delivered digest clears the subscriber's run of soft bounces. */
+  resetSoftBounces: `
+    UPDATE subscribers SET soft_bounces = 0 WHERE id = ANY($1::uuid[]) AND soft_bounces > 0`,
+
+  /** Back to pending after a delay: transient failures with attempts left. */
   scheduleRetry: `
-    UPDATE deliveries
-    SET status = 'pending', due_at = now() + make_interval(secs => $3), last_error = $2,
+    UPDATE deliveries d
+    SET status = 'pending', due_at = now() + make_interval(secs => u.delay), last_error = u.error,
         lease_expires_at = NULL, updated_at = now()
-    WHERE id = $1 AND status = 'sending'`,
+    FROM unnest($1::bigint[], $2::text[], $3::int[]) AS u(id, error, delay)
+    WHERE d.id = u.id AND d.status = 'sending'`,
 
   markFailed: `
-    UPDATE deliveries
-    SET status = 'failed', last_error = $2, smtp_response = $3, lease_expires_at = NULL, updated_at = now()
-    WHERE id = $1 AND status = 'sending'`,
+    UPDATE deliveries d
+    SET status = 'failed', last_error = u.error, smtp_response = u.response, lease_expires_at = NULL,
+        updated_at = now()
+    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, error, response)
+    WHERE d.id = u.id AND d.status = 'sending'`,
 
   markCancelled: `
+    UPDATE deliveries d
+    SET status = 'cancelled', last_error = u.reason, lease_expires_at = NULL, updated_at = now()
+    FROM unnest($1::bigint[], $2::text[]) AS u(id, reason)
+    WHERE d.id = u.id AND d.status = 'sending'`,
+
+  /** Shutdown: leased rows this worker never tried go straight back to the queue. */
+  releaseLeases: `
     UPDATE deliveries
-    SET status = 'cancelled', last_error = $2, lease_expires_at = NULL, updated_at = now()
-    WHERE id = $1 AND status = 'sending'`,
+    SET status = 'pending', attempts = attempts - 1, lease_expires_at = NULL, updated_at = now()
+    WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
+
+  /** A hard bounce or a complaint: no more mail to this address. */
+  suppress: `
+    UPDATE subscribers SET suppressed_at = now(), suppression_reason = $2, updated_at = now()
+    WHERE id = $1 AND suppressed_at IS NULL`,
+
+  /** A digest undeliverable after every retry; at $2 in a row the address is suppressed. */
+  countSoftBounce: `
+    UPDATE subscribers
+    SET soft_bounces = soft_bounces + 1,
+        suppressed_at = CASE WHEN soft_bounces + 1 >= $2 AND suppressed_at IS NULL THEN now() ELSE suppressed_at END,
+        suppression_reason = CASE WHEN soft_bounces + 1 >= $2 AND suppressed_at IS NULL
+          THEN 'soft bounces: ' || (soft_bounces + 1) || ' digests in a row undeliverable' ELSE suppression_reason END,
+        updated_at = now()
+    WHERE id = $1`,
+
+  subscriberByMessageId: `SELECT subscriber_id FROM deliveries WHERE message_id = $1`,
+  subscriberByEmail: `SELECT id AS subscriber_id FROM subscribers WHERE lower(email) = lower($1)`,
+
+  editionProgress: `
+    SELECT status, count(*)::int AS count, min(due_at) FILTER (WHERE status = 'pending') AS next_due
+    FROM deliveries WHERE edition_id = $1 GROUP BY status`,
 
   countByKindAndStatus: `
     SELECT kind, status, count(*)::int AS count FROM deliveries GROUP BY kind, status ORDER BY kind, status`,

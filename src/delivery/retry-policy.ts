@@ -9,14 +9,27 @@ export interface SmtpFailure {
   kind: FailureKind;
   message: string;
   response: string | undefined;
+  /** A 5xx to RCPT TO: the address itself does not exist or takes no mail. */
+  addressRejected: boolean;
 }
 
 export function classifySendError(error: unknown): SmtpFailure {
-  const e = error as { responseCode?: number; response?: string; code?: string; message?: string };
+  const e = error as {
+    responseCode?: number;
+    response?: string;
+    code?: string;
+    command?: string;
+    message?: string;
+  };
   const message = [e.code, e.message].filter(Boolean).join(': ') || String(error);
   const kind: FailureKind =
     typeof e.responseCode === 'number' && e.responseCode >= 500 ? 'permanent' : 'transient';
-  return { kind, message, response: e.response };
+  return {
+    kind,
+    message,
+    response: e.response,
+    addressRejected: kind === 'permanent' && e.command === 'RCPT TO',
+  };
 }
 
 const BASE_DELAY_SECONDS = 30;

@@ -1,141 +1,259 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { type ClaimedDelivery, type ClaimedRow, toClaimedDelivery } from './claimed.ts';
+import type { Composer } from './compose.ts';
 import { deliveryQueries as sql } from './queries.ts';
+import { type Outcome, OutcomeRecorder } from './recorder.ts';
 import { classifySendError, retryDelaySeconds } from './retry-policy.ts';
-import type { DeliveryKind } from './status.ts';
-import type { MailTransport, OutgoingMail } from './transport.ts';
+import type { MailTransport } from './transport.ts';
 
-export interface ClaimedDelivery {
-  id: number;
-  kind: DeliveryKind;
-  subscriber_id: string;
-  edition_id: number | null;
-  attempts: number;
-  created_at: Date;
-}
-
-/** Builds the mail of one delivery; null when it should no longer be sent. */
-export type Composer = (delivery: ClaimedDelivery) => Promise<Omit<OutgoingMail, 'messageId'> | null>;
+export type { Outcome } from './recorder.ts';
 
 export interface SenderOptions {
   pool: pg.Pool;
   transport: MailTransport;
   compose: Composer;
   log: Logger;
+  /** Rows claimed per query. */
   batchSize: number;
+  /** Messages held in memory at once, claimed and not yet recorded: the backpressure bound. */
+  maxInFlight: number;
   leaseSeconds: number;
   maxAttempts: number;
   pollMs: number;
-  /** Host part of Message-IDs, so replies and bounces can be matched to a delivery. */
+  /** Digests in a row undeliverable after every retry before the address is suppressed. */
+  softBounceLimit: number;
+  /** Host part of Message-IDs, so bounces can be matched to a delivery. */
   messageIdDomain: string;
 }
 
-export type Outcome = 'sent' | 'retry' | 'failed' | 'cancelled';
+export type OutcomeCounts = Record<Outcome, number>;
+
+const emptyCounts = (): OutcomeCounts => ({ sent: 0, retry: 0, failed: 0, cancelled: 0 });
 
 /**
- * The sender loop: claims due deliveries, composes and sends them, records each outcome.
- * A row is marked `sending` with a lease before SMTP and `sent` after, so a crash can only
- * duplicate what was in flight; a lease that runs out makes the row claimable again.
+ * The sender: claims due deliveries, composes and sends them, records each outcome. A row is
+ * marked `sending` with a lease before SMTP and `sent` after, so a crash can only duplicate
+ * what was in flight; a lease that runs out makes the row claimable again. At most
+ * `maxInFlight` messages are held at once: the loop claims more only as sends complete, so
+ * a slow relay slows claiming instead of filling memory.
  */
 export class Sender {
   private running = false;
   private loop: Promise<void> | undefined;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly recorder: OutcomeRecorder;
   private wakeUp: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  readonly counts: OutcomeCounts = emptyCounts();
+  /** Called after each outcome: progress bars, tests. */
+  onOutcome: ((outcome: Outcome, delivery: ClaimedDelivery) => void) | undefined;
 
-  constructor(private readonly options: SenderOptions) {}
+  constructor(private readonly options: SenderOptions) {
+    this.recorder = new OutcomeRecorder(options.pool, options.log);
+  }
 
-  messageIdFor(delivery: ClaimedDelivery): string {
+  messageIdFor(delivery: Pick<ClaimedDelivery, 'id' | 'kind'>): string {
     return `<delivery-${delivery.id}.${delivery.kind}@${this.options.messageIdDomain}>`;
   }
 
-  /** Claims one batch and delivers it; resolves to the number of deliveries handled. */
-  async runOnce(): Promise<Record<Outcome, number>> {
-    const { pool, batchSize, leaseSeconds } = this.options;
-    const claimed = await pool.query<ClaimedDelivery>(sql.claimDue, [batchSize, leaseSeconds]);
-    const outcomes = await Promise.all(claimed.rows.map((delivery) => this.deliver(delivery)));
-    const counts: Record<Outcome, number> = { sent: 0, retry: 0, failed: 0, cancelled: 0 };
-    for (const outcome of outcomes) counts[outcome]++;
-    return counts;
+  private async claim(limit: number, editionId: number | undefined): Promise<ClaimedDelivery[]> {
+    const { rows } = await this.options.pool.query<ClaimedRow>(sql.claimDue, [
+      limit,
+      this.options.leaseSeconds,
+      editionId ?? null,
+    ]);
+    return rows.map(toClaimedDelivery);
+  }
+
+  private dispatch(delivery: ClaimedDelivery): void {
+    const done = this.deliver(delivery)
+      .then((outcome) => {
+        this.counts[outcome]++;
+        this.onOutcome?.(outcome, delivery);
+      })
+      .catch((error) =>
+        this.options.log.error({ err: error, deliveryId: delivery.id }, 'delivery outcome not recorded'),
+      )
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.wake();
+      });
+    this.inFlight.set(delivery.id, done);
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<Outcome> {
-    const { pool, transport, compose, log, maxAttempts } = this.options;
-    let mail: Omit<OutgoingMail, 'messageId'> | null;
+    const { transport, compose, log, maxAttempts, pool, softBounceLimit } = this.options;
+    const { id } = delivery;
+    let composed: Awaited<ReturnType<Composer>>;
     try {
-      mail = await compose(delivery);
+      composed = await compose(delivery);
     } catch (error) {
       // a bug or a broken template, not the relay's fault: keep the row and say so
-      log.error({ err: error, deliveryId: delivery.id }, 'could not compose delivery');
-      await pool.query(sql.scheduleRetry, [delivery.id, `compose: ${(error as Error).message}`, 300]);
+      log.error({ err: error, deliveryId: id }, 'could not compose delivery');
+      await this.recorder.record({
+        outcome: 'retry',
+        id,
+        error: `compose: ${(error as Error).message}`,
+        delaySeconds: 300,
+      });
       return 'retry';
     }
-    if (!mail) {
-      await pool.query(sql.markCancelled, [delivery.id, 'nothing to send any more']);
+    if ('cancel' in composed) {
+      await this.recorder.record({ outcome: 'cancelled', id, reason: composed.cancel });
       return 'cancelled';
     }
     try {
-      const result = await transport.send({ ...mail, messageId: this.messageIdFor(delivery) });
-      await pool.query(sql.markSent, [delivery.id, result.messageId, result.response]);
+      const result = await transport.send({ ...composed.mail, messageId: this.messageIdFor(delivery) });
+      await this.recorder.record({
+        outcome: 'sent',
+        id,
+        subscriberId: delivery.subscriber.id,
+        messageId: result.messageId,
+        response: result.response,
+      });
       return 'sent';
     } catch (error) {
       const failure = classifySendError(error);
-      if (failure.kind === 'permanent' || delivery.attempts >= maxAttempts) {
-        log.warn({ deliveryId: delivery.id, error: failure.message }, 'delivery failed permanently');
-        await pool.query(sql.markFailed, [delivery.id, failure.message, failure.response ?? null]);
+      if (failure.kind === 'permanent') {
+        log.warn({ deliveryId: id, error: failure.message }, 'delivery refused permanently');
+        await this.recorder.record({
+          outcome: 'failed',
+          id,
+          error: failure.message,
+          response: failure.response ?? null,
+        });
+        if (failure.addressRejected)
+          await pool.query(sql.suppress, [delivery.subscriber.id, `hard bounce: ${failure.message}`]);
         return 'failed';
       }
-      const delay = retryDelaySeconds(delivery.attempts);
+      if (delivery.attempts >= maxAttempts) {
+        log.warn(
+          { deliveryId: id, error: failure.message },
+          `delivery failed after ${delivery.attempts} attempts`,
+        );
+        await this.recorder.record({
+          outcome: 'failed',
+          id,
+          error: failure.message,
+          response: failure.response ?? null,
+        });
+        if (delivery.kind === 'digest')
+          await pool.query(sql.countSoftBounce, [delivery.subscriber.id, softBounceLimit]);
+        return 'failed';
+      }
+      const delaySeconds = retryDelaySeconds(delivery.attempts);
       log.info(
-        { deliveryId: delivery.id, error: failure.message, retryInSeconds: delay },
+        { deliveryId: id, error: failure.message, retryInSeconds: delaySeconds },
         'delivery will be retried',
       );
-      await pool.query(sql.scheduleRetry, [delivery.id, failure.message, delay]);
+      await this.recorder.record({ outcome: 'retry', id, error: failure.message, delaySeconds });
       return 'retry';
     }
+  }
+
+  /**
+   * The loop. Claims while there is room in flight; with nothing due, sleeps until woken or
+   * the poll interval passes, or (untilIdle) returns once everything claimed is recorded.
+   */
+  private async pump(options: { untilIdle: boolean; editionId?: number }): Promise<void> {
+    const { batchSize, maxInFlight, pollMs, log } = this.options;
+    while (this.running || options.untilIdle) {
+      const room = maxInFlight - this.inFlight.size;
+      if (room <= 0) {
+        await this.sleep(pollMs);
+        continue;
+      }
+      let claimed: ClaimedDelivery[] = [];
+      try {
+        claimed = await this.claim(Math.min(room, batchSize), options.editionId);
+      } catch (error) {
+        log.error({ err: error }, 'sender could not claim deliveries; trying again');
+        if (options.untilIdle) throw error;
+      }
+      for (const delivery of claimed) this.dispatch(delivery);
+      if (claimed.length > 0) continue;
+      if (options.untilIdle) {
+        if (this.inFlight.size === 0) break;
+        await Promise.race(this.inFlight.values());
+        continue;
+      }
+      await this.recorder.flush();
+      await this.sleep(pollMs);
+    }
+    await Promise.all(this.inFlight.values());
+    await this.recorder.flush();
+  }
+
+  /** Delivers everything due now (of one edition, if given), then returns what happened. */
+  async drain(editionId?: number): Promise<OutcomeCounts> {
+    const before = { ...this.counts };
+    await this.pump({ untilIdle: true, editionId });
+    return {
+      sent: this.counts.sent - before.sent,
+      retry: this.counts.retry - before.retry,
+      failed: this.counts.failed - before.failed,
+      cancelled: this.counts.cancelled - before.cancelled,
+    };
+  }
+
+  /** One claim and its sends, recorded: for tests and one-off runs. */
+  async runOnce(): Promise<OutcomeCounts> {
+    const before = { ...this.counts };
+    for (const delivery of await this.claim(this.options.batchSize, undefined)) this.dispatch(delivery);
+    await Promise.all(this.inFlight.values());
+    await this.recorder.flush();
+    return {
+      sent: this.counts.sent - before.sent,
+      retry: this.counts.retry - before.retry,
+      failed: this.counts.failed - before.failed,
+      cancelled: this.counts.cancelled - before.cancelled,
+    };
   }
 
   /** Starts claiming in the background until stop(). */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loop = this.pump({ untilIdle: false });
   }
 
-  /** Asks a sleeping loop to look for work now (a confirmation was just queued). */
+  /** Asks a sleeping loop to look for work now (mail was just queued, a send completed). */
   wake(): void {
     this.wakeUp?.();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        const counts = await this.runOnce();
-        handled = counts.sent + counts.retry + counts.failed + counts.cancelled;
-      } catch (error) {
-        this.options.log.error({ err: error }, 'sender could not claim deliveries; trying again');
-      }
-      // a full batch means more may be waiting: go again at once
-      if (handled < this.options.batchSize && this.running) await this.sleep();
-    }
-  }
-
-  private sleep(): Promise<void> {
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.wakeUp = () => {
         clearTimeout(this.timer);
         this.wakeUp = undefined;
         resolve();
       };
-      this.timer = setTimeout(() => this.wakeUp?.(), this.options.pollMs);
+      this.timer = setTimeout(() => this.wakeUp?.(), ms);
     });
   }
 
-  /** Stops claiming and waits for the batch in flight to be recorded. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: no more claims; sends in flight finish and are recorded. If they do not
+   * finish within `graceMs` (a relay hanging), their leases are released so another worker
+   * takes them at once instead of after the lease.
+   */
+  async stop(graceMs = 30_000): Promise<void> {
     this.running = false;
     this.wake();
-    await this.loop;
+    const finished = this.loop ? this.loop.then(() => true) : Promise.resolve(true);
+    const inTime = await Promise.race([
+      finished,
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+    ]);
+    if (!inTime) {
+      const stuck = [...this.inFlight.keys()];
+      this.options.log.warn(
+        { deliveries: stuck.length },
+        'sends still in flight at shutdown: releasing their leases',
+      );
+      await this.options.pool.query(sql.releaseLeases, [stuck]);
+    }
   }
 }

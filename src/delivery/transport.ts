@@ -29,6 +29,38 @@ export function outboxDir(config: Config): string {
   return path.join(config.dataDir, 'outbox');
 }
 
+// Nodemailer's default list, plus List-Unsubscribe-Post: a one-click header outside the
+// signature could be added by anyone on the way, so receivers want it signed (RFC 8058).
+const DKIM_HEADERS = [
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'Content-ID',
+  'Content-Description',
+  'In-Reply-To',
+  'References',
+  'List-Id',
+  'List-Help',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-Subscribe',
+  'List-Post',
+  'List-Owner',
+  'List-Archive',
+].join(':');
+
+function dkimOptions(dkim: NonNullable<Config['dkim']>) {
+  return { ...dkim, headerFieldNames: DKIM_HEADERS };
+}
+
 /**
  * SMTP_URL → Nodemailer's pooled SMTP transport; otherwise the local outbox, one .eml file
  * per message under DATA_DIR/outbox, shown at /outbox.
@@ -42,6 +74,8 @@ export function createMailTransport(config: Config): MailTransport {
       // A message whose connection drops fails back to the ledger, which decides on a retry;
       // the pool must never resend it on its own (NOTES.md).
       maxRequeues: 0,
+      ...(config.smtpRatePerSecond > 0 ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond } : {}),
+      ...(config.dkim ? { dkim: dkimOptions(config.dkim) } : {}),
     });
     return {
       description: `SMTP ${new URL(config.smtpUrl).host}`,
@@ -54,7 +88,12 @@ export function createMailTransport(config: Config): MailTransport {
   }
 
   const dir = outboxDir(config);
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transporter = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+    ...(config.dkim ? { dkim: dkimOptions(config.dkim) } : {}),
+  });
   return {
     description: `local outbox ${dir}`,
     async send(mail) {

@@ -2,7 +2,7 @@
 
 const COLUMNS = `id, email, status, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour,
   max_papers, pending_preferences, link_nonce, confirm_nonce, confirmation_sent_at, confirmed_at,
-  unsubscribed_at, created_at`;
+  unsubscribed_at, created_at, suppressed_at`;
 
 // $2…$8 in every statement that writes preferences, in the order of preferenceParams().
 const PREFERENCE_COLUMNS = 'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers';
@@ -33,10 +33,11 @@ export const subscriberQueries = {
   holdPendingPreferences: `
     UPDATE subscribers SET pending_preferences = $2, updated_at = now() WHERE id = $1`,
 
-  /** Marks a confirmation as sent unless one went out in the last 10 minutes. */
+  /** Marks a confirmation as sent unless one went out in the last 10 minutes, or the address bounced. */
   takeConfirmationSlot: `
     UPDATE subscribers SET confirmation_sent_at = now()
-    WHERE id = $1 AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - interval '10 minutes')
+    WHERE id = $1 AND suppressed_at IS NULL
+      AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - interval '10 minutes')
     RETURNING id`,
 
   activate: `

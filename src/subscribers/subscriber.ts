@@ -19,6 +19,8 @@ export interface Subscriber {
   confirmedAt: Date | null;
   unsubscribedAt: Date | null;
   createdAt: Date;
+  /** Mail to the address stopped: a hard bounce, a complaint, repeated soft bounces. */
+  suppressedAt: Date | null;
 }
 
 export interface SubscriberRow {
@@ -39,6 +41,7 @@ export interface SubscriberRow {
   confirmed_at: Date | null;
   unsubscribed_at: Date | null;
   created_at: Date;
+  suppressed_at: Date | null;
 }
 
 export function toSubscriber(row: SubscriberRow): Subscriber {
@@ -62,6 +65,7 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
     confirmedAt: row.confirmed_at,
     unsubscribedAt: row.unsubscribed_at,
     createdAt: row.created_at,
+    suppressedAt: row.suppressed_at,
   };
 }
 
