@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
 import { parseDay } from './dates.ts';
+import { editionStatus, sendEdition } from './delivery/edition-run.ts';
 import { composeDigest } from './digest/compose.ts';
 import type { Edition, Frequency } from './digest/editions.ts';
 import { editionTitle } from './digest/presentation.ts';
+import { type Progress, startProgress } from './progress.ts';
 import { createLogger, createServices } from './services.ts';
 import { DEFAULT_PREFERENCES } from './subscribers/preferences.ts';
 
@@ -39,6 +41,51 @@ export function registerDigestCommands(program: Command): void {
       try {
         const { edition, created } = await services.editions.build(options.frequency, options.date);
         console.log(`${created ? 'built' : 'already built'}: ${describeEdition(edition)}`);
+      } finally {
+        await services.close();
+      }
+    });
+
+  digest
+    .command('send')
+    .description('build the edition if needed, fan it out to its subscribers and deliver what is due')
+    .addOption(dateOption().makeOptionMandatory())
+    .addOption(frequencyOption())
+    .option('--now', "ignore subscribers' delivery hours: everything is due now", false)
+    .action(async (options: { date: string; frequency: Frequency; now: boolean }) => {
+      const config = loadConfig();
+      const services = await createServices(config, createLogger(config, 2));
+      try {
+        const { edition } = await services.editions.build(options.frequency, options.date);
+        if (edition.status === 'empty') {
+          console.log(`${editionTitle(edition)}: empty, nothing to send. ${edition.emptyReason}`);
+          return;
+        }
+        let progress: Progress | undefined;
+        services.sender.onOutcome = () => progress?.increment();
+        const { added, counts } = await sendEdition({
+          pool: services.db.pool,
+          sender: services.sender,
+          edition,
+          now: options.now,
+          onStart(due, fannedOut) {
+            console.error(`${editionTitle(edition)}: ${fannedOut} new deliveries; ${due} due now`);
+            progress = startProgress('sending', due);
+          },
+        });
+        progress?.stop();
+        const status = await editionStatus(services.db.pool, edition.id as number);
+        const total = (name: string) => status.byStatus[name] ?? 0;
+        console.log(
+          [
+            `${editionTitle(edition)}`,
+            `  this run: ${added} fanned out, ${counts.sent} sent, ${counts.failed} failed, ${counts.retry} to retry, ${counts.cancelled} not sent (nothing for them)`,
+            `  edition:  ${total('sent')} sent, ${total('failed')} failed, ${total('pending')} waiting${
+              status.nextDue ? ` (next due ${status.nextDue.toISOString()})` : ''
+            }, ${total('cancelled')} cancelled`,
+          ].join('\n'),
+        );
+        if (counts.failed > 0) process.exitCode = 1;
       } finally {
         await services.close();
       }

@@ -116,6 +116,11 @@ export const deliveryQueries = {
   subscriberByMessageId: `SELECT subscriber_id FROM deliveries WHERE message_id = $1`,
   subscriberByEmail: `SELECT id AS subscriber_id FROM subscribers WHERE lower(email) = lower($1)`,
 
+  editionDueNow: `
+    SELECT count(*)::int AS count FROM deliveries
+    WHERE edition_id = $1
+      AND ((status = 'pending' AND due_at <= now()) OR (status = 'sending' AND lease_expires_at < now()))`,
+
   editionProgress: `
     SELECT status, count(*)::int AS count, min(due_at) FILTER (WHERE status = 'pending') AS next_due
     FROM deliveries WHERE edition_id = $1 GROUP BY status`,

@@ -17,6 +17,7 @@ import { linkRoutes } from './routes/links.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { ErrorResponse } from './schemas.ts';
 
 declare module 'fastify' {
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   await app.register(linkRoutes);
   await app.register(archiveRoutes);
   await app.register(adminRoutes, { prefix: '/api/admin' });
+  await app.register(webhookRoutes, { prefix: '/api/webhooks' });
   if (config.outboxEnabled && !config.smtpUrl) await app.register(outboxRoutes);
   return app;
 }

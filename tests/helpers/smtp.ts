@@ -8,6 +8,10 @@ export type SmtpBehaviour = { accept: true } | { code: number; message: string }
 export interface SmtpPeer {
   url: string;
   messages: ParsedMail[];
+  /** Addresses refused at RCPT TO with 550 5.1.1, as a relay does for a mailbox that does not exist. */
+  rejectRecipients: Set<string>;
+  /** Milliseconds to wait before answering each message: a slow relay. */
+  delayMs: number;
   /** Answers for the messages to come, in order; when empty, every message is accepted. */
   behaviours: SmtpBehaviour[];
   waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
@@ -18,10 +22,20 @@ export interface SmtpPeer {
 export async function startSmtpPeer(): Promise<SmtpPeer> {
   const messages: ParsedMail[] = [];
   const behaviours: SmtpBehaviour[] = [];
+  const rejectRecipients = new Set<string>();
+  const state = { delayMs: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    size: 10 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      if (rejectRecipients.has(address.address.toLowerCase())) {
+        callback(Object.assign(new Error('5.1.1 no such user'), { responseCode: 550 }));
+        return;
+      }
+      callback();
+    },
     onData(stream: SMTPServerDataStream, _session, callback) {
       const behaviour = behaviours.shift() ?? { accept: true };
       if ('dropConnection' in behaviour) {
@@ -40,8 +54,10 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
             callback(Object.assign(new Error(behaviour.message), { responseCode: behaviour.code }));
             return;
           }
-          messages.push(mail);
-          callback(null);
+          setTimeout(() => {
+            messages.push(mail);
+            callback(null);
+          }, state.delayMs);
         },
         (error) => callback(error),
       );
@@ -53,6 +69,13 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     url: `smtp://127.0.0.1:${port}`,
     messages,
     behaviours,
+    rejectRecipients,
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(value: number) {
+      state.delayMs = value;
+    },
     async waitForMessages(count, timeoutMs = 10_000) {
       const started = Date.now();
       while (messages.length < count) {

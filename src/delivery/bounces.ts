@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import { deliveryQueries as sql } from './queries.ts';
+
+/** A report a relay sends after the fact (the webhook's generic shape). */
+export interface DeliveryEvent {
+  type: 'bounce' | 'complaint';
+  /** The Message-ID of the mail it is about, with or without angle brackets. */
+  messageId?: string;
+  email?: string;
+  /** Bounces only: false for a soft (temporary) bounce; true by default. */
+  permanent?: boolean;
+  reason?: string;
+}
+
+/**
+ * The bounce policy for late reports: a hard bounce or a complaint suppresses the address at
+ * once; a soft bounce counts towards SOFT_BOUNCE_LIMIT, like a digest that failed every retry.
+ */
+export async function applyDeliveryEvents(
+  pool: pg.Pool,
+  events: DeliveryEvent[],
+  softBounceLimit: number,
+): Promise<{ applied: number; unknown: number }> {
+  let applied = 0;
+  let unknown = 0;
+  for (const event of events) {
+    const subscriberId = await findSubscriber(pool, event);
+    if (!subscriberId) {
+      unknown++;
+      continue;
+    }
+    const why = event.reason ? `: ${event.reason}` : '';
+    if (event.type === 'complaint') {
+      await pool.query(sql.suppress, [subscriberId, `complaint${why}`]);
+    } else if (event.permanent === false) {
+      await pool.query(sql.countSoftBounce, [subscriberId, softBounceLimit]);
+    } else {
+      await pool.query(sql.suppress, [subscriberId, `hard bounce reported${why}`]);
+    }
+    applied++;
+  }
+  return { applied, unknown };
+}
+
+async function findSubscriber(pool: pg.Pool, event: DeliveryEvent): Promise<string | undefined> {
+  if (event.messageId) {
+    const id = event.messageId.trim();
+    const bracketed = id.startsWith('<') ? id : `<${id}>`;
+    const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByMessageId, [bracketed]);
+    if (rows[0]) return rows[0].subscriber_id;
+  }
+  if (event.email) {
+    const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByEmail, [event.email]);
+    if (rows[0]) return rows[0].subscriber_id;
+  }
+  return undefined;
+}

@@ -1,0 +1,339 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
+import type { Edition } from '../src/digest/editions.ts';
+import { type App, buildApp } from '../src/http/app.ts';
+import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
+import { runCli } from './helpers/cli.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { ingestFixtures } from './helpers/digest-fixtures.ts';
+import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+
+let database: TestDatabase;
+let smtp: SmtpPeer;
+let app: App;
+const WEBHOOK_SECRET = 'webhook-secret-for-tests';
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  smtp = await startSmtpPeer();
+  app = await buildApp(testConfig({ DATABASE_URL: database.url, SMTP_URL: smtp.url, WEBHOOK_SECRET }));
+  await ingestFixtures(app.services.db.pool);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await smtp?.close();
+  await database?.drop();
+});
+
+beforeEach(async () => {
+  await app.services.db.pool.query('TRUNCATE subscribers, editions CASCADE');
+  smtp.messages.length = 0;
+  smtp.rejectRecipients.clear();
+  smtp.delayMs = 0;
+});
+
+const pool = () => app.services.db.pool;
+
+async function addSubscriber(email: string, fields: Record<string, unknown> = {}) {
+  const columns = {
+    status: 'active',
+    frequency: 'daily',
+    timezone: 'UTC',
+    delivery_hour: 7,
+    weekday: 1,
+    ...fields,
+  };
+  const names = Object.keys(columns);
+  const { rows } = await pool().query(
+    `INSERT INTO subscribers (email, ${names.join(', ')}) VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}) RETURNING id`,
+    [email, ...Object.values(columns)],
+  );
+  return rows[0].id as string;
+}
+
+/** A stored edition without papers' details: fan-out only needs its id, frequency and day. */
+async function edition(frequency: 'daily' | 'weekly', day: string): Promise<Edition> {
+  const { rows } = await pool().query(
+    `INSERT INTO editions (frequency, day, status) VALUES ($1, $2, 'ready') RETURNING id`,
+    [frequency, day],
+  );
+  return { id: rows[0].id, frequency, day, status: 'ready', emptyReason: null, papers: [] };
+}
+
+async function dueTimes(editionId: number) {
+  const { rows } = await pool().query(
+    `SELECT s.email, d.due_at FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.edition_id = $1 ORDER BY s.email`,
+    [editionId],
+  );
+  return Object.fromEntries(rows.map((row) => [row.email, row.due_at.toISOString()]));
+}
+
+describe('fan-out', () => {
+  it('writes one row per mailable subscriber of the frequency, once', async () => {
+    await addSubscriber('a@example.org');
+    await addSubscriber('b@example.org');
+    await addSubscriber('pending@example.org', { status: 'pending' });
+    await addSubscriber('gone@example.org', { status: 'unsubscribed' });
+    await addSubscriber('weekly@example.org', { frequency: 'weekly' });
+    await addSubscriber('bounced@example.org', { suppressed_at: new Date() });
+    const daily = await edition('daily', '2026-03-10');
+    expect(await fanOut(pool(), daily, { now: false })).toBe(2);
+    expect(await fanOut(pool(), daily, { now: false })).toBe(0);
+    await addSubscriber('late@example.org');
+    expect(await fanOut(pool(), daily, { now: false })).toBe(1);
+    expect(Object.keys(await dueTimes(daily.id!))).toEqual([
+      'a@example.org',
+      'b@example.org',
+      'late@example.org',
+    ]);
+  });
+
+  it('makes each delivery due at the subscriber’s hour in their time zone, right across daylight saving', async () => {
+    // US clocks go forward on 2026-03-08, European ones on 2026-03-29
+    await addSubscriber('ny@example.org', { timezone: 'America/New_York', delivery_hour: 7 });
+    await addSubscriber('berlin@example.org', { timezone: 'Europe/Berlin', delivery_hour: 7 });
+    await addSubscriber('ny-gap@example.org', { timezone: 'America/New_York', delivery_hour: 2 });
+    await addSubscriber('utc@example.org', { timezone: 'UTC', delivery_hour: 0 });
+
+    const beforeUsChange = await edition('daily', '2026-03-06'); // sent 2026-03-07, EST and CET
+    const usChange = await edition('daily', '2026-03-07'); // sent 2026-03-08, the US change day
+    const euChange = await edition('daily', '2026-03-28'); // sent 2026-03-29, the EU change day
+    for (const e of [beforeUsChange, usChange, euChange]) await fanOut(pool(), e, { now: false });
+
+    expect(sendDay(usChange)).toBe('2026-03-08');
+    expect(await dueTimes(beforeUsChange.id!)).toEqual({
+      'berlin@example.org': '2026-03-07T06:00:00.000Z',
+      'ny-gap@example.org': '2026-03-07T07:00:00.000Z',
+      'ny@example.org': '2026-03-07T12:00:00.000Z',
+      'utc@example.org': '2026-03-07T00:00:00.000Z',
+    });
+    const us = await dueTimes(usChange.id!);
+    expect(us['ny@example.org']).toBe('2026-03-08T11:00:00.000Z'); // 07:00 EDT
+    expect(us['berlin@example.org']).toBe('2026-03-08T06:00:00.000Z'); // 07:00 CET
+    // 02:00 does not exist in New York that night: the mail still goes, an hour later in local time
+    expect(us['ny-gap@example.org']).toBe('2026-03-08T07:00:00.000Z');
+    const eu = await dueTimes(euChange.id!);
+    expect(eu['berlin@example.org']).toBe('2026-03-29T05:00:00.000Z'); // 07:00 CEST
+    expect(eu['ny@example.org']).toBe('2026-03-29T11:00:00.000Z');
+  });
+
+  it('sends a weekly edition in the following week, on each subscriber’s weekday', async () => {
+    await addSubscriber('monday@example.org', { frequency: 'weekly', weekday: 1, delivery_hour: 7 });
+    await addSubscriber('tokyo-wed@example.org', {
+      frequency: 'weekly',
+      weekday: 3,
+      delivery_hour: 9,
+      timezone: 'Asia/Tokyo',
+    });
+    const weekly = await edition('weekly', '2026-03-09');
+    await fanOut(pool(), weekly, { now: false });
+    expect(await dueTimes(weekly.id!)).toEqual({
+      'monday@example.org': '2026-03-16T07:00:00.000Z',
+      'tokyo-wed@example.org': '2026-03-18T00:00:00.000Z',
+    });
+  });
+});
+
+describe('sending digests', () => {
+  it('sends with list headers, a derived Message-ID, and a working one-click link', async () => {
+    await addSubscriber('reader@example.org', { keywords: ['LoRA'] });
+    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
+    await fanOut(pool(), daily, { now: true });
+    expect(await app.services.sender.drain(daily.id)).toMatchObject({ sent: 1 });
+    const [mail] = await smtp.waitForMessages(1);
+    const header = (name: string) =>
+      mail!.headerLines.find((h) => h.key === name)?.line.replace(/\r?\n\s+/g, ' ');
+    const unsubscribe = /^List-Unsubscribe: <(https:\/\/paperboy\.test\/unsubscribe\/[^>]+)>$/.exec(
+      header('list-unsubscribe') ?? '',
+    );
+    expect(unsubscribe).not.toBeNull();
+    expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(header('list-id')).toMatch(/^List-Id: Paperboy daily digest <daily\.paperboy\.paperboy\.test>$/i);
+    expect(mail!.messageId).toMatch(/^<delivery-\d+\.digest@paperboy\.test>$/);
+    expect(mail!.subject).toMatch(/match your keywords · 11 Mar 2026$/);
+    expect(mail!.text).toContain('matches “LoRA”');
+
+    const oneClick = await app.inject({
+      method: 'POST',
+      url: unsubscribe![1]!.slice(TEST_PUBLIC_URL.length),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.statusCode).toBe(200);
+    const { rows } = await pool().query(`SELECT status FROM subscribers`);
+    expect(rows[0].status).toBe('unsubscribed');
+  });
+
+  it('sends nothing to an only-mode subscriber without a match, and says so in the ledger', async () => {
+    await addSubscriber('picky@example.org', { keywords: ['quantum chromodynamics'], keyword_mode: 'only' });
+    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
+    await fanOut(pool(), daily, { now: true });
+    expect(await app.services.sender.drain(daily.id)).toMatchObject({ sent: 0, cancelled: 1 });
+    const { rows } = await pool().query(`SELECT status, last_error FROM deliveries`);
+    expect(rows[0]).toMatchObject({ status: 'cancelled', last_error: expect.stringContaining('only mode') });
+  });
+
+  it('fails a 550 to RCPT and suppresses the address', async () => {
+    await addSubscriber('nobody@example.org');
+    await addSubscriber('somebody@example.org');
+    smtp.rejectRecipients.add('nobody@example.org');
+    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
+    await fanOut(pool(), daily, { now: true });
+    expect(await app.services.sender.drain(daily.id)).toMatchObject({ sent: 1, failed: 1 });
+    const { rows } = await pool().query(
+      `SELECT email, suppressed_at IS NOT NULL AS suppressed, suppression_reason FROM subscribers ORDER BY email`,
+    );
+    expect(rows[0]).toMatchObject({ email: 'nobody@example.org', suppressed: true });
+    expect(rows[0].suppression_reason).toMatch(/hard bounce.*550/);
+    expect(rows[1]).toMatchObject({ email: 'somebody@example.org', suppressed: false });
+    // suppressed addresses are left out of the next edition
+    const next = (await app.services.editions.build('daily', '2026-03-12')).edition;
+    expect(await fanOut(pool(), next, { now: true })).toBe(1);
+  });
+});
+
+describe('paperboy digest send', () => {
+  const env = () => ({
+    DATABASE_URL: database.url,
+    SMTP_URL: smtp.url,
+    SECRET_KEY: TEST_SECRET_KEY,
+    PUBLIC_URL: TEST_PUBLIC_URL,
+    LOG_LEVEL: 'silent',
+  });
+
+  it('builds, fans out and delivers; a second run sends nothing twice', async () => {
+    for (let i = 0; i < 5; i++) await addSubscriber(`r${i}@example.org`);
+    await addSubscriber('later@example.org', { delivery_hour: 23, timezone: 'Pacific/Kiritimati' });
+    const first = await runCli(['digest', 'send', '--date', '2026-03-11', '--now'], env());
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('this run: 6 fanned out, 6 sent, 0 failed');
+    expect(first.stderr).toMatch(/sending: 6\/6/);
+    expect(smtp.messages).toHaveLength(6);
+
+    const second = await runCli(['digest', 'send', '--date', '2026-03-11', '--now'], env());
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('this run: 0 fanned out, 0 sent');
+    expect(second.stdout).toContain('edition:  6 sent, 0 failed');
+    expect(smtp.messages).toHaveLength(6);
+  });
+
+  it('without --now sends only what is due, and says when the rest goes', async () => {
+    await addSubscriber('due@example.org', { delivery_hour: 0 });
+    await addSubscriber('future@example.org', { delivery_hour: 9, timezone: 'UTC' });
+    // the edition of a day whose send day is in the future for the second subscriber only
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await pool().query(
+      `INSERT INTO paper_days (day, arxiv_id, rank, upvotes, num_comments, score) VALUES ($1, '2503.10370', 1, 1, 1, 1)`,
+      [yesterday],
+    );
+    const hour = new Date().getUTCHours();
+    await pool().query(`UPDATE subscribers SET delivery_hour = $1 WHERE email = 'future@example.org'`, [
+      Math.min(23, hour + 1),
+    ]);
+    const result = await runCli(['digest', 'send', '--date', yesterday], env());
+    expect(result.code, result.stderr).toBe(0);
+    if (hour < 23) {
+      expect(result.stdout).toContain('this run: 2 fanned out, 1 sent');
+      expect(result.stdout).toMatch(/1 waiting \(next due \d{4}-\d{2}-\d{2}T/);
+    }
+    expect(today).toBe(new Date().toISOString().slice(0, 10));
+  });
+
+  it('exits non-zero when a delivery fails permanently', async () => {
+    await addSubscriber('nobody@example.org');
+    smtp.rejectRecipients.add('nobody@example.org');
+    const result = await runCli(['digest', 'send', '--date', '2026-03-11', '--now'], env());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('1 failed');
+  });
+
+  it('says why an empty edition sends nothing', async () => {
+    await addSubscriber('a@example.org');
+    const result = await runCli(['digest', 'send', '--date', '2026-03-14', '--now'], env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/empty, nothing to send\. No papers were featured on 2026-03-14/);
+  });
+});
+
+describe('bounce and complaint webhook', () => {
+  const post = (body: unknown, secret = WEBHOOK_SECRET) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/webhooks/delivery-events',
+      headers: { authorization: `Bearer ${secret}` },
+      payload: body as Record<string, unknown>,
+    });
+
+  it('suppresses on a hard bounce or a complaint, counts soft bounces, and needs the secret', async () => {
+    await addSubscriber('hard@example.org');
+    await addSubscriber('angry@example.org');
+    await addSubscriber('soft@example.org');
+    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
+    await fanOut(pool(), daily, { now: true });
+    await app.services.sender.drain(daily.id);
+    const hard = smtp.messages.find((m) => (m.to as { text: string }).text === 'hard@example.org')!;
+
+    expect((await post({ events: [{ type: 'bounce' }] }, 'wrong-secret')).statusCode).toBe(401);
+    const response = await post({
+      events: [
+        { type: 'bounce', messageId: hard.messageId, reason: '550 mailbox full forever' },
+        { type: 'complaint', email: 'ANGRY@example.org' },
+        { type: 'bounce', permanent: false, email: 'soft@example.org' },
+        { type: 'bounce', email: 'stranger@example.org' },
+      ],
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ applied: 3, unknown: 1 });
+    await post({ events: [{ type: 'bounce', permanent: false, email: 'soft@example.org' }] });
+    const before = await pool().query(
+      `SELECT suppressed_at FROM subscribers WHERE email = 'soft@example.org'`,
+    );
+    expect(before.rows[0].suppressed_at).toBeNull();
+    await post({ events: [{ type: 'bounce', permanent: false, email: 'soft@example.org' }] });
+
+    const { rows } = await pool().query(
+      `SELECT email, suppression_reason FROM subscribers WHERE suppressed_at IS NOT NULL ORDER BY email`,
+    );
+    expect(rows).toEqual([
+      { email: 'angry@example.org', suppression_reason: 'complaint' },
+      { email: 'hard@example.org', suppression_reason: 'hard bounce reported: 550 mailbox full forever' },
+      { email: 'soft@example.org', suppression_reason: expect.stringMatching(/^soft bounces: 3 /) },
+    ]);
+    expect((await post({ events: [] })).statusCode).toBe(400);
+  });
+});
+
+describe('DKIM', () => {
+  it('signs List-Unsubscribe-Post along with the usual headers', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const signed = await buildApp(
+      testConfig({
+        DATABASE_URL: database.url,
+        SMTP_URL: smtp.url,
+        DKIM_DOMAIN: 'paperboy.test',
+        DKIM_SELECTOR: 'mail',
+        DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      }),
+    );
+    try {
+      await addSubscriber('signed@example.org');
+      const { edition: daily } = await signed.services.editions.build('daily', '2026-03-11');
+      await fanOut(pool(), daily, { now: true });
+      await signed.services.sender.drain(daily.id);
+      const [mail] = await smtp.waitForMessages(1);
+      const signature =
+        mail!.headerLines.find((h) => h.key === 'dkim-signature')?.line.replace(/\r?\n\s+/g, '') ?? '';
+      expect(signature).toMatch(/d=paperboy\.test;/);
+      expect(signature).toMatch(/s=mail;/);
+      const signedHeaders = /[;\s]h=([^;]+);/.exec(signature)?.[1]?.toLowerCase().split(':') ?? [];
+      expect(signedHeaders).toEqual(
+        expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'list-id', 'from', 'subject']),
+      );
+    } finally {
+      await signed.close();
+    }
+  });
+});
