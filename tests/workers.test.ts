@@ -1,0 +1,146 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { fanOut } from '../src/delivery/fan-out.ts';
+import { type App, buildApp } from '../src/http/app.ts';
+import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
+import { startCli } from './helpers/cli.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { ingestFixtures } from './helpers/digest-fixtures.ts';
+import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+
+// Worker processes against one database: sharing an edition, dying mid-send, stopping politely.
+
+let database: TestDatabase;
+let smtp: SmtpPeer;
+let app: App;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  smtp = await startSmtpPeer();
+  app = await buildApp(testConfig({ DATABASE_URL: database.url }));
+  await ingestFixtures(app.services.db.pool);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await smtp?.close();
+  await database?.drop();
+});
+
+beforeEach(async () => {
+  await app.services.db.pool.query('TRUNCATE subscribers, editions CASCADE');
+  smtp.messages.length = 0;
+  smtp.delayMs = 0;
+});
+
+afterEach(() => {
+  for (const worker of workers.splice(0)) worker.kill('SIGKILL');
+});
+
+const pool = () => app.services.db.pool;
+
+function startWorker(env: Record<string, string> = {}): ChildProcess {
+  const worker = startCli(['worker'], {
+    DATABASE_URL: database.url,
+    SMTP_URL: smtp.url,
+    SECRET_KEY: TEST_SECRET_KEY,
+    PUBLIC_URL: TEST_PUBLIC_URL,
+    SENDER_POLL_MS: '100',
+    // no schedule fires during a test: these dates are far away
+    INGEST_CRON: '0 0 1 1 *',
+    EDITION_CRON: '0 0 1 1 *',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  workers.push(worker);
+  return worker;
+}
+
+async function editionFor(subscribers: number): Promise<number> {
+  await pool().query(
+    `INSERT INTO subscribers (email, status, confirmed_at)
+     SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, $1) g`,
+    [subscribers],
+  );
+  const { edition } = await app.services.editions.build('daily', '2026-03-11');
+  await fanOut(pool(), edition, { now: true });
+  return edition.id as number;
+}
+
+async function statusCounts(): Promise<Record<string, number>> {
+  const { rows } = await pool().query(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`);
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000) {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await statusCounts())}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const distinctMessageIds = () => new Set(smtp.messages.map((m) => m.messageId)).size;
+
+it('two workers deliver one edition between them, no row sent twice', { timeout: 240_000 }, async () => {
+  await editionFor(200);
+  startWorker();
+  startWorker();
+  await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 200);
+  await new Promise((resolve) => setTimeout(resolve, 500)); // anything sent twice would arrive by now
+  expect(smtp.messages).toHaveLength(200);
+  expect(distinctMessageIds()).toBe(200);
+  expect(new Set(smtp.messages.map((m) => (m.to as { text: string }).text)).size).toBe(200);
+});
+
+it('after a SIGKILL mid-send, a restarted worker finishes: one sent row each, duplicates within the in-flight bound', {
+  timeout: 240_000,
+}, async () => {
+  const maxInFlight = 8;
+  const env = {
+    DELIVERY_LEASE_SECONDS: '5',
+    SENDER_MAX_IN_FLIGHT: String(maxInFlight),
+    SENDER_BATCH_SIZE: '4',
+  };
+  await editionFor(60);
+  smtp.delayMs = 100;
+  const doomed = startWorker(env);
+  await waitUntil('some mail sent', () => smtp.messages.length >= 15);
+  doomed.kill('SIGKILL');
+  await new Promise((resolve) => doomed.once('exit', resolve));
+  const receivedBeforeCrash = smtp.messages.length;
+  expect((await statusCounts()).sent ?? 0).toBeLessThan(60);
+
+  startWorker(env);
+  await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 60);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(await statusCounts()).toEqual({ sent: 60 });
+  expect(distinctMessageIds()).toBe(60);
+  const duplicates = smtp.messages.length - 60;
+  expect(duplicates).toBeLessThanOrEqual(maxInFlight);
+  expect(receivedBeforeCrash).toBeGreaterThanOrEqual(15);
+});
+
+it('on SIGTERM stops claiming, finishes what is in flight and exits 0; a new worker sends the rest once', {
+  timeout: 240_000,
+}, async () => {
+  await editionFor(40);
+  smtp.delayMs = 100;
+  const worker = startWorker({ SENDER_MAX_IN_FLIGHT: '6', SENDER_BATCH_SIZE: '3' });
+  await waitUntil('some mail sent', () => smtp.messages.length >= 5);
+  const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+  worker.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  const counts = await statusCounts();
+  expect(counts.sending).toBeUndefined();
+  expect(counts.sent).toBe(smtp.messages.length);
+
+  smtp.delayMs = 0;
+  startWorker();
+  await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 40);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(smtp.messages).toHaveLength(40);
+  expect(distinctMessageIds()).toBe(40);
+});
