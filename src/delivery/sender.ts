@@ -160,7 +160,8 @@ export class Sender {
     const { batchSize, maxInFlight, pollMs, log } = this.options;
     while (this.running || options.untilIdle) {
       const room = maxInFlight - this.inFlight.size;
-      if (room <= 0) {
+      // refill in batches, not one row per completed send: a claim is a round trip to the database
+      if (room <= 0 || (room < Math.min(batchSize, maxInFlight) / 2 && this.inFlight.size > 0)) {
         await this.sleep(pollMs);
         continue;
       }
