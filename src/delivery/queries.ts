@@ -2,6 +2,41 @@
 
 const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
 
+/**
+ * Takes up to $1 deliveries that are due, or whose lease ran out, and leases them for $2
+ * seconds. SKIP LOCKED lets any number of workers claim side by side, each row going to one.
+ * The two kinds of candidates are separate locking scans, each walking its own partial index
+ * in order and stopping at $1 rows, rather than one OR that would read and sort every due row.
+ * The subscriber comes along, so composing needs no further query.
+ */
+function claimSql(forEdition: boolean): string {
+  const edition = forEdition ? 'AND edition_id = $3' : '';
+  return `
+    WITH pending AS (
+      SELECT id, due_at AS at FROM deliveries
+      WHERE status = 'pending' AND due_at <= now() ${edition}
+      ORDER BY due_at LIMIT $1
+      FOR UPDATE SKIP LOCKED
+    ), expired AS (
+      SELECT id, lease_expires_at AS at FROM deliveries
+      WHERE status = 'sending' AND lease_expires_at < now() ${edition}
+      ORDER BY lease_expires_at LIMIT $1
+      FOR UPDATE SKIP LOCKED
+    ), due AS (
+      SELECT id, at FROM pending UNION ALL SELECT id, at FROM expired ORDER BY at LIMIT $1
+    )
+    UPDATE deliveries d
+    SET status = 'sending', attempts = d.attempts + 1,
+        lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
+    FROM due, subscribers s
+    WHERE d.id = due.id AND s.id = d.subscriber_id
+    RETURNING d.id, d.kind, d.edition_id, d.attempts, d.created_at,
+      s.id AS subscriber_id, s.email, s.status, s.frequency, s.weekday, s.keywords, s.keyword_mode, s.timezone,
+      s.delivery_hour, s.max_papers, s.pending_preferences, s.link_nonce, s.confirm_nonce,
+      s.confirmation_sent_at, s.confirmed_at, s.unsubscribed_at, s.created_at AS subscriber_created_at,
+      s.suppressed_at`;
+}
+
 export const deliveryQueries = {
   enqueueConfirmation: `
     INSERT INTO deliveries (kind, subscriber_id) VALUES ('confirmation', $1) RETURNING id`,
@@ -33,31 +68,11 @@ export const deliveryQueries = {
     UPDATE deliveries SET due_at = now(), updated_at = now()
     WHERE edition_id = $1 AND status = 'pending' AND due_at > now()`,
 
-  /**
-   * Takes up to $1 deliveries that are due, or whose lease ran out, and leases them for $2
-   * seconds; $3 limits the claim to one edition. SKIP LOCKED lets any number of workers claim
-   * side by side, each row going to one. The subscriber comes along, so composing needs no
-   * further query.
-   */
-  claimDue: `
-    WITH due AS (
-      SELECT id FROM deliveries
-      WHERE ((status = 'pending' AND due_at <= now()) OR (status = 'sending' AND lease_expires_at < now()))
-        AND ($3::bigint IS NULL OR edition_id = $3)
-      ORDER BY due_at
-      LIMIT $1
-      FOR UPDATE SKIP LOCKED
-    )
-    UPDATE deliveries d
-    SET status = 'sending', attempts = d.attempts + 1,
-        lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
-    FROM due, subscribers s
-    WHERE d.id = due.id AND s.id = d.subscriber_id
-    RETURNING d.id, d.kind, d.edition_id, d.attempts, d.created_at,
-      s.id AS subscriber_id, s.email, s.status, s.frequency, s.weekday, s.keywords, s.keyword_mode, s.timezone,
-      s.delivery_hour, s.max_papers, s.pending_preferences, s.link_nonce, s.confirm_nonce,
-      s.confirmation_sent_at, s.confirmed_at, s.unsubscribed_at, s.created_at AS subscriber_created_at,
-      s.suppressed_at`,
+  /** Takes due deliveries of any kind (the worker): see claimSql. */
+  claimDue: claimSql(false),
+
+  /** Takes due deliveries of edition $3 only (`digest send`): see claimSql. */
+  claimDueForEdition: claimSql(true),
 
   /** Outcomes are recorded in batches: one statement for many deliveries. */
   markSent: `

@@ -58,11 +58,14 @@ export class Sender {
   }
 
   private async claim(limit: number, editionId: number | undefined): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.options.pool.query<ClaimedRow>(sql.claimDue, [
-      limit,
-      this.options.leaseSeconds,
-      editionId ?? null,
-    ]);
+    const { rows } =
+      editionId === undefined
+        ? await this.options.pool.query<ClaimedRow>(sql.claimDue, [limit, this.options.leaseSeconds])
+        : await this.options.pool.query<ClaimedRow>(sql.claimDueForEdition, [
+            limit,
+            this.options.leaseSeconds,
+            editionId,
+          ]);
     return rows.map(toClaimedDelivery);
   }
 
