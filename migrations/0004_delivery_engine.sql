@@ -11,6 +11,6 @@ DROP INDEX subscribers_active_frequency;
 CREATE INDEX subscribers_active_frequency ON subscribers (frequency)
   WHERE status = 'active' AND suppressed_at IS NULL;
 
--- the edition's deliveries, for progress and summaries
-CREATE INDEX deliveries_edition_status ON deliveries (edition_id, status) WHERE edition_id IS NOT NULL;
-CREATE UNIQUE INDEX deliveries_message_id ON deliveries (message_id) WHERE message_id IS NOT NULL;
+-- Every index on deliveries is written twice per mail (claimed, then sent): the sender's speed
+-- depends on keeping them few. Bounce reports find their delivery by the id inside the
+-- Message-ID (src/delivery/bounces.ts), so message_id needs none; edition summaries are rare.

@@ -44,10 +44,17 @@ export async function applyDeliveryEvents(
 
 async function findSubscriber(pool: pg.Pool, event: DeliveryEvent): Promise<string | undefined> {
   if (event.messageId) {
-    const id = event.messageId.trim();
-    const bracketed = id.startsWith('<') ? id : `<${id}>`;
-    const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByMessageId, [bracketed]);
-    if (rows[0]) return rows[0].subscriber_id;
+    const trimmed = event.messageId.trim();
+    const bracketed = trimmed.startsWith('<') ? trimmed : `<${trimmed}>`;
+    // Message-IDs are <delivery-ID.KIND@host> (Sender.messageIdFor); the stored one must match too
+    const deliveryId = /^<delivery-(\d{1,15})\./.exec(bracketed)?.[1];
+    if (deliveryId) {
+      const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByDelivery, [
+        Number(deliveryId),
+        bracketed,
+      ]);
+      if (rows[0]) return rows[0].subscriber_id;
+    }
   }
   if (event.email) {
     const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByEmail, [event.email]);

@@ -10,6 +10,8 @@ export interface ClaimedDelivery {
   attempts: number;
   createdAt: Date;
   subscriber: Subscriber;
+  /** The subscriber's current run of soft bounces: a delivered digest resets it. */
+  softBounces: number;
 }
 
 export type ClaimedRow = Omit<SubscriberRow, 'id' | 'created_at'> & {
@@ -20,6 +22,7 @@ export type ClaimedRow = Omit<SubscriberRow, 'id' | 'created_at'> & {
   created_at: Date;
   subscriber_id: string;
   subscriber_created_at: Date;
+  soft_bounces: number;
 };
 
 export function toClaimedDelivery(row: ClaimedRow): ClaimedDelivery {
@@ -30,5 +33,6 @@ export function toClaimedDelivery(row: ClaimedRow): ClaimedDelivery {
     attempts: row.attempts,
     createdAt: row.created_at,
     subscriber: toSubscriber({ ...row, id: row.subscriber_id, created_at: row.subscriber_created_at }),
+    softBounces: row.soft_bounces,
   };
 }

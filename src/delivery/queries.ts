@@ -34,7 +34,7 @@ function claimSql(forEdition: boolean): string {
       s.id AS subscriber_id, s.email, s.status, s.frequency, s.weekday, s.keywords, s.keyword_mode, s.timezone,
       s.delivery_hour, s.max_papers, s.pending_preferences, s.link_nonce, s.confirm_nonce,
       s.confirmation_sent_at, s.confirmed_at, s.unsubscribed_at, s.created_at AS subscriber_created_at,
-      s.suppressed_at`;
+      s.suppressed_at, s.soft_bounces`;
 }
 
 export const deliveryQueries = {
@@ -128,7 +128,7 @@ export const deliveryQueries = {
         updated_at = now()
     WHERE id = $1`,
 
-  subscriberByMessageId: `SELECT subscriber_id FROM deliveries WHERE message_id = $1`,
+  subscriberByDelivery: `SELECT subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
   subscriberByEmail: `SELECT id AS subscriber_id FROM subscribers WHERE lower(email) = lower($1)`,
 
   editionDueNow: `

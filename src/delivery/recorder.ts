@@ -5,43 +5,58 @@ import { deliveryQueries as sql } from './queries.ts';
 export type Outcome = 'sent' | 'retry' | 'failed' | 'cancelled';
 
 type Pending =
-  | { outcome: 'sent'; id: number; subscriberId: string; messageId: string; response: string }
+  | { outcome: 'sent'; id: number; messageId: string; response: string; clearSoftBounces: string | undefined }
   | { outcome: 'retry'; id: number; error: string; delaySeconds: number }
   | { outcome: 'failed'; id: number; error: string; response: string | null }
   | { outcome: 'cancelled'; id: number; reason: string };
 
 /**
  * Writes outcomes to the ledger in batches, one statement per kind of outcome, so the database
- * keeps pace with the SMTP pool. A send counts as in flight until its outcome is flushed: a
- * crash before the flush can resend it, which is the bound DESIGN.md promises.
+ * keeps pace with the SMTP pool. record() resolves once its outcome is in the database: the
+ * sender holds the message's in-flight slot until then, so whatever a crash can resend is
+ * within the in-flight bound.
  */
 export class OutcomeRecorder {
   private buffer: Pending[] = [];
-  private flushing: Promise<void> = Promise.resolve();
+  private written: Promise<void> = Promise.resolve();
+  private nextFlush: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: Logger,
-    private readonly maxBuffered = 200,
-    private readonly maxDelayMs = 50,
+    private readonly maxBuffered = 500,
+    private readonly maxDelayMs = 100,
   ) {}
 
   record(entry: Pending): Promise<void> {
     this.buffer.push(entry);
-    if (this.buffer.length >= this.maxBuffered) return this.flush();
-    this.timer ??= setTimeout(() => void this.flush(), this.maxDelayMs);
-    return Promise.resolve();
+    const flushed = this.nextFlush ?? this.scheduleFlush();
+    if (this.buffer.length >= this.maxBuffered) void this.flush();
+    return flushed;
+  }
+
+  private scheduleFlush(): Promise<void> {
+    this.nextFlush = new Promise<void>((resolve, reject) => {
+      this.timer = setTimeout(() => this.flush().then(resolve, reject), this.maxDelayMs);
+    });
+    return this.nextFlush;
   }
 
   /** Writes everything recorded so far; resolves when it is in the database. */
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     const batch = this.buffer;
+    const waiting = this.nextFlush;
     this.buffer = [];
-    this.flushing = this.flushing.then(() => this.write(batch));
-    return this.flushing;
+    this.nextFlush = undefined;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.written = this.written.then(() => this.write(batch));
+    // those who recorded into this batch are told when it is written
+    if (waiting) void waiting.catch(() => undefined);
+    return this.written;
   }
 
   private async write(batch: Pending[]): Promise<void> {
@@ -52,6 +67,7 @@ export class OutcomeRecorder {
     const retries = of('retry');
     const failed = of('failed');
     const cancelled = of('cancelled');
+    const clear = sent.map((e) => e.clearSoftBounces).filter((id): id is string => id !== undefined);
     for (let attempt = 1; ; attempt++) {
       try {
         if (sent.length) {
@@ -60,8 +76,8 @@ export class OutcomeRecorder {
             sent.map((e) => e.messageId),
             sent.map((e) => e.response),
           ]);
-          await this.pool.query(sql.resetSoftBounces, [[...new Set(sent.map((e) => e.subscriberId))]]);
         }
+        if (clear.length) await this.pool.query(sql.resetSoftBounces, [clear]);
         if (retries.length) {
           await this.pool.query(sql.scheduleRetry, [
             retries.map((e) => e.id),

@@ -86,7 +86,7 @@ export class Sender {
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<Outcome> {
-    const { transport, compose, log, maxAttempts, pool, softBounceLimit } = this.options;
+    const { transport, compose, log } = this.options;
     const { id } = delivery;
     let composed: Awaited<ReturnType<Composer>>;
     try {
@@ -106,53 +106,62 @@ export class Sender {
       await this.recorder.record({ outcome: 'cancelled', id, reason: composed.cancel });
       return 'cancelled';
     }
+    let result: Awaited<ReturnType<MailTransport['send']>>;
     try {
-      const result = await transport.send({ ...composed.mail, messageId: this.messageIdFor(delivery) });
-      await this.recorder.record({
-        outcome: 'sent',
-        id,
-        subscriberId: delivery.subscriber.id,
-        messageId: result.messageId,
-        response: result.response,
-      });
-      return 'sent';
+      result = await transport.send({ ...composed.mail, messageId: this.messageIdFor(delivery) });
     } catch (error) {
-      const failure = classifySendError(error);
-      if (failure.kind === 'permanent') {
-        log.warn({ deliveryId: id, error: failure.message }, 'delivery refused permanently');
-        await this.recorder.record({
-          outcome: 'failed',
-          id,
-          error: failure.message,
-          response: failure.response ?? null,
-        });
-        if (failure.addressRejected)
-          await pool.query(sql.suppress, [delivery.subscriber.id, `hard bounce: ${failure.message}`]);
-        return 'failed';
-      }
-      if (delivery.attempts >= maxAttempts) {
-        log.warn(
-          { deliveryId: id, error: failure.message },
-          `delivery failed after ${delivery.attempts} attempts`,
-        );
-        await this.recorder.record({
-          outcome: 'failed',
-          id,
-          error: failure.message,
-          response: failure.response ?? null,
-        });
-        if (delivery.kind === 'digest')
-          await pool.query(sql.countSoftBounce, [delivery.subscriber.id, softBounceLimit]);
-        return 'failed';
-      }
-      const delaySeconds = retryDelaySeconds(delivery.attempts);
-      log.info(
-        { deliveryId: id, error: failure.message, retryInSeconds: delaySeconds },
-        'delivery will be retried',
-      );
-      await this.recorder.record({ outcome: 'retry', id, error: failure.message, delaySeconds });
-      return 'retry';
+      return this.recordFailure(delivery, error);
     }
+    // outside the try: a failure to record is not a failure to send
+    await this.recorder.record({
+      outcome: 'sent',
+      id,
+      messageId: result.messageId,
+      response: result.response,
+      clearSoftBounces: delivery.softBounces > 0 ? delivery.subscriber.id : undefined,
+    });
+    return 'sent';
+  }
+
+  /** The retry and bounce policy for a send that failed. */
+  private async recordFailure(delivery: ClaimedDelivery, error: unknown): Promise<Outcome> {
+    const { log, maxAttempts, pool, softBounceLimit } = this.options;
+    const { id } = delivery;
+    const failure = classifySendError(error);
+    if (failure.kind === 'permanent') {
+      log.warn({ deliveryId: id, error: failure.message }, 'delivery refused permanently');
+      await this.recorder.record({
+        outcome: 'failed',
+        id,
+        error: failure.message,
+        response: failure.response ?? null,
+      });
+      if (failure.addressRejected)
+        await pool.query(sql.suppress, [delivery.subscriber.id, `hard bounce: ${failure.message}`]);
+      return 'failed';
+    }
+    if (delivery.attempts >= maxAttempts) {
+      log.warn(
+        { deliveryId: id, error: failure.message },
+        `delivery failed after ${delivery.attempts} attempts`,
+      );
+      await this.recorder.record({
+        outcome: 'failed',
+        id,
+        error: failure.message,
+        response: failure.response ?? null,
+      });
+      if (delivery.kind === 'digest')
+        await pool.query(sql.countSoftBounce, [delivery.subscriber.id, softBounceLimit]);
+      return 'failed';
+    }
+    const delaySeconds = retryDelaySeconds(delivery.attempts);
+    log.info(
+      { deliveryId: id, error: failure.message, retryInSeconds: delaySeconds },
+      'delivery will be retried',
+    );
+    await this.recorder.record({ outcome: 'retry', id, error: failure.message, delaySeconds });
+    return 'retry';
   }
 
   /**
