@@ -52,8 +52,8 @@ CREATE TABLE deliveries (
   CHECK ((kind = 'digest') = (edition_id IS NOT NULL))
 );
 
-CREATE UNIQUE INDEX deliveries_subscriber_edition_key ON deliveries (subscriber_id, edition_id)
-  WHERE edition_id IS NOT NULL;
+-- One digest per subscriber and edition. Confirmations have no edition, and NULLs never
+-- collide, so they are not limited; the index also serves every lookup by subscriber.
+CREATE UNIQUE INDEX deliveries_subscriber_edition_key ON deliveries (subscriber_id, edition_id);
 CREATE INDEX deliveries_pending_due ON deliveries (due_at) WHERE status = 'pending';
 CREATE INDEX deliveries_sending_lease ON deliveries (lease_expires_at) WHERE status = 'sending';
-CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id, kind, created_at);

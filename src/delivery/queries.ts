@@ -61,7 +61,7 @@ export const deliveryQueries = {
       END
     FROM subscribers s
     WHERE ${MAILABLE} AND s.frequency = $3
-    ON CONFLICT (subscriber_id, edition_id) WHERE edition_id IS NOT NULL DO NOTHING`,
+    ON CONFLICT (subscriber_id, edition_id) DO NOTHING`,
 
   /** `digest send --now`: what is still waiting for its hour goes now. */
   makeEditionDueNow: `
