@@ -12,19 +12,17 @@
  * otherwise the embedded one.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { fanOut } from '../src/delivery/fan-out.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices, type Services } from '../src/services.ts';
+import { createTestDatabase } from '../tests/helpers/database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,31 +51,6 @@ async function startSink(): Promise<{ url: string; stop(): void }> {
     child.once('exit', (code) => reject(new Error(`sink exited with ${code}`)));
   });
   return { url: `smtp://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
-}
-
-async function database(): Promise<{ url: string; drop(): Promise<void>; description: string }> {
-  const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (!server) {
-    const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0, maxConnections: 30 });
-    return { url: embedded.url, drop: () => embedded.stop(), description: 'embedded PGlite (in memory)' };
-  }
-  const name = `paperboy_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    description: `PostgreSQL ${url.host}`,
-    async drop() {
-      const client = new pg.Client({ connectionString: server });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
 }
 
 /** RSS sampled every 200 ms while fn runs. */
@@ -165,7 +138,8 @@ async function pipeline(
 
 async function main() {
   const sink = await startSink();
-  const db = await database();
+  const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const db = await createTestDatabase(server);
   const config = loadConfig({
     DATABASE_URL: db.url,
     SMTP_URL: sink.url,
@@ -180,7 +154,9 @@ async function main() {
   try {
     const source = new FileSource(SAMPLE_DIR);
     await ingestDays(services.db.pool, source, await source.availableDays(), services.log);
-    console.log(`database: ${db.description}; ${CONNECTIONS} SMTP connections to a sink in another process`);
+    console.log(
+      `database: ${server ? new URL(server).host : 'embedded PGlite'}; ${CONNECTIONS} SMTP connections to a sink in another process`,
+    );
 
     // the same bytes as a typical digest, for the raw run
     await addSubscribers(services, SMALL, 0);

@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { loadConfig } from './config.ts';
 import { parseDay } from './dates.ts';
 import { editionStatus, sendEdition } from './delivery/edition-run.ts';
 import { composeDigest } from './digest/compose.ts';
 import type { Edition, Frequency } from './digest/editions.ts';
 import { editionTitle } from './digest/presentation.ts';
 import { type Progress, startProgress } from './progress.ts';
-import { createLogger, createServices } from './services.ts';
+import { withServices } from './services.ts';
 import { DEFAULT_PREFERENCES } from './subscribers/preferences.ts';
 
 const dateOption = () =>
@@ -35,16 +34,12 @@ export function registerDigestCommands(program: Command): void {
     .description('build (freeze) the edition of a date; shows it if it already exists')
     .addOption(dateOption().makeOptionMandatory())
     .addOption(frequencyOption())
-    .action(async (options: { date: string; frequency: Frequency }) => {
-      const config = loadConfig();
-      const services = await createServices(config, createLogger(config, 2));
-      try {
+    .action((options: { date: string; frequency: Frequency }) =>
+      withServices(async (services) => {
         const { edition, created } = await services.editions.build(options.frequency, options.date);
         console.log(`${created ? 'built' : 'already built'}: ${describeEdition(edition)}`);
-      } finally {
-        await services.close();
-      }
-    });
+      }),
+    );
 
   digest
     .command('send')
@@ -52,10 +47,8 @@ export function registerDigestCommands(program: Command): void {
     .addOption(dateOption().makeOptionMandatory())
     .addOption(frequencyOption())
     .option('--now', "ignore subscribers' delivery hours: everything is due now", false)
-    .action(async (options: { date: string; frequency: Frequency; now: boolean }) => {
-      const config = loadConfig();
-      const services = await createServices(config, createLogger(config, 2));
-      try {
+    .action((options: { date: string; frequency: Frequency; now: boolean }) =>
+      withServices(async (services) => {
         const { edition } = await services.editions.build(options.frequency, options.date);
         if (edition.status === 'empty') {
           console.log(`${editionTitle(edition)}: empty, nothing to send. ${edition.emptyReason}`);
@@ -86,10 +79,8 @@ export function registerDigestCommands(program: Command): void {
           ].join('\n'),
         );
         if (counts.failed > 0) process.exitCode = 1;
-      } finally {
-        await services.close();
-      }
-    });
+      }),
+    );
 
   digest
     .command('preview')
@@ -98,10 +89,9 @@ export function registerDigestCommands(program: Command): void {
     .addOption(frequencyOption())
     .option('--email <address>', "a subscriber's address: their selection, keywords and links")
     .option('--out <file>', 'write the HTML there (the text part beside it, .txt) instead of to stdout')
-    .action(async (options: { date: string; frequency: Frequency; email?: string; out?: string }) => {
-      const config = loadConfig();
-      const services = await createServices(config, createLogger(config, 2));
-      try {
+    .action((options: { date: string; frequency: Frequency; email?: string; out?: string }) =>
+      withServices(async (services) => {
+        const { config } = services;
         const edition = await services.editions.findOrCompose(options.frequency, options.date);
         const subscriber = options.email ? await services.subscribers.findByEmail(options.email) : undefined;
         if (options.email && !subscriber)
@@ -133,8 +123,6 @@ export function registerDigestCommands(program: Command): void {
         } else {
           process.stdout.write(digestMail.html);
         }
-      } finally {
-        await services.close();
-      }
-    });
+      }),
+    );
 }

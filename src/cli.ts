@@ -8,7 +8,7 @@ import { buildApp } from './http/app.ts';
 import { ingestDays, recentDays } from './papers/ingest.ts';
 import { loadSampleIntoEmptyDemo } from './papers/sample.ts';
 import { paperSourceFor } from './papers/source-for.ts';
-import { createLogger, createServices } from './services.ts';
+import { createLogger, createServices, withServices } from './services.ts';
 import { startWorker, type Worker } from './worker/worker.ts';
 
 /** Runs until SIGTERM or SIGINT, then stops in order: HTTP first, then the worker, then the pool. */
@@ -78,14 +78,11 @@ program
   .description('fetch the trending papers of a day and store them (default: yesterday and today, UTC)')
   .option('--date <YYYY-MM-DD>', 'the day to ingest', (value) => parseDay(value, '--date'))
   .option('--source <source>', 'hf (HF_API_URL), sample (bundled, offline) or file:PATH', 'hf')
-  .action(async (options: { date?: string; source: string }) => {
-    const config = loadConfig();
-    const log = createLogger(config, 2);
-    const source = paperSourceFor(options.source, config, log);
-    const services = await createServices(config, log);
-    try {
+  .action((options: { date?: string; source: string }) =>
+    withServices(async ({ config, db, log }) => {
+      const source = paperSourceFor(options.source, config, log);
       const days = options.date ? [options.date] : ((await source.availableDays?.()) ?? recentDays());
-      const { results, failures } = await ingestDays(services.db.pool, source, days, log);
+      const { results, failures } = await ingestDays(db.pool, source, days, log);
       for (const r of results) {
         console.log(
           `${r.date}: ${r.new} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.skipped} skipped`,
@@ -93,10 +90,8 @@ program
       }
       for (const f of failures) console.error(`${f.date}: failed: ${f.error.message}`);
       if (failures.length > 0) process.exitCode = 1;
-    } finally {
-      await services.close();
-    }
-  });
+    }),
+  );
 
 program
   .command('migrate')

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { createComposer } from './delivery/compose.ts';
@@ -78,4 +78,18 @@ export async function createServices(config: Config, log: Logger = createLogger(
       await db.close();
     },
   };
+}
+
+/**
+ * For one-off commands: services from the environment, logs on stderr (stdout is the
+ * command's answer), closed when fn is done.
+ */
+export async function withServices<T>(fn: (services: Services) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const services = await createServices(config, createLogger(config, 2));
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
 }

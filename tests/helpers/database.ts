@@ -12,8 +12,7 @@ export interface TestDatabase {
  * server (dropped afterwards unless KEEP_TEST_DATABASES is set, to look at after a failure);
  * otherwise an in-memory embedded Postgres reached over its socket, as `npm start` does.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = process.env.TEST_DATABASE_URL;
+export async function createTestDatabase(serverUrl = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0, maxConnections: 30 });
     return { url: embedded.url, drop: () => embedded.stop() };
@@ -23,7 +22,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.connect();
   } catch (error) {
     throw new Error(
-      `TEST_DATABASE_URL (${serverUrl}) is not reachable: ${(error as Error).message}. ` +
+      `The database server ${serverUrl} is not reachable: ${(error as Error).message}. ` +
         'Start PostgreSQL (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or unset it to test on the embedded database.',
     );
   }
