@@ -94,6 +94,21 @@ describe('the HTTP edge', () => {
     expect((await app.inject({ method: 'GET', url: '/outbox/missing.eml' })).statusCode).toBe(404);
   });
 
+  it('serves Prometheus metrics of the ledger and subscribers', async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      payload: { email: 'metrics@example.org' },
+      remoteAddress: '10.0.0.30',
+    });
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/plain');
+    expect(response.body).toMatch(/^paperboy_deliveries\{kind="confirmation",status="pending"\} [1-9]\d*$/m);
+    expect(response.body).toMatch(/^paperboy_subscribers\{status="pending"\} [1-9]\d*$/m);
+    expect(response.body).toContain('paperboy_process_cpu_seconds_total');
+  });
+
   it('guards admin routes with the bearer token', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/admin/deliveries' })).statusCode).toBe(401);
     const wrong = await app.inject({

@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { archiveRoutes } from './routes/archive.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/links.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
@@ -83,6 +84,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   });
 
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(pageRoutes);
   await app.register(subscriptionRoutes);
   await app.register(linkRoutes);

@@ -56,4 +56,8 @@ export const subscriberQueries = {
     SET status = 'unsubscribed', unsubscribed_at = now(), pending_preferences = NULL,
         confirm_nonce = gen_random_uuid(), updated_at = now()
     WHERE id = $1`,
+
+  countByStatus: `
+    SELECT CASE WHEN suppressed_at IS NOT NULL THEN 'suppressed' ELSE status END AS status, count(*)::int AS count
+    FROM subscribers GROUP BY 1 ORDER BY 1`,
 } as const;
