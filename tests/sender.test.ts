@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OutcomeRecorder } from '../src/delivery/recorder.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
@@ -121,5 +122,33 @@ describe('outcomes of a send', () => {
     );
     expect(await app.services.sender.runOnce()).toMatchObject({ sent: 0 });
     expect(smtp.messages).toHaveLength(0);
+  });
+});
+
+describe('recording outcomes', () => {
+  it('settles each record once its batch is written, whether by the timer, a full buffer or an explicit flush', async () => {
+    await queueConfirmation();
+    await app.services.db.pool.query(
+      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute'`,
+    );
+    const { rows } = await app.services.db.pool.query<{ id: number }>('SELECT id FROM deliveries');
+    const id = rows[0]!.id;
+    const silent = app.services.log.child({}, { level: 'silent' });
+
+    const byFlush = new OutcomeRecorder(app.services.db.pool, silent, 500, 60_000);
+    const recorded = byFlush.record({ outcome: 'retry', id, error: 'x', delaySeconds: 60 });
+    await byFlush.flush();
+    await recorded;
+    expect(await delivery()).toMatchObject({ status: 'pending', later: true });
+
+    await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const byTimer = new OutcomeRecorder(app.services.db.pool, silent, 500, 20);
+    await byTimer.record({ outcome: 'cancelled', id, reason: 'test' });
+    expect(await delivery()).toMatchObject({ status: 'cancelled' });
+
+    await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const bySize = new OutcomeRecorder(app.services.db.pool, silent, 1, 60_000);
+    await bySize.record({ outcome: 'failed', id, error: 'y', response: null });
+    expect(await delivery()).toMatchObject({ status: 'failed' });
   });
 });

@@ -12,14 +12,16 @@ type Pending =
 
 /**
  * Writes outcomes to the ledger in batches, one statement per kind of outcome, so the database
- * keeps pace with the SMTP pool. record() resolves once its outcome is in the database: the
- * sender holds the message's in-flight slot until then, so whatever a crash can resend is
- * within the in-flight bound.
+ * keeps pace with the SMTP pool. record() resolves once its outcome is in the database (at
+ * most maxDelayMs later, or as soon as maxBuffered are waiting): the sender holds the
+ * message's in-flight slot until then, so whatever a crash can resend is within the in-flight
+ * bound.
  */
 export class OutcomeRecorder {
   private buffer: Pending[] = [];
+  /** Settles when the batch now filling is written: what record() hands back. */
+  private batchWritten: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
   private written: Promise<void> = Promise.resolve();
-  private nextFlush: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -31,32 +33,37 @@ export class OutcomeRecorder {
 
   record(entry: Pending): Promise<void> {
     this.buffer.push(entry);
-    const flushed = this.nextFlush ?? this.scheduleFlush();
-    if (this.buffer.length >= this.maxBuffered) void this.flush();
-    return flushed;
-  }
-
-  private scheduleFlush(): Promise<void> {
-    this.nextFlush = new Promise<void>((resolve, reject) => {
-      this.timer = setTimeout(() => this.flush().then(resolve, reject), this.maxDelayMs);
-    });
-    return this.nextFlush;
+    if (!this.batchWritten) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      this.batchWritten = { promise, resolve, reject };
+      this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.maxDelayMs);
+    }
+    const written = this.batchWritten.promise;
+    if (this.buffer.length >= this.maxBuffered) void this.flush().catch(() => undefined);
+    return written;
   }
 
   /** Writes everything recorded so far; resolves when it is in the database. */
   flush(): Promise<void> {
     const batch = this.buffer;
-    const waiting = this.nextFlush;
+    const waiting = this.batchWritten;
     this.buffer = [];
-    this.nextFlush = undefined;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    this.written = this.written.then(() => this.write(batch));
-    // those who recorded into this batch are told when it is written
-    if (waiting) void waiting.catch(() => undefined);
-    return this.written;
+    this.batchWritten = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // batches are written in order; one that failed does not stop the next
+    const write = this.written.catch(() => undefined).then(() => this.write(batch));
+    this.written = write;
+    write.then(
+      () => waiting?.resolve(),
+      (error) => waiting?.reject(error),
+    );
+    return write;
   }
 
   private async write(batch: Pending[]): Promise<void> {

@@ -202,12 +202,7 @@ export class Sender {
   async drain(editionId?: number): Promise<OutcomeCounts> {
     const before = { ...this.counts };
     await this.pump({ untilIdle: true, editionId });
-    return {
-      sent: this.counts.sent - before.sent,
-      retry: this.counts.retry - before.retry,
-      failed: this.counts.failed - before.failed,
-      cancelled: this.counts.cancelled - before.cancelled,
-    };
+    return this.countsSince(before);
   }
 
   /** One claim and its sends, recorded: for tests and one-off runs. */
@@ -216,6 +211,10 @@ export class Sender {
     for (const delivery of await this.claim(this.options.batchSize, undefined)) this.dispatch(delivery);
     await Promise.all(this.inFlight.values());
     await this.recorder.flush();
+    return this.countsSince(before);
+  }
+
+  private countsSince(before: OutcomeCounts): OutcomeCounts {
     return {
       sent: this.counts.sent - before.sent,
       retry: this.counts.retry - before.retry,

@@ -15,7 +15,8 @@ export class SourceError extends Error {
   override name = 'SourceError';
 }
 
-export const SAMPLE_DIR = fileURLToPath(new URL('./sample/', import.meta.url));
+// through the repository root, so the compiled copy in dist/ finds the same folder
+export const SAMPLE_DIR = fileURLToPath(new URL('../../src/papers/sample/', import.meta.url));
 
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.json$/;
 
