@@ -149,6 +149,7 @@ async function main() {
     DATA_DIR: '/tmp/paperboy-bench',
     LOG_LEVEL: 'warn',
     SENDER_BATCH_SIZE: '100',
+    SENDER_MAX_IN_FLIGHT: process.env.SENDER_MAX_IN_FLIGHT,
   });
   const services = await createServices(config, pino({ level: 'warn' }));
   try {

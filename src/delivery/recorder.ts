@@ -28,7 +28,7 @@ export class OutcomeRecorder {
     private readonly pool: pg.Pool,
     private readonly log: Logger,
     private readonly maxBuffered = 500,
-    private readonly maxDelayMs = 100,
+    private readonly maxDelayMs = 25,
   ) {}
 
   record(entry: Pending): Promise<void> {
