@@ -235,7 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     senderPollMs: integer(env, 'SENDER_POLL_MS', 2000, 50, 600_000),
     senderBatchSize: integer(env, 'SENDER_BATCH_SIZE', 50, 1, 10_000),
-    senderMaxInFlight: integer(env, 'SENDER_MAX_IN_FLIGHT', 200, 1, 100_000),
+    senderMaxInFlight: integer(env, 'SENDER_MAX_IN_FLIGHT', 500, 1, 100_000),
     softBounceLimit: integer(env, 'SOFT_BOUNCE_LIMIT', 3, 1, 100),
     editionCron: cronExpression(env, 'EDITION_CRON', '5 * * * *'),
     deliveryMaxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 8, 1, 100),

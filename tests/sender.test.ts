@@ -126,29 +126,29 @@ describe('outcomes of a send', () => {
 });
 
 describe('recording outcomes', () => {
-  it('settles each record once its outcome is written, and flush() waits for everything recorded', async () => {
+  it('settles each record once its batch is written, whether by the timer, a full buffer or an explicit flush', async () => {
     await queueConfirmation();
-    await queueConfirmation('bob@example.org');
     await app.services.db.pool.query(
       `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute'`,
     );
-    const { rows } = await app.services.db.pool.query<{ id: number }>(
-      'SELECT id FROM deliveries ORDER BY id',
-    );
-    const [first, second] = rows.map((row) => row.id) as [number, number];
-    const recorder = new OutcomeRecorder(
-      app.services.db.pool,
-      app.services.log.child({}, { level: 'silent' }),
-    );
+    const { rows } = await app.services.db.pool.query<{ id: number }>('SELECT id FROM deliveries');
+    const id = rows[0]!.id;
+    const silent = app.services.log.child({}, { level: 'silent' });
 
-    await recorder.record({ outcome: 'cancelled', id: first, reason: 'test' });
-    const { rows: after } = await app.services.db.pool.query('SELECT status FROM deliveries ORDER BY id');
-    expect(after.map((row) => row.status)).toEqual(['cancelled', 'sending']);
+    const byFlush = new OutcomeRecorder(app.services.db.pool, silent, 500, 60_000);
+    const recorded = byFlush.record({ outcome: 'retry', id, error: 'x', delaySeconds: 60 });
+    await byFlush.flush();
+    await recorded;
+    expect(await delivery()).toMatchObject({ status: 'pending', later: true });
 
-    const pending = recorder.record({ outcome: 'retry', id: second, error: 'x', delaySeconds: 60 });
-    await recorder.flush();
-    const { rows: flushed } = await app.services.db.pool.query('SELECT status FROM deliveries ORDER BY id');
-    expect(flushed.map((row) => row.status)).toEqual(['cancelled', 'pending']);
-    await pending;
+    await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const byTimer = new OutcomeRecorder(app.services.db.pool, silent, 500, 20);
+    await byTimer.record({ outcome: 'cancelled', id, reason: 'test' });
+    expect(await delivery()).toMatchObject({ status: 'cancelled' });
+
+    await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const bySize = new OutcomeRecorder(app.services.db.pool, silent, 1, 60_000);
+    await bySize.record({ outcome: 'failed', id, error: 'y', response: null });
+    expect(await delivery()).toMatchObject({ status: 'failed' });
   });
 });

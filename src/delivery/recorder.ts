@@ -10,84 +10,60 @@ type Pending =
   | { outcome: 'failed'; id: number; error: string; response: string | null }
   | { outcome: 'cancelled'; id: number; reason: string };
 
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  promise.catch(() => undefined); // the sender handles it; never an unhandled rejection here
-  return { promise, resolve, reject };
-}
-
 /**
- * Writes outcomes to the ledger in batches, one statement per kind of outcome: group commit.
- * When no write is under way, what was recorded goes out at once; while one is, outcomes
- * gather and go out together as soon as it ends. So a quiet worker records each send within a
- * round trip, and a busy one writes large batches without waiting on a timer.
- *
- * record() resolves once its outcome is in the database: the sender holds the message's
- * in-flight slot until then, so whatever a crash can resend stays within the in-flight bound.
+ * Writes outcomes to the ledger in batches, one statement per kind of outcome, so the database
+ * keeps pace with the SMTP pool. record() resolves once its outcome is in the database (at
+ * most maxDelayMs later, or as soon as maxBuffered are waiting): the sender holds the
+ * message's in-flight slot until then, so whatever a crash can resend is within the in-flight
+ * bound.
  */
 export class OutcomeRecorder {
   private buffer: Pending[] = [];
-  /** Settles when the batch now gathering in buffer is written. */
-  private gathering: Deferred | undefined;
-  private writing: Promise<void> | undefined;
-  private kickScheduled = false;
+  /** Settles when the batch now filling is written: what record() hands back. */
+  private batchWritten: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
+  private written: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: Logger,
+    private readonly maxBuffered = 1000,
+    private readonly maxDelayMs = 100,
   ) {}
 
-  /** A batch holds at most what the sender has in flight: its slots wait for the write. */
   record(entry: Pending): Promise<void> {
     this.buffer.push(entry);
-    this.gathering ??= deferred();
-    const written = this.gathering.promise;
-    if (!this.kickScheduled) {
-      // outcomes of one tick (a batch of sends completing together) share a statement
-      this.kickScheduled = true;
-      setImmediate(() => {
-        this.kickScheduled = false;
-        this.kick();
+    if (!this.batchWritten) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((yes, no) => {
+        resolve = yes;
+        reject = no;
       });
+      this.batchWritten = { promise, resolve, reject };
+      this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.maxDelayMs);
     }
+    const written = this.batchWritten.promise;
+    if (this.buffer.length >= this.maxBuffered) void this.flush().catch(() => undefined);
     return written;
   }
 
-  /** Starts writing what has gathered, unless a write is under way (it will call again). */
-  private kick(): void {
-    if (this.writing || this.buffer.length === 0) return;
+  /** Writes everything recorded so far; resolves when it is in the database. */
+  flush(): Promise<void> {
     const batch = this.buffer;
-    const done = this.gathering as Deferred;
+    const waiting = this.batchWritten;
     this.buffer = [];
-    this.gathering = undefined;
-    this.writing = this.write(batch)
-      .then(
-        () => done.resolve(),
-        (error) => done.reject(error),
-      )
-      .finally(() => {
-        this.writing = undefined;
-        this.kick();
-      });
-  }
-
-  /** Resolves when everything recorded so far is in the database. */
-  async flush(): Promise<void> {
-    while (this.writing || this.buffer.length > 0) {
-      if (!this.writing) this.kick();
-      await this.writing;
-    }
+    this.batchWritten = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // batches are written in order; one that failed does not stop the next
+    const write = this.written.catch(() => undefined).then(() => this.write(batch));
+    this.written = write;
+    write.then(
+      () => waiting?.resolve(),
+      (error) => waiting?.reject(error),
+    );
+    return write;
   }
 
   private async write(batch: Pending[]): Promise<void> {
