@@ -91,7 +91,13 @@ async function addSubscribers(services: Services, count: number, offset: number)
   );
 }
 
-async function raw(sinkUrl: string, html: string, text: string, count: number): Promise<number> {
+async function raw(
+  sinkUrl: string,
+  html: string,
+  text: string,
+  count: number,
+  inFlight: number,
+): Promise<number> {
   const transport = nodemailer.createTransport({
     url: sinkUrl,
     pool: true,
@@ -115,7 +121,7 @@ async function raw(sinkUrl: string, html: string, text: string, count: number): 
       progress.increment();
     }
   };
-  await Promise.all(Array.from({ length: 200 }, lane));
+  await Promise.all(Array.from({ length: inFlight }, lane));
   progress.stop();
   transport.close();
   return count / ((performance.now() - started) / 1000);
@@ -174,9 +180,9 @@ async function main() {
       },
     );
     // raw before and after the pipeline, half each: drift in the machine's speed hits both alike
-    const rawBefore = await raw(sink.url, sample.html, sample.text, LARGE / 2);
+    const rawBefore = await raw(sink.url, sample.html, sample.text, LARGE / 2, config.senderMaxInFlight);
     const large = await withMemory(() => pipeline(services, '2026-03-12'));
-    const rawAfter = await raw(sink.url, sample.html, sample.text, LARGE / 2);
+    const rawAfter = await raw(sink.url, sample.html, sample.text, LARGE / 2, config.senderMaxInFlight);
     const rawRate = LARGE / (LARGE / 2 / rawBefore + LARGE / 2 / rawAfter);
     console.log(`raw before the pipeline ${rawBefore.toFixed(0)}/s, after ${rawAfter.toFixed(0)}/s`);
 
