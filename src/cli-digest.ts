@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { parseDay } from './dates.ts';
 import { editionStatus, sendEdition } from './delivery/edition-run.ts';
+import type { DeliveryStatus } from './delivery/status.ts';
 import { composeDigest } from './digest/compose.ts';
 import type { Edition, Frequency } from './digest/editions.ts';
 import { editionTitle } from './digest/presentation.ts';
@@ -68,7 +69,7 @@ export function registerDigestCommands(program: Command): void {
         });
         progress?.stop();
         const status = await editionStatus(services.db.pool, edition.id as number);
-        const total = (name: string) => status.byStatus[name] ?? 0;
+        const total = (name: DeliveryStatus) => status.byStatus[name] ?? 0;
         console.log(
           [
             `${editionTitle(edition)}`,

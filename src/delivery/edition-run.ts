@@ -5,9 +5,10 @@ import type { Edition, Editions, Frequency } from '../digest/editions.ts';
 import { fanOut } from './fan-out.ts';
 import { deliveryQueries as sql } from './queries.ts';
 import type { OutcomeCounts, Sender } from './sender.ts';
+import type { DeliveryStatus } from './status.ts';
 
 export interface EditionStatus {
-  byStatus: Record<string, number>;
+  byStatus: Partial<Record<DeliveryStatus, number>>;
   nextDue: Date | null;
 }
 

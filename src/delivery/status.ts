@@ -3,14 +3,7 @@
  * pending for a retry; cancelled when the subscriber leaves before it went out. A 'sending'
  * row whose lease ran out (its worker crashed) is claimable again.
  */
-export const DeliveryStatus = {
-  pending: 'pending',
-  sending: 'sending',
-  sent: 'sent',
-  failed: 'failed',
-  cancelled: 'cancelled',
-} as const;
-export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
 
 export const DeliveryKind = {
   confirmation: 'confirmation',

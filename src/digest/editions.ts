@@ -6,7 +6,6 @@ import { type Paper, type PaperRow, toPaper } from '../papers/paper.ts';
 import { digestQueries as sql } from './queries.ts';
 
 export type Frequency = 'daily' | 'weekly';
-export const FREQUENCIES: readonly Frequency[] = ['daily', 'weekly'];
 
 /** A weekly edition keeps the best papers of its week: room for keyword matches beyond 50. */
 export const WEEKLY_EDITION_SIZE = 100;
