@@ -47,6 +47,7 @@ function startWorker(env: Record<string, string> = {}): ChildProcess {
     SECRET_KEY: TEST_SECRET_KEY,
     PUBLIC_URL: TEST_PUBLIC_URL,
     SENDER_POLL_MS: '100',
+    DB_POOL_SIZE: '4',
     // no schedule fires during a test: these dates are far away
     INGEST_CRON: '0 0 1 1 *',
     EDITION_CRON: '0 0 1 1 *',

@@ -92,15 +92,10 @@ export class Sender {
     try {
       composed = await compose(delivery);
     } catch (error) {
-      // a bug or a broken template, not the relay's fault: keep the row and say so
+      // a broken template or the database away for a moment: the row is kept and retried with
+      // the same backoff as a relay's 4xx, and fails after DELIVERY_MAX_ATTEMPTS like one
       log.error({ err: error, deliveryId: id }, 'could not compose delivery');
-      await this.recorder.record({
-        outcome: 'retry',
-        id,
-        error: `compose: ${(error as Error).message}`,
-        delaySeconds: 300,
-      });
-      return 'retry';
+      return this.recordFailure(delivery, error);
     }
     if ('cancel' in composed) {
       await this.recorder.record({ outcome: 'cancelled', id, reason: composed.cancel });

@@ -14,7 +14,7 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(serverUrl = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
   if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0, maxConnections: 30 });
+    const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0, maxConnections: 60 });
     return { url: embedded.url, drop: () => embedded.stop() };
   }
   const admin = new pg.Client({ connectionString: serverUrl });
