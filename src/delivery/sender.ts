@@ -95,7 +95,7 @@ export class Sender {
       // a broken template or the database away for a moment: the row is kept and retried with
       // the same backoff as a relay's 4xx, and fails after DELIVERY_MAX_ATTEMPTS like one
       log.error({ err: error, deliveryId: id }, 'could not compose delivery');
-      return this.recordFailure(delivery, error);
+      return this.recordFailure(delivery, error, { fromRelay: false });
     }
     if ('cancel' in composed) {
       await this.recorder.record({ outcome: 'cancelled', id, reason: composed.cancel });
@@ -105,7 +105,7 @@ export class Sender {
     try {
       result = await transport.send({ ...composed.mail, messageId: this.messageIdFor(delivery) });
     } catch (error) {
-      return this.recordFailure(delivery, error);
+      return this.recordFailure(delivery, error, { fromRelay: true });
     }
     // outside the try: a failure to record is not a failure to send
     await this.recorder.record({
@@ -119,7 +119,11 @@ export class Sender {
   }
 
   /** The retry and bounce policy for a send that failed. */
-  private async recordFailure(delivery: ClaimedDelivery, error: unknown): Promise<Outcome> {
+  private async recordFailure(
+    delivery: ClaimedDelivery,
+    error: unknown,
+    source: { fromRelay: boolean },
+  ): Promise<Outcome> {
     const { log, maxAttempts, pool, softBounceLimit } = this.options;
     const { id } = delivery;
     const failure = classifySendError(error);
@@ -146,7 +150,8 @@ export class Sender {
         error: failure.message,
         response: failure.response ?? null,
       });
-      if (delivery.kind === 'digest')
+      // only the relay's refusals say something about the address
+      if (delivery.kind === 'digest' && source.fromRelay)
         await pool.query(sql.countSoftBounce, [delivery.subscriber.id, softBounceLimit]);
       return 'failed';
     }
