@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPool } from '../src/db/database.ts';
 import { OutcomeRecorder } from '../src/delivery/recorder.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
@@ -150,5 +151,47 @@ describe('recording outcomes', () => {
     const bySize = new OutcomeRecorder(app.services.db.pool, silent, 1, 60_000);
     await bySize.record({ outcome: 'failed', id, error: 'y', response: null });
     expect(await delivery()).toMatchObject({ status: 'failed' });
+  });
+
+  it('keeps trying while the database cannot take the outcome, for as long as the lease lasts', {
+    timeout: 30_000,
+  }, async () => {
+    await queueConfirmation();
+    await app.services.db.pool.query(
+      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute'`,
+    );
+    const { rows } = await app.services.db.pool.query<{ id: number }>('SELECT id FROM deliveries');
+    const id = rows[0]!.id;
+    const silent = app.services.log.child({}, { level: 'silent' });
+    // a pool of one connection, held elsewhere: every write times out waiting for it, as in a
+    // worker whose pool is exhausted, until the holder lets go
+    const busy = createPool(database.url, 1);
+    busy.options.connectionTimeoutMillis = 200;
+    try {
+      const holder = await busy.connect();
+      const patient = new OutcomeRecorder(busy, silent, 500, 10, 30_000);
+      const recorded = patient.record({
+        outcome: 'sent',
+        id,
+        messageId: '<m@x>',
+        response: '250 ok',
+        clearSoftBounces: undefined,
+      });
+      // longer than five tries with backoff, where an earlier recorder gave up
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      expect(await delivery()).toMatchObject({ status: 'sending' });
+      holder.release();
+      await recorded;
+      expect(await delivery()).toMatchObject({ status: 'sent', message_id: '<m@x>' });
+
+      await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
+      const held = await busy.connect();
+      const hasty = new OutcomeRecorder(busy, silent, 500, 10, 1_000);
+      await expect(hasty.record({ outcome: 'cancelled', id, reason: 'test' })).rejects.toThrow(/timeout/i);
+      held.release();
+      expect(await delivery()).toMatchObject({ status: 'sending' });
+    } finally {
+      await busy.end();
+    }
   });
 });

@@ -14,6 +14,8 @@ let database: TestDatabase;
 let smtp: SmtpPeer;
 let app: App;
 const workers: ChildProcess[] = [];
+/** What each worker printed, shown when a wait times out: a worker's own words say why. */
+const workerOutput: string[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -36,6 +38,7 @@ beforeEach(async () => {
 
 afterEach(() => {
   for (const worker of workers.splice(0)) worker.kill('SIGKILL');
+  workerOutput.length = 0;
 });
 
 const pool = () => app.services.db.pool;
@@ -54,7 +57,11 @@ function startWorker(env: Record<string, string> = {}): ChildProcess {
     LOG_LEVEL: 'warn',
     ...env,
   });
-  workers.push(worker);
+  // read the pipes: a child whose pipe fills up blocks on its next log line
+  const number = workers.push(worker);
+  const keep = (chunk: Buffer) => workerOutput.push(`[worker ${number}] ${chunk}`);
+  worker.stdout?.on('data', keep);
+  worker.stderr?.on('data', keep);
   return worker;
 }
 
@@ -78,7 +85,9 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await statusCounts())}`);
+      throw new Error(
+        `timed out waiting for ${what}: ${JSON.stringify(await statusCounts())}\n${workerOutput.join('').slice(-20_000)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -16,6 +16,10 @@ type Pending =
  * most maxDelayMs later, or as soon as maxBuffered are waiting): the sender holds the
  * message's in-flight slot until then, so whatever a crash can resend is within the in-flight
  * bound.
+ *
+ * A write that fails (the database away for a moment, a pool with no free connection) is tried
+ * again with backoff for as long as the rows' leases last, keepTryingMs: until then no other
+ * worker takes those rows, and an outcome given up on early is a message sent twice.
  */
 export class OutcomeRecorder {
   private buffer: Pending[] = [];
@@ -29,6 +33,7 @@ export class OutcomeRecorder {
     private readonly log: Logger,
     private readonly maxBuffered = 1000,
     private readonly maxDelayMs = 100,
+    private readonly keepTryingMs = 60_000,
   ) {}
 
   record(entry: Pending): Promise<void> {
@@ -75,6 +80,7 @@ export class OutcomeRecorder {
     const failed = of('failed');
     const cancelled = of('cancelled');
     const clear = sent.map((e) => e.clearSoftBounces).filter((id): id is string => id !== undefined);
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         if (sent.length) {
@@ -108,12 +114,19 @@ export class OutcomeRecorder {
         return;
       } catch (error) {
         // the database is away: keep the outcomes and try again rather than resend everything
+        const waitMs = Math.min(500 * 2 ** (attempt - 1), 5_000);
+        if (Date.now() - started + waitMs > this.keepTryingMs) {
+          this.log.error(
+            { err: error, attempt, outcomes: batch.length },
+            'could not record delivery outcomes; giving up, their leases will run out and they are sent again',
+          );
+          throw error;
+        }
         this.log.error(
-          { err: error, attempt, outcomes: batch.length },
+          { err: error, attempt, outcomes: batch.length, retryInMs: waitMs },
           'could not record delivery outcomes; retrying',
         );
-        if (attempt >= 5) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
   }

@@ -50,7 +50,8 @@ export class Sender {
   onOutcome: ((outcome: Outcome, delivery: ClaimedDelivery) => void) | undefined;
 
   constructor(private readonly options: SenderOptions) {
-    this.recorder = new OutcomeRecorder(options.pool, options.log);
+    // outcomes are worth retrying for as long as the rows stay leased to this worker
+    this.recorder = new OutcomeRecorder(options.pool, options.log, 1000, 100, options.leaseSeconds * 1000);
   }
 
   messageIdFor(delivery: Pick<ClaimedDelivery, 'id' | 'kind'>): string {
@@ -191,11 +192,16 @@ export class Sender {
         await Promise.race(this.inFlight.values());
         continue;
       }
-      await this.recorder.flush();
+      await this.flushOutcomes();
       await this.sleep(pollMs);
     }
     await Promise.all(this.inFlight.values());
-    await this.recorder.flush();
+    await this.flushOutcomes();
+  }
+
+  /** The recorder logs what it could not write, and each send waiting on it hears so. */
+  private async flushOutcomes(): Promise<void> {
+    await this.recorder.flush().catch(() => undefined);
   }
 
   /** Delivers everything due now (of one edition, if given), then returns what happened. */
@@ -227,7 +233,19 @@ export class Sender {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.pump({ untilIdle: false });
+    this.loop = this.keepPumping();
+  }
+
+  /** pump() catches what it expects; anything else is logged and the loop starts over. */
+  private async keepPumping(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pump({ untilIdle: false });
+      } catch (error) {
+        this.options.log.error({ err: error }, 'sender loop failed; starting it again');
+        await this.sleep(this.options.pollMs);
+      }
+    }
   }
 
   /** Asks a sleeping loop to look for work now (mail was just queued, a send completed). */
