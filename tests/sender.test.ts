@@ -127,28 +127,33 @@ describe('outcomes of a send', () => {
 });
 
 describe('recording outcomes', () => {
-  it('settles each record once its batch is written, whether by the timer, a full buffer or an explicit flush', async () => {
-    await queueConfirmation();
-    await app.services.db.pool.query(
-      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute'`,
-    );
-    const { rows } = await app.services.db.pool.query<{ id: number }>('SELECT id FROM deliveries');
-    const id = rows[0]!.id;
-    const silent = app.services.log.child({}, { level: 'silent' });
+  const silent = () => app.services.log.child({}, { level: 'silent' });
 
-    const byFlush = new OutcomeRecorder(app.services.db.pool, silent, 500, 60_000);
+  /** A queued confirmation, claimed by no one in particular: its id. */
+  async function leasedDelivery(): Promise<number> {
+    await queueConfirmation();
+    const { rows } = await app.services.db.pool.query<{ id: number }>(
+      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute' RETURNING id`,
+    );
+    return rows[0]!.id;
+  }
+
+  it('settles each record once its batch is written, whether by the timer, a full buffer or an explicit flush', async () => {
+    const id = await leasedDelivery();
+
+    const byFlush = new OutcomeRecorder(app.services.db.pool, silent(), 500, 60_000);
     const recorded = byFlush.record({ outcome: 'retry', id, error: 'x', delaySeconds: 60 });
     await byFlush.flush();
     await recorded;
     expect(await delivery()).toMatchObject({ status: 'pending', later: true });
 
     await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
-    const byTimer = new OutcomeRecorder(app.services.db.pool, silent, 500, 20);
+    const byTimer = new OutcomeRecorder(app.services.db.pool, silent(), 500, 20);
     await byTimer.record({ outcome: 'cancelled', id, reason: 'test' });
     expect(await delivery()).toMatchObject({ status: 'cancelled' });
 
     await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
-    const bySize = new OutcomeRecorder(app.services.db.pool, silent, 1, 60_000);
+    const bySize = new OutcomeRecorder(app.services.db.pool, silent(), 1, 60_000);
     await bySize.record({ outcome: 'failed', id, error: 'y', response: null });
     expect(await delivery()).toMatchObject({ status: 'failed' });
   });
@@ -156,20 +161,14 @@ describe('recording outcomes', () => {
   it('keeps trying while the database cannot take the outcome, for as long as the lease lasts', {
     timeout: 30_000,
   }, async () => {
-    await queueConfirmation();
-    await app.services.db.pool.query(
-      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute'`,
-    );
-    const { rows } = await app.services.db.pool.query<{ id: number }>('SELECT id FROM deliveries');
-    const id = rows[0]!.id;
-    const silent = app.services.log.child({}, { level: 'silent' });
+    const id = await leasedDelivery();
     // a pool of one connection, held elsewhere: every write times out waiting for it, as in a
     // worker whose pool is exhausted, until the holder lets go
     const busy = createPool(database.url, 1);
     busy.options.connectionTimeoutMillis = 200;
     try {
       const holder = await busy.connect();
-      const patient = new OutcomeRecorder(busy, silent, 500, 10, 30_000);
+      const patient = new OutcomeRecorder(busy, silent(), 500, 10, 30_000);
       const recorded = patient.record({
         outcome: 'sent',
         id,
@@ -186,7 +185,7 @@ describe('recording outcomes', () => {
 
       await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
       const held = await busy.connect();
-      const hasty = new OutcomeRecorder(busy, silent, 500, 10, 1_000);
+      const hasty = new OutcomeRecorder(busy, silent(), 500, 10, 1_000);
       await expect(hasty.record({ outcome: 'cancelled', id, reason: 'test' })).rejects.toThrow(/timeout/i);
       held.release();
       expect(await delivery()).toMatchObject({ status: 'sending' });
