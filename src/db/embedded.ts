@@ -2,6 +2,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, wr
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { ExchangeQueue } from './exchange-queue.ts';
 
 /**
  * The zero-configuration database: PGlite (Postgres compiled to WebAssembly) persisted under
@@ -75,6 +76,20 @@ function claimOwnership(dataDir: string): number {
   );
 }
 
+/**
+ * Puts ExchangeQueue in place of pglite-socket's own queue, which can interleave two
+ * connections' queries (see exchange-queue.ts). The field is private to pglite-socket, whose
+ * version is pinned in package.json; if a new version renames it, this says so at once.
+ */
+function serveWholeExchanges(server: PGLiteSocketServer, db: PGlite): void {
+  const internals = server as unknown as { queryQueue?: unknown };
+  if (internals.queryQueue === undefined)
+    throw new Error(
+      'pglite-socket has no queryQueue to replace: check exchange-queue.ts against its version',
+    );
+  internals.queryQueue = new ExchangeQueue(db);
+}
+
 export async function startEmbeddedPostgres(options: {
   /** Folder for the data files; undefined keeps the database in memory (tests). */
   dataDir: string | undefined;
@@ -96,6 +111,7 @@ export async function startEmbeddedPostgres(options: {
       port: options.port,
       maxConnections: options.maxConnections,
     });
+    serveWholeExchanges(server, db);
     await server.start();
     const address = server.getServerConn();
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
