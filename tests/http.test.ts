@@ -86,6 +86,13 @@ describe('the HTTP edge', () => {
     expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('202');
     expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('400');
     expect(spec.paths['/unsubscribe/{token}'].post).toBeDefined();
+    // the browsable docs and their static files (served by @fastify/static on this Node)
+    const page = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('swagger');
+    const script = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('javascript');
   });
 
   it('shows the outbox and refuses paths outside it', async () => {
