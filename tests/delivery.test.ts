@@ -1,40 +1,19 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
-import { type App, buildApp } from '../src/http/app.ts';
+import { buildApp } from '../src/http/app.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { ingestFixtures } from './helpers/digest-fixtures.ts';
-import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+import { useTestBed } from './helpers/test-bed.ts';
 
-let database: TestDatabase;
-let smtp: SmtpPeer;
-let app: App;
 const WEBHOOK_SECRET = 'webhook-secret-for-tests';
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  smtp = await startSmtpPeer();
-  app = await buildApp(testConfig({ DATABASE_URL: database.url, SMTP_URL: smtp.url, WEBHOOK_SECRET }));
-  await ingestFixtures(app.services.db.pool);
+const bed = useTestBed({
+  smtp: true,
+  fixtures: true,
+  env: { WEBHOOK_SECRET },
+  truncate: ['subscribers', 'editions'],
 });
-
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-  await database?.drop();
-});
-
-beforeEach(async () => {
-  await app.services.db.pool.query('TRUNCATE subscribers, editions CASCADE');
-  smtp.messages.length = 0;
-  smtp.rejectRecipients.clear();
-  smtp.delayMs = 0;
-});
-
-const pool = () => app.services.db.pool;
 
 async function addSubscriber(email: string, fields: Record<string, unknown> = {}) {
   const columns = {
@@ -46,7 +25,7 @@ async function addSubscriber(email: string, fields: Record<string, unknown> = {}
     ...fields,
   };
   const names = Object.keys(columns);
-  const { rows } = await pool().query(
+  const { rows } = await bed.pool.query(
     `INSERT INTO subscribers (email, ${names.join(', ')}) VALUES ($1, ${names.map((_, i) => `$${i + 2}`).join(', ')}) RETURNING id`,
     [email, ...Object.values(columns)],
   );
@@ -55,7 +34,7 @@ async function addSubscriber(email: string, fields: Record<string, unknown> = {}
 
 /** A stored edition without papers' details: fan-out only needs its id, frequency and day. */
 async function edition(frequency: 'daily' | 'weekly', day: string): Promise<Edition> {
-  const { rows } = await pool().query(
+  const { rows } = await bed.pool.query(
     `INSERT INTO editions (frequency, day, status) VALUES ($1, $2, 'ready') RETURNING id`,
     [frequency, day],
   );
@@ -63,7 +42,7 @@ async function edition(frequency: 'daily' | 'weekly', day: string): Promise<Edit
 }
 
 async function dueTimes(editionId: number) {
-  const { rows } = await pool().query(
+  const { rows } = await bed.pool.query(
     `SELECT s.email, d.due_at FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.edition_id = $1 ORDER BY s.email`,
     [editionId],
   );
@@ -79,10 +58,10 @@ describe('fan-out', () => {
     await addSubscriber('weekly@example.org', { frequency: 'weekly' });
     await addSubscriber('bounced@example.org', { suppressed_at: new Date() });
     const daily = await edition('daily', '2026-03-10');
-    expect(await fanOut(pool(), daily, { now: false })).toBe(2);
-    expect(await fanOut(pool(), daily, { now: false })).toBe(0);
+    expect(await fanOut(bed.pool, daily, { now: false })).toBe(2);
+    expect(await fanOut(bed.pool, daily, { now: false })).toBe(0);
     await addSubscriber('late@example.org');
-    expect(await fanOut(pool(), daily, { now: false })).toBe(1);
+    expect(await fanOut(bed.pool, daily, { now: false })).toBe(1);
     expect(Object.keys(await dueTimes(daily.id!))).toEqual([
       'a@example.org',
       'b@example.org',
@@ -100,7 +79,7 @@ describe('fan-out', () => {
     const beforeUsChange = await edition('daily', '2026-03-06'); // sent 2026-03-07, EST and CET
     const usChange = await edition('daily', '2026-03-07'); // sent 2026-03-08, the US change day
     const euChange = await edition('daily', '2026-03-28'); // sent 2026-03-29, the EU change day
-    for (const e of [beforeUsChange, usChange, euChange]) await fanOut(pool(), e, { now: false });
+    for (const e of [beforeUsChange, usChange, euChange]) await fanOut(bed.pool, e, { now: false });
 
     expect(sendDay(usChange)).toBe('2026-03-08');
     expect(await dueTimes(beforeUsChange.id!)).toEqual({
@@ -128,7 +107,7 @@ describe('fan-out', () => {
       timezone: 'Asia/Tokyo',
     });
     const weekly = await edition('weekly', '2026-03-09');
-    await fanOut(pool(), weekly, { now: false });
+    await fanOut(bed.pool, weekly, { now: false });
     expect(await dueTimes(weekly.id!)).toEqual({
       'monday@example.org': '2026-03-16T07:00:00.000Z',
       'tokyo-wed@example.org': '2026-03-18T00:00:00.000Z',
@@ -139,10 +118,10 @@ describe('fan-out', () => {
 describe('sending digests', () => {
   it('sends with list headers, a derived Message-ID, and a working one-click link', async () => {
     await addSubscriber('reader@example.org', { keywords: ['LoRA'] });
-    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
-    await fanOut(pool(), daily, { now: true });
-    expect(await app.services.sender.drain(daily.id)).toMatchObject({ sent: 1 });
-    const [mail] = await smtp.waitForMessages(1);
+    const { edition: daily } = await bed.app.services.editions.build('daily', '2026-03-11');
+    await fanOut(bed.pool, daily, { now: true });
+    expect(await bed.app.services.sender.drain(daily.id)).toMatchObject({ sent: 1 });
+    const [mail] = await bed.smtp.waitForMessages(1);
     const header = (name: string) =>
       mail!.headerLines.find((h) => h.key === name)?.line.replace(/\r?\n\s+/g, ' ');
     const unsubscribe = /^List-Unsubscribe: <(https:\/\/paperboy\.test\/unsubscribe\/[^>]+)>$/.exec(
@@ -155,49 +134,49 @@ describe('sending digests', () => {
     expect(mail!.subject).toMatch(/match your keywords · 11 Mar 2026$/);
     expect(mail!.text).toContain('matches “LoRA”');
 
-    const oneClick = await app.inject({
+    const oneClick = await bed.app.inject({
       method: 'POST',
       url: unsubscribe![1]!.slice(TEST_PUBLIC_URL.length),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'List-Unsubscribe=One-Click',
     });
     expect(oneClick.statusCode).toBe(200);
-    const { rows } = await pool().query(`SELECT status FROM subscribers`);
+    const { rows } = await bed.pool.query(`SELECT status FROM subscribers`);
     expect(rows[0].status).toBe('unsubscribed');
   });
 
   it('sends nothing to an only-mode subscriber without a match, and says so in the ledger', async () => {
     await addSubscriber('picky@example.org', { keywords: ['quantum chromodynamics'], keyword_mode: 'only' });
-    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
-    await fanOut(pool(), daily, { now: true });
-    expect(await app.services.sender.drain(daily.id)).toMatchObject({ sent: 0, cancelled: 1 });
-    const { rows } = await pool().query(`SELECT status, last_error FROM deliveries`);
+    const { edition: daily } = await bed.app.services.editions.build('daily', '2026-03-11');
+    await fanOut(bed.pool, daily, { now: true });
+    expect(await bed.app.services.sender.drain(daily.id)).toMatchObject({ sent: 0, cancelled: 1 });
+    const { rows } = await bed.pool.query(`SELECT status, last_error FROM deliveries`);
     expect(rows[0]).toMatchObject({ status: 'cancelled', last_error: expect.stringContaining('only mode') });
   });
 
   it('fails a 550 to RCPT and suppresses the address', async () => {
     await addSubscriber('nobody@example.org');
     await addSubscriber('somebody@example.org');
-    smtp.rejectRecipients.add('nobody@example.org');
-    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
-    await fanOut(pool(), daily, { now: true });
-    expect(await app.services.sender.drain(daily.id)).toMatchObject({ sent: 1, failed: 1 });
-    const { rows } = await pool().query(
+    bed.smtp.rejectRecipients.add('nobody@example.org');
+    const { edition: daily } = await bed.app.services.editions.build('daily', '2026-03-11');
+    await fanOut(bed.pool, daily, { now: true });
+    expect(await bed.app.services.sender.drain(daily.id)).toMatchObject({ sent: 1, failed: 1 });
+    const { rows } = await bed.pool.query(
       `SELECT email, suppressed_at IS NOT NULL AS suppressed, suppression_reason FROM subscribers ORDER BY email`,
     );
     expect(rows[0]).toMatchObject({ email: 'nobody@example.org', suppressed: true });
     expect(rows[0].suppression_reason).toMatch(/hard bounce.*550/);
     expect(rows[1]).toMatchObject({ email: 'somebody@example.org', suppressed: false });
     // suppressed addresses are left out of the next edition
-    const next = (await app.services.editions.build('daily', '2026-03-12')).edition;
-    expect(await fanOut(pool(), next, { now: true })).toBe(1);
+    const next = (await bed.app.services.editions.build('daily', '2026-03-12')).edition;
+    expect(await fanOut(bed.pool, next, { now: true })).toBe(1);
   });
 });
 
 describe('paperboy digest send', () => {
   const env = () => ({
-    DATABASE_URL: database.url,
-    SMTP_URL: smtp.url,
+    DATABASE_URL: bed.database.url,
+    SMTP_URL: bed.smtp.url,
     SECRET_KEY: TEST_SECRET_KEY,
     PUBLIC_URL: TEST_PUBLIC_URL,
     LOG_LEVEL: 'silent',
@@ -210,13 +189,13 @@ describe('paperboy digest send', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('this run: 6 fanned out, 6 sent, 0 failed');
     expect(first.stderr).toMatch(/sending: 6\/6/);
-    expect(smtp.messages).toHaveLength(6);
+    expect(bed.smtp.messages).toHaveLength(6);
 
     const second = await runCli(['digest', 'send', '--date', '2026-03-11', '--now'], env());
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('this run: 0 fanned out, 0 sent');
     expect(second.stdout).toContain('edition:  6 sent, 0 failed');
-    expect(smtp.messages).toHaveLength(6);
+    expect(bed.smtp.messages).toHaveLength(6);
   });
 
   it('without --now sends only what is due, and says when the rest goes', async () => {
@@ -225,12 +204,12 @@ describe('paperboy digest send', () => {
     // the edition of a day whose send day is in the future for the second subscriber only
     const today = new Date().toISOString().slice(0, 10);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    await pool().query(
+    await bed.pool.query(
       `INSERT INTO paper_days (day, arxiv_id, rank, upvotes, num_comments, score) VALUES ($1, '2503.10370', 1, 1, 1, 1)`,
       [yesterday],
     );
     const hour = new Date().getUTCHours();
-    await pool().query(`UPDATE subscribers SET delivery_hour = $1 WHERE email = 'future@example.org'`, [
+    await bed.pool.query(`UPDATE subscribers SET delivery_hour = $1 WHERE email = 'future@example.org'`, [
       Math.min(23, hour + 1),
     ]);
     const result = await runCli(['digest', 'send', '--date', yesterday], env());
@@ -244,7 +223,7 @@ describe('paperboy digest send', () => {
 
   it('exits non-zero when a delivery fails permanently', async () => {
     await addSubscriber('nobody@example.org');
-    smtp.rejectRecipients.add('nobody@example.org');
+    bed.smtp.rejectRecipients.add('nobody@example.org');
     const result = await runCli(['digest', 'send', '--date', '2026-03-11', '--now'], env());
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('1 failed');
@@ -260,7 +239,7 @@ describe('paperboy digest send', () => {
 
 describe('bounce and complaint webhook', () => {
   const post = (body: unknown, secret = WEBHOOK_SECRET) =>
-    app.inject({
+    bed.app.inject({
       method: 'POST',
       url: '/api/webhooks/delivery-events',
       headers: { authorization: `Bearer ${secret}` },
@@ -271,10 +250,10 @@ describe('bounce and complaint webhook', () => {
     await addSubscriber('hard@example.org');
     await addSubscriber('angry@example.org');
     await addSubscriber('soft@example.org');
-    const { edition: daily } = await app.services.editions.build('daily', '2026-03-11');
-    await fanOut(pool(), daily, { now: true });
-    await app.services.sender.drain(daily.id);
-    const hard = smtp.messages.find((m) => (m.to as { text: string }).text === 'hard@example.org')!;
+    const { edition: daily } = await bed.app.services.editions.build('daily', '2026-03-11');
+    await fanOut(bed.pool, daily, { now: true });
+    await bed.app.services.sender.drain(daily.id);
+    const hard = bed.smtp.messages.find((m) => (m.to as { text: string }).text === 'hard@example.org')!;
 
     expect((await post({ events: [{ type: 'bounce' }] }, 'wrong-secret')).statusCode).toBe(401);
     const response = await post({
@@ -288,13 +267,13 @@ describe('bounce and complaint webhook', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ applied: 3, unknown: 1 });
     await post({ events: [{ type: 'bounce', permanent: false, email: 'soft@example.org' }] });
-    const before = await pool().query(
+    const before = await bed.pool.query(
       `SELECT suppressed_at FROM subscribers WHERE email = 'soft@example.org'`,
     );
     expect(before.rows[0].suppressed_at).toBeNull();
     await post({ events: [{ type: 'bounce', permanent: false, email: 'soft@example.org' }] });
 
-    const { rows } = await pool().query(
+    const { rows } = await bed.pool.query(
       `SELECT email, suppression_reason FROM subscribers WHERE suppressed_at IS NOT NULL ORDER BY email`,
     );
     expect(rows).toEqual([
@@ -311,8 +290,8 @@ describe('DKIM', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const signed = await buildApp(
       testConfig({
-        DATABASE_URL: database.url,
-        SMTP_URL: smtp.url,
+        DATABASE_URL: bed.database.url,
+        SMTP_URL: bed.smtp.url,
         DKIM_DOMAIN: 'paperboy.test',
         DKIM_SELECTOR: 'mail',
         DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -321,9 +300,9 @@ describe('DKIM', () => {
     try {
       await addSubscriber('signed@example.org');
       const { edition: daily } = await signed.services.editions.build('daily', '2026-03-11');
-      await fanOut(pool(), daily, { now: true });
+      await fanOut(bed.pool, daily, { now: true });
       await signed.services.sender.drain(daily.id);
-      const [mail] = await smtp.waitForMessages(1);
+      const [mail] = await bed.smtp.waitForMessages(1);
       const signature =
         mail!.headerLines.find((h) => h.key === 'dkim-signature')?.line.replace(/\r?\n\s+/g, '') ?? '';
       expect(signature).toMatch(/d=paperboy\.test;/);

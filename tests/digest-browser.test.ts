@@ -5,11 +5,9 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { composeDigest } from '../src/digest/compose.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
-import { type App, buildApp } from '../src/http/app.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
-import { TEST_PUBLIC_URL, testConfig } from './helpers/app.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { ingestFixtures } from './helpers/digest-fixtures.ts';
+import { TEST_PUBLIC_URL } from './helpers/app.ts';
+import { useTestBed } from './helpers/test-bed.ts';
 
 // Rendered digests in a real browser (Debian's Chromium): structure checks, and screenshots at
 // phone and desktop widths in light and dark mode, kept in test-artifacts/ to be looked at.
@@ -17,17 +15,13 @@ import { ingestFixtures } from './helpers/digest-fixtures.ts';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
 
-let database: TestDatabase;
-let app: App;
+const bed = useTestBed({ fixtures: true });
 let browser: Browser;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  database = await createTestDatabase();
-  app = await buildApp(testConfig({ DATABASE_URL: database.url }));
-  await ingestFixtures(app.services.db.pool);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -43,8 +37,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await database?.drop();
 });
 
 const recipient = {
@@ -54,13 +46,18 @@ const recipient = {
 };
 
 it('renders the 2026-03-11 digest with and without keywords, readable at 375 and 800 px, light and dark', async () => {
-  const { edition } = await app.services.editions.build('daily', '2026-03-11');
+  const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
   const profiles = {
     plain: DEFAULT_PREFERENCES,
     keywords: { ...DEFAULT_PREFERENCES, keywords: ['LoRA', 'language model'], maxPapers: 6 },
   };
   for (const [name, preferences] of Object.entries(profiles)) {
-    const mail = (await composeDigest({ edition, preferences, recipient, renderer: app.services.renderer }))!;
+    const mail = (await composeDigest({
+      edition,
+      preferences,
+      recipient,
+      renderer: bed.app.services.renderer,
+    }))!;
     const file = path.join(ARTIFACTS, `digest-2026-03-11-${name}.html`);
     writeFileSync(file, mail.html);
     writeFileSync(file.replace(/\.html$/, '.txt'), mail.text);
@@ -92,12 +89,12 @@ it('renders the 2026-03-11 digest with and without keywords, readable at 375 and
 });
 
 it('shows the title with markup characters as text, in the mail and in the archive', async () => {
-  const { edition } = await app.services.editions.build('daily', '2026-03-12');
+  const { edition } = await bed.app.services.editions.build('daily', '2026-03-12');
   const mail = (await composeDigest({
     edition,
     preferences: DEFAULT_PREFERENCES,
     recipient,
-    renderer: app.services.renderer,
+    renderer: bed.app.services.renderer,
   }))!;
   const page = await browser.newPage();
   await page.setContent(mail.html);
@@ -106,12 +103,12 @@ it('shows the title with markup characters as text, in the mail and in the archi
   expect(await page.locator('h2 a').allTextContents()).toContain(title);
   expect(await page.locator('h2 b').count()).toBe(0);
 
-  const archive = await app.inject({ method: 'GET', url: '/digests/2026-03-12' });
+  const archive = await bed.app.inject({ method: 'GET', url: '/digests/2026-03-12' });
   await page.setContent(archive.body);
   expect(await page.locator('h2 a').allTextContents()).toContain(title);
   expect(await page.locator('h2 b').count()).toBe(0);
 
-  const feed = await app.inject({ method: 'GET', url: '/feed.xml' });
+  const feed = await bed.app.inject({ method: 'GET', url: '/feed.xml' });
   const parsed = await page.evaluate((xml) => {
     const doc = new DOMParser().parseFromString(xml, 'application/xml');
     return {

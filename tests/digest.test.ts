@@ -1,33 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { composeDigest } from '../src/digest/compose.ts';
 import { editionDay, isoWeekLabel } from '../src/digest/editions.ts';
 import { KeywordMatcher } from '../src/digest/keywords.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
 import { DigestRenderer } from '../src/digest/render.ts';
-import { type App, buildApp } from '../src/http/app.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
-import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
+import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { ingestFixtures, largeEdition } from './helpers/digest-fixtures.ts';
+import { largeEdition } from './helpers/digest-fixtures.ts';
+import { useTestBed } from './helpers/test-bed.ts';
 
-let database: TestDatabase;
-let app: App;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  app = await buildApp(testConfig({ DATABASE_URL: database.url }));
-  await ingestFixtures(app.services.db.pool);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
-
-beforeEach(async () => {
-  await app.services.db.pool.query('TRUNCATE editions CASCADE');
-});
+const bed = useTestBed({ fixtures: true, truncate: ['editions'] });
 
 const recipient = {
   email: 'ann@example.org',
@@ -36,7 +19,7 @@ const recipient = {
 };
 
 async function scoresOf(day: string) {
-  const { rows } = await app.services.db.pool.query(
+  const { rows } = await bed.pool.query(
     'SELECT arxiv_id FROM paper_days WHERE day = $1 ORDER BY score DESC, rank',
     [day],
   );
@@ -45,32 +28,32 @@ async function scoresOf(day: string) {
 
 describe('editions', () => {
   it('orders a daily edition by trending score and freezes it', async () => {
-    const { edition, created } = await app.services.editions.build('daily', '2026-03-11');
+    const { edition, created } = await bed.app.services.editions.build('daily', '2026-03-11');
     expect(created).toBe(true);
     expect(edition.status).toBe('ready');
     expect(edition.papers.map((p) => p.arxivId)).toEqual(await scoresOf('2026-03-11'));
     const scores = edition.papers.map((p) => p.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
 
-    const again = await app.services.editions.build('daily', '2026-03-11');
+    const again = await bed.app.services.editions.build('daily', '2026-03-11');
     expect(again.created).toBe(false);
     expect(again.edition).toEqual(edition);
   });
 
   it('builds an edition once when two builds race', async () => {
     const [a, b] = await Promise.all([
-      app.services.editions.build('daily', '2026-03-12'),
-      app.services.editions.build('daily', '2026-03-12'),
+      bed.app.services.editions.build('daily', '2026-03-12'),
+      bed.app.services.editions.build('daily', '2026-03-12'),
     ]);
     expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
     expect(a.edition.id).toBe(b.edition.id);
   });
 
   it('does not repeat a paper sent in an earlier daily edition', async () => {
-    const before = await app.services.editions.compose('daily', '2026-03-11');
+    const before = await bed.app.services.editions.compose('daily', '2026-03-11');
     expect(before.papers.map((p) => p.arxivId)).toContain('2503.10370');
-    await app.services.editions.build('daily', '2026-03-10');
-    const after = (await app.services.editions.build('daily', '2026-03-11')).edition;
+    await bed.app.services.editions.build('daily', '2026-03-10');
+    const after = (await bed.app.services.editions.build('daily', '2026-03-11')).edition;
     expect(after.papers.map((p) => p.arxivId)).not.toContain('2503.10370');
     expect(after.papers).toHaveLength(10);
   });
@@ -79,7 +62,7 @@ describe('editions', () => {
     expect(editionDay('weekly', '2026-03-12')).toBe('2026-03-09');
     expect(editionDay('weekly', '2026-03-15')).toBe('2026-03-09');
     expect(isoWeekLabel('2026-03-09')).toBe('2026-W11');
-    const { edition } = await app.services.editions.build('weekly', '2026-03-11');
+    const { edition } = await bed.app.services.editions.build('weekly', '2026-03-11');
     expect(edition.day).toBe('2026-03-09');
     const ids = edition.papers.map((p) => p.arxivId);
     expect(ids.filter((id) => id === '2503.10370')).toHaveLength(1);
@@ -88,34 +71,34 @@ describe('editions', () => {
     // the week's best paper first; the re-featured paper at its best score
     expect(ids[0]).toBe('2503.11110');
     const nola = edition.papers.find((p) => p.arxivId === '2503.10370');
-    const { rows } = await app.services.db.pool.query(
+    const { rows } = await bed.pool.query(
       `SELECT max(score) AS best FROM paper_days WHERE arxiv_id = '2503.10370'`,
     );
     expect(nola?.score).toBe(rows[0].best);
   });
 
   it('keeps an edition without papers empty, says why, and sends nothing', async () => {
-    const { edition } = await app.services.editions.build('daily', '2026-03-14');
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-14');
     expect(edition.status).toBe('empty');
     expect(edition.emptyReason).toMatch(/No papers were featured on 2026-03-14/);
     const mail = await composeDigest({
       edition,
       preferences: DEFAULT_PREFERENCES,
       recipient,
-      renderer: app.services.renderer,
+      renderer: bed.app.services.renderer,
     });
     expect(mail).toBeNull();
 
-    await app.services.editions.build('daily', '2026-03-10');
-    await app.services.db.pool.query(`DELETE FROM paper_days WHERE day = '2026-03-13'`);
-    await app.services.db.pool.query(
+    await bed.app.services.editions.build('daily', '2026-03-10');
+    await bed.pool.query(`DELETE FROM paper_days WHERE day = '2026-03-13'`);
+    await bed.pool.query(
       `INSERT INTO paper_days (day, arxiv_id, rank, upvotes, num_comments, score) VALUES ('2026-03-13', '2503.10370', 1, 1, 1, 1)`,
     );
-    const repeat = (await app.services.editions.build('daily', '2026-03-13')).edition;
+    const repeat = (await bed.app.services.editions.build('daily', '2026-03-13')).edition;
     expect(repeat.emptyReason).toMatch(
       /All 1 papers featured on 2026-03-13 were already sent in earlier daily editions/,
     );
-    await app.services.db.pool.query(`DELETE FROM paper_days WHERE day = '2026-03-13'`);
+    await bed.pool.query(`DELETE FROM paper_days WHERE day = '2026-03-13'`);
   });
 });
 
@@ -140,7 +123,7 @@ describe('personalisation', () => {
   });
 
   it('puts matching papers first and marks them (boost), up to maxPapers', async () => {
-    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
     const selection = selectPapers(edition, {
       keywords: ['LoRA', 'regression'],
       keywordMode: 'boost',
@@ -155,7 +138,7 @@ describe('personalisation', () => {
   });
 
   it('sends only matching papers in only mode, and nothing when none match', async () => {
-    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
     const only = selectPapers(edition, { keywords: ['LoRA'], keywordMode: 'only', maxPapers: 10 });
     expect(only.length).toBeGreaterThan(0);
     expect(only.every((s) => s.matched === 'LoRA')).toBe(true);
@@ -163,7 +146,7 @@ describe('personalisation', () => {
       edition,
       preferences: { keywords: ['quantum chromodynamics'], keywordMode: 'only', maxPapers: 10 },
       recipient,
-      renderer: app.services.renderer,
+      renderer: bed.app.services.renderer,
     });
     expect(none).toBeNull();
   });
@@ -171,12 +154,12 @@ describe('personalisation', () => {
 
 describe('rendering', () => {
   it('shows HTML-special characters in titles literally, never as markup', async () => {
-    const { edition } = await app.services.editions.build('daily', '2026-03-12');
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-12');
     const mail = await composeDigest({
       edition,
       preferences: DEFAULT_PREFERENCES,
       recipient,
-      renderer: app.services.renderer,
+      renderer: bed.app.services.renderer,
     });
     expect(mail).not.toBeNull();
     expect(mail?.html).toContain('Résumé &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; — Ünïcode');
@@ -185,12 +168,12 @@ describe('rendering', () => {
   });
 
   it('links each paper and carries the recipient’s own links, in HTML and text', async () => {
-    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
     const mail = (await composeDigest({
       edition,
       preferences: DEFAULT_PREFERENCES,
       recipient,
-      renderer: app.services.renderer,
+      renderer: bed.app.services.renderer,
     }))!;
     for (const paper of edition.papers.slice(0, 10)) {
       expect(mail.html).toContain(`href="https://huggingface.co/papers/${paper.arxivId}"`);
@@ -212,18 +195,18 @@ describe('rendering', () => {
   });
 
   it('escapes a recipient address with HTML-special characters', async () => {
-    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
     const mail = (await composeDigest({
       edition,
       preferences: DEFAULT_PREFERENCES,
       recipient: { ...recipient, email: "o'hara&co@example.org" },
-      renderer: app.services.renderer,
+      renderer: bed.app.services.renderer,
     }))!;
     expect(mail.html).toContain('o&#39;hara&amp;co@example.org');
   });
 
   it('keeps a 50-paper digest under 102 KB of HTML, where Gmail clips', async () => {
-    const { edition } = await app.services.editions.build('weekly', '2026-03-11');
+    const { edition } = await bed.app.services.editions.build('weekly', '2026-03-11');
     const big = largeEdition(edition.papers, 50);
     const mail = (await composeDigest({
       edition: big,
@@ -236,7 +219,7 @@ describe('rendering', () => {
   });
 
   it('compiles MJML once per variant, and keeps the cache bounded', async () => {
-    const { edition } = await app.services.editions.build('daily', '2026-03-11');
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
     const renderer = new DigestRenderer(TEST_PUBLIC_URL, 2);
     const profiles = [
       DEFAULT_PREFERENCES,
@@ -263,29 +246,29 @@ describe('rendering', () => {
 
 describe('archive and feed', () => {
   it('lists editions and shows one without personal links', async () => {
-    await app.services.editions.build('daily', '2026-03-12');
-    await app.services.editions.build('weekly', '2026-03-12');
-    await app.services.editions.build('daily', '2026-03-14'); // empty: not listed
-    const list = await app.inject({ method: 'GET', url: '/digests' });
+    await bed.app.services.editions.build('daily', '2026-03-12');
+    await bed.app.services.editions.build('weekly', '2026-03-12');
+    await bed.app.services.editions.build('daily', '2026-03-14'); // empty: not listed
+    const list = await bed.app.inject({ method: 'GET', url: '/digests' });
     expect(list.statusCode).toBe(200);
     expect(list.body).toContain('href="/digests/2026-03-12"');
     expect(list.body).toContain('href="/digests/2026-03-09?frequency=weekly"');
     expect(list.body).not.toContain('2026-03-14');
 
-    const page = await app.inject({ method: 'GET', url: '/digests/2026-03-12' });
+    const page = await bed.app.inject({ method: 'GET', url: '/digests/2026-03-12' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Résumé &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;');
     expect(page.body).not.toMatch(/\/(unsubscribe|preferences)\//);
     expect(
-      (await app.inject({ method: 'GET', url: '/digests/2026-03-09?frequency=weekly' })).statusCode,
+      (await bed.app.inject({ method: 'GET', url: '/digests/2026-03-09?frequency=weekly' })).statusCode,
     ).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/digests/2026-03-14' })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'GET', url: '/digests/2026-01-01' })).statusCode).toBe(404);
+    expect((await bed.app.inject({ method: 'GET', url: '/digests/2026-03-14' })).statusCode).toBe(404);
+    expect((await bed.app.inject({ method: 'GET', url: '/digests/2026-01-01' })).statusCode).toBe(404);
   });
 
   it('serves an Atom feed of editions', async () => {
-    await app.services.editions.build('daily', '2026-03-11');
-    const feed = await app.inject({ method: 'GET', url: '/feed.xml' });
+    await bed.app.services.editions.build('daily', '2026-03-11');
+    const feed = await bed.app.inject({ method: 'GET', url: '/feed.xml' });
     expect(feed.statusCode).toBe(200);
     expect(feed.headers['content-type']).toContain('application/atom+xml');
     expect(feed.body).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
@@ -297,7 +280,7 @@ describe('archive and feed', () => {
 
 describe('paperboy digest', () => {
   const env = () => ({
-    DATABASE_URL: database.url,
+    DATABASE_URL: bed.database.url,
     SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: 'silent',
     PUBLIC_URL: TEST_PUBLIC_URL,
@@ -313,12 +296,12 @@ describe('paperboy digest', () => {
   });
 
   it('previews a subscriber’s digest with their links', async () => {
-    await app.services.subscribers.subscribe({
+    await bed.app.services.subscribers.subscribe({
       email: 'preview@example.org',
       keywords: ['LoRA'],
       keywordMode: 'only',
     });
-    const out = `${app.services.config.dataDir}/preview.html`;
+    const out = `${bed.app.services.config.dataDir}/preview.html`;
     const preview = await runCli(
       ['digest', 'preview', '--date', '2026-03-11', '--email', 'preview@example.org', '--out', out],
       env(),

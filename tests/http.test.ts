@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/http/app.ts';
-import { testConfig } from './helpers/app.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestBed } from './helpers/test-bed.ts';
 
-let database: TestDatabase;
-let app: App;
+const bed = useTestBed({ env: { RATE_LIMIT_MAX: '3', ADMIN_TOKEN: 'admin-token-for-tests' } });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  app = await buildApp(
-    testConfig({ DATABASE_URL: database.url, RATE_LIMIT_MAX: '3', ADMIN_TOKEN: 'admin-token-for-tests' }),
-  );
-  app.get('/test-only/failure', async () => {
+  bed.app.get('/test-only/failure', async () => {
     throw new Error('connection string postgres://secret@db');
   });
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
+  await bed.app.ready();
 });
 
 describe('the HTTP edge', () => {
   it('rate-limits public POSTs with 429 and Retry-After', async () => {
     const post = () =>
-      app.inject({
+      bed.app.inject({
         method: 'POST',
         url: '/api/subscriptions',
         payload: { email: 'limit@example.org' },
@@ -36,7 +24,7 @@ describe('the HTTP edge', () => {
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // another client is not affected
-    const other = await app.inject({
+    const other = await bed.app.inject({
       method: 'POST',
       url: '/api/subscriptions',
       payload: { email: 'x@example.org' },
@@ -46,7 +34,7 @@ describe('the HTTP edge', () => {
   });
 
   it('hides the details of a 5xx and gives a request id instead', async () => {
-    const response = await app.inject({ method: 'GET', url: '/test-only/failure' });
+    const response = await bed.app.inject({ method: 'GET', url: '/test-only/failure' });
     expect(response.statusCode).toBe(500);
     const body = response.json();
     expect(body.message).not.toContain('secret');
@@ -55,7 +43,7 @@ describe('the HTTP edge', () => {
   });
 
   it('refuses unknown content types and oversized bodies as 4xx', async () => {
-    const xml = await app.inject({
+    const xml = await bed.app.inject({
       method: 'POST',
       url: '/api/subscriptions',
       headers: { 'content-type': 'application/xml' },
@@ -63,7 +51,7 @@ describe('the HTTP edge', () => {
       remoteAddress: '10.0.0.20',
     });
     expect(xml.statusCode).toBe(415);
-    const huge = await app.inject({
+    const huge = await bed.app.inject({
       method: 'POST',
       url: '/api/subscriptions',
       payload: { email: 'a@example.org', keywords: 'x'.repeat(100_000) },
@@ -73,42 +61,42 @@ describe('the HTTP edge', () => {
   });
 
   it('sets security headers', async () => {
-    const response = await app.inject({ method: 'GET', url: '/' });
+    const response = await bed.app.inject({ method: 'GET', url: '/' });
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
     expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('serves health, readiness and the OpenAPI document', async () => {
-    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
-    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect((await bed.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    expect((await bed.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    const spec = (await bed.app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(spec.openapi).toMatch(/^3\./);
     expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('202');
     expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('400');
     expect(spec.paths['/unsubscribe/{token}'].post).toBeDefined();
     // the browsable docs and their static files (served by @fastify/static on this Node)
-    const page = await app.inject({ method: 'GET', url: '/docs/' });
+    const page = await bed.app.inject({ method: 'GET', url: '/docs/' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('swagger');
-    const script = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+    const script = await bed.app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toContain('javascript');
   });
 
   it('shows the outbox and refuses paths outside it', async () => {
-    expect((await app.inject({ method: 'GET', url: '/outbox' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/outbox/..%2Fsecret.key' })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'GET', url: '/outbox/missing.eml' })).statusCode).toBe(404);
+    expect((await bed.app.inject({ method: 'GET', url: '/outbox' })).statusCode).toBe(200);
+    expect((await bed.app.inject({ method: 'GET', url: '/outbox/..%2Fsecret.key' })).statusCode).toBe(400);
+    expect((await bed.app.inject({ method: 'GET', url: '/outbox/missing.eml' })).statusCode).toBe(404);
   });
 
   it('serves Prometheus metrics of the ledger and subscribers', async () => {
-    await app.inject({
+    await bed.app.inject({
       method: 'POST',
       url: '/api/subscriptions',
       payload: { email: 'metrics@example.org' },
       remoteAddress: '10.0.0.30',
     });
-    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    const response = await bed.app.inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
     expect(response.body).toMatch(/^paperboy_deliveries\{kind="confirmation",status="pending"\} [1-9]\d*$/m);
@@ -117,14 +105,14 @@ describe('the HTTP edge', () => {
   });
 
   it('guards admin routes with the bearer token', async () => {
-    expect((await app.inject({ method: 'GET', url: '/api/admin/deliveries' })).statusCode).toBe(401);
-    const wrong = await app.inject({
+    expect((await bed.app.inject({ method: 'GET', url: '/api/admin/deliveries' })).statusCode).toBe(401);
+    const wrong = await bed.app.inject({
       method: 'GET',
       url: '/api/admin/deliveries',
       headers: { authorization: 'Bearer nope' },
     });
     expect(wrong.statusCode).toBe(401);
-    const right = await app.inject({
+    const right = await bed.app.inject({
       method: 'GET',
       url: '/api/admin/deliveries',
       headers: { authorization: 'Bearer admin-token-for-tests' },

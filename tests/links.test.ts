@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/http/app.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Subscriber } from '../src/subscribers/subscriber.ts';
 import { LinkTokens } from '../src/subscribers/tokens.ts';
-import { testConfig } from './helpers/app.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { useTestBed } from './helpers/test-bed.ts';
 
-let database: TestDatabase;
-let app: App;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  // no SMTP_URL: mail goes to the outbox, which these tests do not read
-  app = await buildApp(testConfig({ DATABASE_URL: database.url }));
-});
-
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+// no SMTP peer: mail goes to the outbox, which these tests do not read
+const bed = useTestBed();
 
 async function snapshot() {
-  const { rows } = await app.services.db.pool.query(
+  const { rows } = await bed.pool.query(
     `SELECT s.*, (SELECT json_agg(d ORDER BY d.id) FROM deliveries d WHERE d.subscriber_id = s.id) AS deliveries
      FROM subscribers s ORDER BY s.email`,
   );
@@ -28,16 +15,16 @@ async function snapshot() {
 }
 
 async function newSubscriber(email: string, status: 'pending' | 'active' = 'active'): Promise<Subscriber> {
-  await app.services.subscribers.subscribe({ email });
-  const { rows } = await app.services.db.pool.query<{ id: string }>(
+  await bed.app.services.subscribers.subscribe({ email });
+  const { rows } = await bed.pool.query<{ id: string }>(
     'UPDATE subscribers SET status = $2 WHERE email = $1 RETURNING id',
     [email, status],
   );
-  return (await app.services.subscribers.findById(rows[0]!.id))!;
+  return (await bed.app.services.subscribers.findById(rows[0]!.id))!;
 }
 
 const oneClick = (url: string, payload = 'List-Unsubscribe=One-Click') =>
-  app.inject({
+  bed.app.inject({
     method: 'POST',
     url,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -45,14 +32,14 @@ const oneClick = (url: string, payload = 'List-Unsubscribe=One-Click') =>
   });
 
 beforeEach(async () => {
-  await app.services.db.pool.query('TRUNCATE subscribers CASCADE');
+  await bed.pool.query('TRUNCATE subscribers CASCADE');
 });
 
 describe('tokens', () => {
   it('rejects tampered, wrong-purpose, foreign and expired tokens, changing nothing', async () => {
     const ann = await newSubscriber('ann@example.org', 'pending');
     const bob = await newSubscriber('bob@example.org', 'active');
-    const tokens = app.services.tokens;
+    const tokens = bed.app.services.tokens;
     const confirm = tokens.create('confirm', ann, new Date(Date.now() + 60_000));
     const tampered = `${confirm.slice(0, -2)}${confirm.endsWith('AA') ? 'BB' : 'AA'}`;
     const otherSubscriber = `${bob.id}${confirm.slice(ann.id.length)}`;
@@ -65,7 +52,7 @@ describe('tokens', () => {
     const before = await snapshot();
 
     for (const token of [tampered, otherSubscriber, wrongPurpose, otherKey, 'garbage', `${ann.id}.0.short`]) {
-      const response = await app.inject({ method: 'GET', url: `/confirm/${encodeURIComponent(token)}` });
+      const response = await bed.app.inject({ method: 'GET', url: `/confirm/${encodeURIComponent(token)}` });
       expect(response.statusCode, token).toBe(404);
     }
     for (const token of [
@@ -73,10 +60,10 @@ describe('tokens', () => {
       tokens.create('confirm', bob, new Date(Date.now() + 60_000)),
     ]) {
       expect((await oneClick(`/unsubscribe/${token}`)).statusCode).toBe(404);
-      expect((await app.inject({ method: 'GET', url: `/unsubscribe/${token}` })).statusCode).toBe(404);
+      expect((await bed.app.inject({ method: 'GET', url: `/unsubscribe/${token}` })).statusCode).toBe(404);
     }
     expect(
-      (await app.inject({ method: 'GET', url: `/preferences/${tokens.create('unsubscribe', bob)}` }))
+      (await bed.app.inject({ method: 'GET', url: `/preferences/${tokens.create('unsubscribe', bob)}` }))
         .statusCode,
     ).toBe(404);
     expect(await snapshot()).toEqual(before);
@@ -84,9 +71,9 @@ describe('tokens', () => {
 
   it('shows an expired confirmation link as expired, with a way to ask again, and changes nothing', async () => {
     const ann = await newSubscriber('ann@example.org', 'pending');
-    const expired = app.services.tokens.create('confirm', ann, new Date(Date.now() - 1000));
+    const expired = bed.app.services.tokens.create('confirm', ann, new Date(Date.now() - 1000));
     const before = await snapshot();
-    const response = await app.inject({ method: 'GET', url: `/confirm/${expired}` });
+    const response = await bed.app.inject({ method: 'GET', url: `/confirm/${expired}` });
     expect(response.statusCode).toBe(410);
     expect(response.body).toContain('expired');
     expect(response.body).toContain('action="/api/subscriptions"');
@@ -96,38 +83,38 @@ describe('tokens', () => {
 
   it('lasts 7 days from the request in a confirmation mail', async () => {
     const ann = await newSubscriber('ann@example.org', 'pending');
-    const inSixDays = app.services.tokens.create('confirm', ann, new Date(Date.now() + 6 * 86_400_000));
-    expect((await app.inject({ method: 'GET', url: `/confirm/${inSixDays}` })).statusCode).toBe(200);
+    const inSixDays = bed.app.services.tokens.create('confirm', ann, new Date(Date.now() + 6 * 86_400_000));
+    expect((await bed.app.inject({ method: 'GET', url: `/confirm/${inSixDays}` })).statusCode).toBe(200);
   });
 
   it('is revoked for every link at once by rotating the nonce', async () => {
     const bob = await newSubscriber('bob@example.org', 'active');
-    const token = app.services.tokens.create('unsubscribe', bob);
-    await app.services.db.pool.query('UPDATE subscribers SET link_nonce = gen_random_uuid()');
+    const token = bed.app.services.tokens.create('unsubscribe', bob);
+    await bed.pool.query('UPDATE subscribers SET link_nonce = gen_random_uuid()');
     expect((await oneClick(`/unsubscribe/${token}`)).statusCode).toBe(404);
-    expect((await app.services.subscribers.findById(bob.id))?.status).toBe('active');
+    expect((await bed.app.services.subscribers.findById(bob.id))?.status).toBe('active');
   });
 });
 
 describe('one-click unsubscribe (RFC 8058)', () => {
   it('GET shows a button and changes nothing, so link scanners unsubscribe no one', async () => {
     const bob = await newSubscriber('bob@example.org');
-    const url = `/unsubscribe/${app.services.tokens.create('unsubscribe', bob)}`;
+    const url = `/unsubscribe/${bed.app.services.tokens.create('unsubscribe', bob)}`;
     const before = await snapshot();
     for (let i = 0; i < 3; i++) {
-      const page = await app.inject({ method: 'GET', url });
+      const page = await bed.app.inject({ method: 'GET', url });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('<form method="post">');
       expect(page.body).toContain('name="List-Unsubscribe" value="One-Click"');
     }
-    const head = await app.inject({ method: 'HEAD', url });
+    const head = await bed.app.inject({ method: 'HEAD', url });
     expect(head.statusCode).toBe(200);
     expect(await snapshot()).toEqual(before);
   });
 
   it('POST with a url-encoded body unsubscribes: 200, no redirect, idempotent, pending mail cancelled', async () => {
     const bob = await newSubscriber('bob@example.org');
-    const url = `/unsubscribe/${app.services.tokens.create('unsubscribe', bob)}`;
+    const url = `/unsubscribe/${bed.app.services.tokens.create('unsubscribe', bob)}`;
     for (let i = 0; i < 2; i++) {
       const response = await oneClick(url);
       expect(response.statusCode).toBe(200);
@@ -142,37 +129,37 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     const bob = await newSubscriber('bob@example.org');
     const boundary = '----paperboy-test';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
-    const response = await app.inject({
+    const response = await bed.app.inject({
       method: 'POST',
-      url: `/unsubscribe/${app.services.tokens.create('unsubscribe', bob)}`,
+      url: `/unsubscribe/${bed.app.services.tokens.create('unsubscribe', bob)}`,
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
       payload: body,
     });
     expect(response.statusCode).toBe(200);
-    expect((await app.services.subscribers.findById(bob.id))?.status).toBe('unsubscribed');
+    expect((await bed.app.services.subscribers.findById(bob.id))?.status).toBe('unsubscribed');
   });
 
   it('POST without List-Unsubscribe=One-Click is refused and changes nothing', async () => {
     const bob = await newSubscriber('bob@example.org');
     const response = await oneClick(
-      `/unsubscribe/${app.services.tokens.create('unsubscribe', bob)}`,
+      `/unsubscribe/${bed.app.services.tokens.create('unsubscribe', bob)}`,
       'List-Unsubscribe=Yes',
     );
     expect(response.statusCode).toBe(400);
-    expect((await app.services.subscribers.findById(bob.id))?.status).toBe('active');
+    expect((await bed.app.services.subscribers.findById(bob.id))?.status).toBe('active');
   });
 });
 
 describe('preferences page', () => {
   it('shows the current choice and saves a new one', async () => {
     const bob = await newSubscriber('bob@example.org');
-    const url = `/preferences/${app.services.tokens.create('preferences', bob)}`;
-    const page = await app.inject({ method: 'GET', url });
+    const url = `/preferences/${bed.app.services.tokens.create('preferences', bob)}`;
+    const page = await bed.app.inject({ method: 'GET', url });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('bob@example.org');
     expect(page.body).toContain('<option value="7" selected>07:00</option>');
 
-    const saved = await app.inject({
+    const saved = await bed.app.inject({
       method: 'POST',
       url,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -180,7 +167,7 @@ describe('preferences page', () => {
         'frequency=weekly&weekday=2&deliveryHour=18&timezone=Asia%2FTokyo&keywords=vision%2C+agents&keywordMode=only&maxPapers=5',
     });
     expect(saved.statusCode).toBe(200);
-    const after = await app.services.subscribers.findById(bob.id);
+    const after = await bed.app.services.subscribers.findById(bob.id);
     expect(after?.preferences).toEqual({
       frequency: 'weekly',
       weekday: 2,
@@ -194,14 +181,14 @@ describe('preferences page', () => {
 
   it('refuses an invalid value, naming the field, and keeps what was stored', async () => {
     const bob = await newSubscriber('bob@example.org');
-    const response = await app.inject({
+    const response = await bed.app.inject({
       method: 'POST',
-      url: `/preferences/${app.services.tokens.create('preferences', bob)}`,
+      url: `/preferences/${bed.app.services.tokens.create('preferences', bob)}`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'timezone=Nowhere%2FLand',
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().field).toBe('timezone');
-    expect((await app.services.subscribers.findById(bob.id))?.preferences.timezone).toBe('UTC');
+    expect((await bed.app.services.subscribers.findById(bob.id))?.preferences.timezone).toBe('UTC');
   });
 });

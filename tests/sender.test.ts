@@ -1,41 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { OutcomeRecorder } from '../src/delivery/recorder.ts';
-import { type App, buildApp } from '../src/http/app.ts';
-import { testConfig } from './helpers/app.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+import { useTestBed } from './helpers/test-bed.ts';
 
-let database: TestDatabase;
-let smtp: SmtpPeer;
-let app: App;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  smtp = await startSmtpPeer();
-  app = await buildApp(
-    testConfig({ DATABASE_URL: database.url, SMTP_URL: smtp.url, DELIVERY_MAX_ATTEMPTS: '3' }),
-  );
-});
-
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-  await database?.drop();
-});
-
-beforeEach(async () => {
-  await app.services.db.pool.query('TRUNCATE subscribers CASCADE');
-  smtp.messages.length = 0;
-  smtp.behaviours.length = 0;
-});
+const bed = useTestBed({ smtp: true, env: { DELIVERY_MAX_ATTEMPTS: '3' }, truncate: ['subscribers'] });
 
 async function queueConfirmation(email = 'ann@example.org') {
-  await app.services.subscribers.subscribe({ email });
+  await bed.app.services.subscribers.subscribe({ email });
 }
 
 async function delivery() {
-  const { rows } = await app.services.db.pool.query(
+  const { rows } = await bed.pool.query(
     `SELECT status, attempts, last_error, smtp_response, message_id, due_at > now() AS later, lease_expires_at FROM deliveries`,
   );
   return rows[0];
@@ -43,13 +18,13 @@ async function delivery() {
 
 /** Makes a row waiting for a retry due now, as time passing would. */
 async function makeDue() {
-  await app.services.db.pool.query(`UPDATE deliveries SET due_at = now() WHERE status = 'pending'`);
+  await bed.pool.query(`UPDATE deliveries SET due_at = now() WHERE status = 'pending'`);
 }
 
 describe('outcomes of a send', () => {
   it('records a 250 as sent, with the Message-ID and the server’s answer', async () => {
     await queueConfirmation();
-    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
     const row = await delivery();
     expect(row).toMatchObject({ status: 'sent', attempts: 1, lease_expires_at: null });
     expect(row.message_id).toMatch(/^<delivery-\d+\.confirmation@paperboy\.test>$/);
@@ -58,31 +33,31 @@ describe('outcomes of a send', () => {
 
   it('retries a 4xx later, with backoff, then sends', async () => {
     await queueConfirmation();
-    smtp.behaviours.push({ code: 451, message: 'try again later' });
-    expect(await app.services.sender.runOnce()).toMatchObject({ retry: 1 });
+    bed.smtp.behaviours.push({ code: 451, message: 'try again later' });
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ retry: 1 });
     expect(await delivery()).toMatchObject({ status: 'pending', attempts: 1, later: true });
     expect((await delivery()).last_error).toContain('451');
     // not due yet: nothing is claimed
-    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 0, retry: 0 });
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 0, retry: 0 });
     await makeDue();
-    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
     expect(await delivery()).toMatchObject({ status: 'sent', attempts: 2 });
-    expect(smtp.messages).toHaveLength(1);
+    expect(bed.smtp.messages).toHaveLength(1);
   });
 
   it('retries after a dropped connection', async () => {
     await queueConfirmation();
-    smtp.behaviours.push({ dropConnection: true });
-    expect(await app.services.sender.runOnce()).toMatchObject({ retry: 1 });
+    bed.smtp.behaviours.push({ dropConnection: true });
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ retry: 1 });
     await makeDue();
-    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
-    expect(smtp.messages).toHaveLength(1);
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(bed.smtp.messages).toHaveLength(1);
   });
 
   it('fails a 5xx at once', async () => {
     await queueConfirmation();
-    smtp.behaviours.push({ code: 550, message: '5.1.1 no such user' });
-    expect(await app.services.sender.runOnce()).toMatchObject({ failed: 1 });
+    bed.smtp.behaviours.push({ code: 550, message: '5.1.1 no such user' });
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ failed: 1 });
     const row = await delivery();
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row.smtp_response).toContain('550');
@@ -90,49 +65,49 @@ describe('outcomes of a send', () => {
 
   it('gives up after DELIVERY_MAX_ATTEMPTS transient failures', async () => {
     await queueConfirmation();
-    for (let i = 0; i < 3; i++) smtp.behaviours.push({ code: 421, message: 'busy' });
+    for (let i = 0; i < 3; i++) bed.smtp.behaviours.push({ code: 421, message: 'busy' });
     for (let i = 0; i < 3; i++) {
-      await app.services.sender.runOnce();
+      await bed.app.services.sender.runOnce();
       await makeDue();
     }
     expect(await delivery()).toMatchObject({ status: 'failed', attempts: 3 });
-    expect(smtp.messages).toHaveLength(0);
+    expect(bed.smtp.messages).toHaveLength(0);
   });
 
   it('cancels a confirmation that is no longer needed', async () => {
     await queueConfirmation();
-    await app.services.db.pool.query(`UPDATE subscribers SET status = 'active'`);
-    expect(await app.services.sender.runOnce()).toMatchObject({ cancelled: 1 });
+    await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ cancelled: 1 });
     expect(await delivery()).toMatchObject({ status: 'cancelled' });
-    expect(smtp.messages).toHaveLength(0);
+    expect(bed.smtp.messages).toHaveLength(0);
   });
 
   it('takes back a row whose lease ran out (its worker died mid-send)', async () => {
     await queueConfirmation();
-    await app.services.db.pool.query(
+    await bed.pool.query(
       `UPDATE deliveries SET status = 'sending', attempts = 1, lease_expires_at = now() - interval '1 second'`,
     );
-    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
     expect(await delivery()).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
   it('leaves a row under a live lease alone', async () => {
     await queueConfirmation();
-    await app.services.db.pool.query(
+    await bed.pool.query(
       `UPDATE deliveries SET status = 'sending', attempts = 1, lease_expires_at = now() + interval '1 minute'`,
     );
-    expect(await app.services.sender.runOnce()).toMatchObject({ sent: 0 });
-    expect(smtp.messages).toHaveLength(0);
+    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 0 });
+    expect(bed.smtp.messages).toHaveLength(0);
   });
 });
 
 describe('recording outcomes', () => {
-  const silent = () => app.services.log.child({}, { level: 'silent' });
+  const silent = () => bed.app.services.log.child({}, { level: 'silent' });
 
   /** A queued confirmation, claimed by no one in particular: its id. */
   async function leasedDelivery(): Promise<number> {
     await queueConfirmation();
-    const { rows } = await app.services.db.pool.query<{ id: number }>(
+    const { rows } = await bed.pool.query<{ id: number }>(
       `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute' RETURNING id`,
     );
     return rows[0]!.id;
@@ -141,19 +116,19 @@ describe('recording outcomes', () => {
   it('settles each record once its batch is written, whether by the timer, a full buffer or an explicit flush', async () => {
     const id = await leasedDelivery();
 
-    const byFlush = new OutcomeRecorder(app.services.db.pool, silent(), 500, 60_000);
+    const byFlush = new OutcomeRecorder(bed.pool, silent(), 500, 60_000);
     const recorded = byFlush.record({ outcome: 'retry', id, error: 'x', delaySeconds: 60 });
     await byFlush.flush();
     await recorded;
     expect(await delivery()).toMatchObject({ status: 'pending', later: true });
 
-    await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
-    const byTimer = new OutcomeRecorder(app.services.db.pool, silent(), 500, 20);
+    await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const byTimer = new OutcomeRecorder(bed.pool, silent(), 500, 20);
     await byTimer.record({ outcome: 'cancelled', id, reason: 'test' });
     expect(await delivery()).toMatchObject({ status: 'cancelled' });
 
-    await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
-    const bySize = new OutcomeRecorder(app.services.db.pool, silent(), 1, 60_000);
+    await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const bySize = new OutcomeRecorder(bed.pool, silent(), 1, 60_000);
     await bySize.record({ outcome: 'failed', id, error: 'y', response: null });
     expect(await delivery()).toMatchObject({ status: 'failed' });
   });
@@ -164,7 +139,7 @@ describe('recording outcomes', () => {
     const id = await leasedDelivery();
     // a pool of one connection, held elsewhere: every write times out waiting for it, as in a
     // worker whose pool is exhausted, until the holder lets go
-    const busy = createPool(database.url, 1);
+    const busy = createPool(bed.database.url, 1);
     busy.options.connectionTimeoutMillis = 200;
     try {
       const holder = await busy.connect();
@@ -183,7 +158,7 @@ describe('recording outcomes', () => {
       await recorded;
       expect(await delivery()).toMatchObject({ status: 'sent', message_id: '<m@x>' });
 
-      await app.services.db.pool.query(`UPDATE deliveries SET status = 'sending'`);
+      await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
       const held = await busy.connect();
       const hasty = new OutcomeRecorder(busy, silent(), 500, 10, 1_000);
       await expect(hasty.record({ outcome: 'cancelled', id, reason: 'test' })).rejects.toThrow(/timeout/i);

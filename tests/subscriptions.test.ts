@@ -1,52 +1,28 @@
 import type { ParsedMail } from 'mailparser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type App, buildApp } from '../src/http/app.ts';
-import { TEST_PUBLIC_URL, testConfig } from './helpers/app.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_PUBLIC_URL } from './helpers/app.ts';
+import { useTestBed } from './helpers/test-bed.ts';
 
-let database: TestDatabase;
-let smtp: SmtpPeer;
-let app: App;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  smtp = await startSmtpPeer();
-  app = await buildApp(testConfig({ DATABASE_URL: database.url, SMTP_URL: smtp.url }));
-});
-
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-  await database?.drop();
-});
-
-beforeEach(async () => {
-  await app.services.db.pool.query('TRUNCATE subscribers CASCADE');
-  smtp.messages.length = 0;
-});
+const bed = useTestBed({ smtp: true, truncate: ['subscribers'] });
 
 const subscribe = (body: object) =>
-  app.inject({ method: 'POST', url: '/api/subscriptions', payload: body as Record<string, unknown> });
+  bed.app.inject({ method: 'POST', url: '/api/subscriptions', payload: body as Record<string, unknown> });
 
 async function counts() {
-  const { rows } = await app.services.db.pool.query<{ subscribers: number; deliveries: number }>(
+  const { rows } = await bed.pool.query<{ subscribers: number; deliveries: number }>(
     'SELECT (SELECT count(*) FROM subscribers)::int AS subscribers, (SELECT count(*) FROM deliveries)::int AS deliveries',
   );
   return rows[0];
 }
 
 async function subscriber(email: string) {
-  const { rows } = await app.services.db.pool.query(
-    'SELECT * FROM subscribers WHERE lower(email) = lower($1)',
-    [email],
-  );
+  const { rows } = await bed.pool.query('SELECT * FROM subscribers WHERE lower(email) = lower($1)', [email]);
   return rows[0];
 }
 
 /** The worker's part, run once: sends what the ledger holds. */
 async function sendQueuedMail() {
-  return app.services.sender.runOnce();
+  return bed.app.services.sender.runOnce();
 }
 
 function linkIn(mail: ParsedMail, kind: string): string {
@@ -70,29 +46,29 @@ describe('the whole path', () => {
       keywords: ['diffusion', 'LoRA'],
     });
     // the request itself sent nothing: the confirmation waits in the ledger
-    expect(smtp.messages).toHaveLength(0);
+    expect(bed.smtp.messages).toHaveLength(0);
 
     expect(await sendQueuedMail()).toMatchObject({ sent: 1 });
-    const [mail] = await smtp.waitForMessages(1);
+    const [mail] = await bed.smtp.waitForMessages(1);
     expect(mail?.to).toMatchObject({ text: 'Ann.Lee@example.org' });
     expect(mail?.subject).toBe('Confirm your Paperboy subscription');
     expect(mail?.text).toContain('/confirm/');
     expect(mail?.messageId).toMatch(/^<delivery-\d+\.confirmation@paperboy\.test>$/);
 
     const confirmPath = linkIn(mail as ParsedMail, 'confirm');
-    const confirmed = await app.inject({ method: 'GET', url: confirmPath });
+    const confirmed = await bed.app.inject({ method: 'GET', url: confirmPath });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.body).toContain('You are subscribed');
     expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'active' });
 
     // following the link again is harmless
-    const again = await app.inject({ method: 'GET', url: confirmPath });
+    const again = await bed.app.inject({ method: 'GET', url: confirmPath });
     expect(again.statusCode).toBe(200);
     expect(again.body).toContain('already subscribed');
 
     const id = (await subscriber('ann.lee@example.org')).id;
-    const unsubscribePath = `/unsubscribe/${app.services.tokens.create('unsubscribe', (await app.services.subscribers.findById(id))!)}`;
-    const oneClick = await app.inject({
+    const unsubscribePath = `/unsubscribe/${bed.app.services.tokens.create('unsubscribe', (await bed.app.services.subscribers.findById(id))!)}`;
+    const oneClick = await bed.app.inject({
       method: 'POST',
       url: unsubscribePath,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -103,7 +79,7 @@ describe('the whole path', () => {
     expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'unsubscribed' });
 
     // idempotent
-    const twice = await app.inject({
+    const twice = await bed.app.inject({
       method: 'POST',
       url: unsubscribePath,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -112,7 +88,7 @@ describe('the whole path', () => {
     expect(twice.statusCode).toBe(200);
 
     // the old confirmation link cannot bring the subscription back
-    const stale = await app.inject({ method: 'GET', url: confirmPath });
+    const stale = await bed.app.inject({ method: 'GET', url: confirmPath });
     expect(stale.statusCode).toBe(404);
     expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'unsubscribed' });
   });
@@ -120,24 +96,22 @@ describe('the whole path', () => {
   it('lets an unsubscribed address subscribe again, through a new confirmation', async () => {
     await subscribe({ email: 'back@example.org' });
     await sendQueuedMail();
-    await app.inject({
+    await bed.app.inject({
       method: 'GET',
-      url: linkIn((await smtp.waitForMessages(1))[0] as ParsedMail, 'confirm'),
+      url: linkIn((await bed.smtp.waitForMessages(1))[0] as ParsedMail, 'confirm'),
     });
     const row = await subscriber('back@example.org');
-    await app.services.subscribers.unsubscribe(
-      app.services.tokens.create('unsubscribe', (await app.services.subscribers.findById(row.id))!),
+    await bed.app.services.subscribers.unsubscribe(
+      bed.app.services.tokens.create('unsubscribe', (await bed.app.services.subscribers.findById(row.id))!),
     );
     // outside the 10-minute window of the first confirmation
-    await app.services.db.pool.query(
-      `UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`,
-    );
+    await bed.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`);
 
     expect((await subscribe({ email: 'back@example.org', maxPapers: 5 })).statusCode).toBe(202);
     expect(await subscriber('back@example.org')).toMatchObject({ status: 'pending', max_papers: 5 });
     await sendQueuedMail();
-    const [, second] = await smtp.waitForMessages(2);
-    const confirmed = await app.inject({ method: 'GET', url: linkIn(second as ParsedMail, 'confirm') });
+    const [, second] = await bed.smtp.waitForMessages(2);
+    const confirmed = await bed.app.inject({ method: 'GET', url: linkIn(second as ParsedMail, 'confirm') });
     expect(confirmed.statusCode).toBe(200);
     expect(await subscriber('back@example.org')).toMatchObject({ status: 'active', max_papers: 5 });
   });
@@ -147,9 +121,9 @@ describe('no enumeration', () => {
   it('answers new, pending, active and unsubscribed addresses identically', async () => {
     const first = await subscribe({ email: 'known@example.org' });
     const pending = await subscribe({ email: 'known@example.org' });
-    await app.services.db.pool.query(`UPDATE subscribers SET status = 'active'`);
+    await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
     const active = await subscribe({ email: 'KNOWN@example.org' });
-    await app.services.db.pool.query(`UPDATE subscribers SET status = 'unsubscribed'`);
+    await bed.pool.query(`UPDATE subscribers SET status = 'unsubscribed'`);
     const unsubscribed = await subscribe({ email: 'known@example.org' });
     const fresh = await subscribe({ email: 'stranger@example.org' });
     for (const response of [pending, active, unsubscribed, fresh]) {
@@ -162,17 +136,17 @@ describe('no enumeration', () => {
 
   it('holds an active subscriber’s new preferences until the confirmation link is followed', async () => {
     await subscribe({ email: 'held@example.org', maxPapers: 3 });
-    await app.services.db.pool.query(
+    await bed.pool.query(
       `UPDATE subscribers SET status = 'active', confirmation_sent_at = now() - interval '1 hour'`,
     );
     await subscribe({ email: 'held@example.org', maxPapers: 40, keywords: 'agents, robotics' });
     expect(await subscriber('held@example.org')).toMatchObject({ max_papers: 3, status: 'active' });
 
     await sendQueuedMail();
-    const mails = await smtp.waitForMessages(2);
+    const mails = await bed.smtp.waitForMessages(2);
     const change = mails.find((m) => m.subject?.includes('change')) as ParsedMail;
     expect(change).toBeDefined();
-    const page = await app.inject({ method: 'GET', url: linkIn(change, 'confirm') });
+    const page = await bed.app.inject({ method: 'GET', url: linkIn(change, 'confirm') });
     expect(page.body).toContain('updated');
     expect(await subscriber('held@example.org')).toMatchObject({
       max_papers: 40,
@@ -264,7 +238,7 @@ describe('invalid input', () => {
 
 describe('form posts', () => {
   it('accepts a browser form and answers with a page', async () => {
-    const response = await app.inject({
+    const response = await bed.app.inject({
       method: 'POST',
       url: '/api/subscriptions',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
@@ -286,7 +260,7 @@ describe('form posts', () => {
   });
 
   it('shows a bad form field on a page, naming it', async () => {
-    const response = await app.inject({
+    const response = await bed.app.inject({
       method: 'POST',
       url: '/api/subscriptions',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
@@ -298,7 +272,7 @@ describe('form posts', () => {
   });
 
   it('serves the home page with the form', async () => {
-    const response = await app.inject({ method: 'GET', url: '/' });
+    const response = await bed.app.inject({ method: 'GET', url: '/' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('action="/api/subscriptions"');
     expect(response.body).toContain('name="email"');
@@ -311,21 +285,19 @@ describe('throttle', () => {
     await subscribe({ email: 'BOMB@example.org' });
     expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
 
-    await app.services.db.pool.query(
-      `UPDATE subscribers SET confirmation_sent_at = now() - interval '9 minutes'`,
-    );
+    await bed.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '9 minutes'`);
     await subscribe({ email: 'bomb@example.org' });
     expect(await counts()).toEqual({ subscribers: 1, deliveries: 1 });
 
-    await app.services.db.pool.query(
+    await bed.pool.query(
       `UPDATE subscribers SET confirmation_sent_at = now() - interval '10 minutes 1 second'`,
     );
     await subscribe({ email: 'bomb@example.org' });
     expect(await counts()).toEqual({ subscribers: 1, deliveries: 2 });
 
     await sendQueuedMail();
-    await smtp.waitForMessages(2);
-    expect(smtp.messages.every((m) => m.subject === 'Confirm your Paperboy subscription')).toBe(true);
+    await bed.smtp.waitForMessages(2);
+    expect(bed.smtp.messages.every((m) => m.subject === 'Confirm your Paperboy subscription')).toBe(true);
   });
 
   it('lets concurrent requests for one new address create one subscriber and one confirmation', async () => {

@@ -1,52 +1,26 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { fanOut } from '../src/delivery/fan-out.ts';
-import { type App, buildApp } from '../src/http/app.ts';
-import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
+import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
 import { startCli } from './helpers/cli.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { ingestFixtures } from './helpers/digest-fixtures.ts';
-import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+import { useTestBed } from './helpers/test-bed.ts';
 
 // Worker processes against one database: sharing an edition, dying mid-send, stopping politely.
 
-let database: TestDatabase;
-let smtp: SmtpPeer;
-let app: App;
+const bed = useTestBed({ smtp: true, fixtures: true, truncate: ['subscribers', 'editions'] });
 const workers: ChildProcess[] = [];
 /** What each worker printed, shown when a wait times out: a worker's own words say why. */
 const workerOutput: string[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  smtp = await startSmtpPeer();
-  app = await buildApp(testConfig({ DATABASE_URL: database.url }));
-  await ingestFixtures(app.services.db.pool);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-  await database?.drop();
-});
-
-beforeEach(async () => {
-  await app.services.db.pool.query('TRUNCATE subscribers, editions CASCADE');
-  smtp.messages.length = 0;
-  smtp.delayMs = 0;
-});
 
 afterEach(() => {
   for (const worker of workers.splice(0)) worker.kill('SIGKILL');
   workerOutput.length = 0;
 });
 
-const pool = () => app.services.db.pool;
-
 function startWorker(env: Record<string, string> = {}): ChildProcess {
   const worker = startCli(['worker'], {
-    DATABASE_URL: database.url,
-    SMTP_URL: smtp.url,
+    DATABASE_URL: bed.database.url,
+    SMTP_URL: bed.smtp.url,
     SECRET_KEY: TEST_SECRET_KEY,
     PUBLIC_URL: TEST_PUBLIC_URL,
     SENDER_POLL_MS: '100',
@@ -66,18 +40,18 @@ function startWorker(env: Record<string, string> = {}): ChildProcess {
 }
 
 async function editionFor(subscribers: number): Promise<number> {
-  await pool().query(
+  await bed.pool.query(
     `INSERT INTO subscribers (email, status, confirmed_at)
      SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, $1) g`,
     [subscribers],
   );
-  const { edition } = await app.services.editions.build('daily', '2026-03-11');
-  await fanOut(pool(), edition, { now: true });
+  const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
+  await fanOut(bed.pool, edition, { now: true });
   return edition.id as number;
 }
 
 async function statusCounts(): Promise<Record<string, number>> {
-  const { rows } = await pool().query(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`);
+  const { rows } = await bed.pool.query(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`);
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
 
@@ -92,7 +66,7 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   }
 }
 
-const distinctMessageIds = () => new Set(smtp.messages.map((m) => m.messageId)).size;
+const distinctMessageIds = () => new Set(bed.smtp.messages.map((m) => m.messageId)).size;
 
 it('two workers deliver one edition between them, no row sent twice', { timeout: 240_000 }, async () => {
   await editionFor(200);
@@ -100,9 +74,9 @@ it('two workers deliver one edition between them, no row sent twice', { timeout:
   startWorker();
   await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 200);
   await new Promise((resolve) => setTimeout(resolve, 500)); // anything sent twice would arrive by now
-  expect(smtp.messages).toHaveLength(200);
+  expect(bed.smtp.messages).toHaveLength(200);
   expect(distinctMessageIds()).toBe(200);
-  expect(new Set(smtp.messages.map((m) => (m.to as { text: string }).text)).size).toBe(200);
+  expect(new Set(bed.smtp.messages.map((m) => (m.to as { text: string }).text)).size).toBe(200);
 });
 
 it('after a SIGKILL mid-send, a restarted worker finishes: one sent row each, duplicates within the in-flight bound', {
@@ -115,12 +89,12 @@ it('after a SIGKILL mid-send, a restarted worker finishes: one sent row each, du
     SENDER_BATCH_SIZE: '4',
   };
   await editionFor(60);
-  smtp.delayMs = 100;
+  bed.smtp.delayMs = 100;
   const doomed = startWorker(env);
-  await waitUntil('some mail sent', () => smtp.messages.length >= 15);
+  await waitUntil('some mail sent', () => bed.smtp.messages.length >= 15);
   doomed.kill('SIGKILL');
   await new Promise((resolve) => doomed.once('exit', resolve));
-  const receivedBeforeCrash = smtp.messages.length;
+  const receivedBeforeCrash = bed.smtp.messages.length;
   expect((await statusCounts()).sent ?? 0).toBeLessThan(60);
 
   startWorker(env);
@@ -128,7 +102,7 @@ it('after a SIGKILL mid-send, a restarted worker finishes: one sent row each, du
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(await statusCounts()).toEqual({ sent: 60 });
   expect(distinctMessageIds()).toBe(60);
-  const duplicates = smtp.messages.length - 60;
+  const duplicates = bed.smtp.messages.length - 60;
   expect(duplicates).toBeLessThanOrEqual(maxInFlight);
   expect(receivedBeforeCrash).toBeGreaterThanOrEqual(15);
 });
@@ -137,20 +111,20 @@ it('on SIGTERM stops claiming, finishes what is in flight and exits 0; a new wor
   timeout: 240_000,
 }, async () => {
   await editionFor(40);
-  smtp.delayMs = 100;
+  bed.smtp.delayMs = 100;
   const worker = startWorker({ SENDER_MAX_IN_FLIGHT: '6', SENDER_BATCH_SIZE: '3' });
-  await waitUntil('some mail sent', () => smtp.messages.length >= 5);
+  await waitUntil('some mail sent', () => bed.smtp.messages.length >= 5);
   const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
   worker.kill('SIGTERM');
   expect(await exited).toBe(0);
   const counts = await statusCounts();
   expect(counts.sending).toBeUndefined();
-  expect(counts.sent).toBe(smtp.messages.length);
+  expect(counts.sent).toBe(bed.smtp.messages.length);
 
-  smtp.delayMs = 0;
+  bed.smtp.delayMs = 0;
   startWorker();
   await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 40);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  expect(smtp.messages).toHaveLength(40);
+  expect(bed.smtp.messages).toHaveLength(40);
   expect(distinctMessageIds()).toBe(40);
 });

@@ -15,6 +15,8 @@ export interface SmtpPeer {
   /** Answers for the messages to come, in order; when empty, every message is accepted. */
   behaviours: SmtpBehaviour[];
   waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  /** Forgets what was received and what it was told: between tests. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,12 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return messages;
+    },
+    reset() {
+      messages.length = 0;
+      behaviours.length = 0;
+      rejectRecipients.clear();
+      state.delayMs = 0;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
