@@ -3,6 +3,7 @@ import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { createComposer } from './delivery/compose.ts';
+import { SendPacer } from './delivery/pacer.ts';
 import { Sender } from './delivery/sender.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
 import { Editions } from './digest/editions.ts';
@@ -61,6 +62,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     pollMs: config.senderPollMs,
     softBounceLimit: config.softBounceLimit,
     messageIdDomain: new URL(config.publicUrl).hostname,
+    pacer: config.smtpRatePerSecond > 0 ? new SendPacer(db.pool, config.smtpRatePerSecond) : undefined,
   });
   return {
     config,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
+import { SendPacer } from '../src/delivery/pacer.ts';
 import { OutcomeRecorder } from '../src/delivery/recorder.ts';
+import { buildApp } from '../src/http/app.ts';
+import { testConfig } from './helpers/app.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 const bed = useTestBed({ smtp: true, env: { DELIVERY_MAX_ATTEMPTS: '3' }, truncate: ['subscribers'] });
@@ -166,6 +169,45 @@ describe('recording outcomes', () => {
       expect(await delivery()).toMatchObject({ status: 'sending' });
     } finally {
       await busy.end();
+    }
+  });
+});
+
+describe('the send rate (SMTP_RATE_PER_SECOND)', () => {
+  it('holds for all processes together, not for each', { timeout: 30_000 }, async () => {
+    // two pacers on pools of their own, as two worker processes would have
+    const pools = [createPool(bed.database.url, 2), createPool(bed.database.url, 2)];
+    try {
+      const [first, second] = pools.map((pool) => new SendPacer(pool, 20));
+      const times: number[] = [];
+      const sendMany = async (pacer: SendPacer) => {
+        for (let i = 0; i < 30; i++) {
+          await pacer.take();
+          times.push(Date.now());
+        }
+      };
+      await Promise.all([sendMany(first!), sendMany(second!)]);
+      // 60 sends at 20 per second: 3 s less the slots each reserves ahead (4); two limits of
+      // 20 each would have taken 1.5 s
+      const elapsed = Math.max(...times) - Math.min(...times);
+      expect(elapsed).toBeGreaterThanOrEqual(((60 - 8) / 20) * 1000 - 100);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
+  it('paces the sender', { timeout: 30_000 }, async () => {
+    const paced = await buildApp(
+      testConfig({ DATABASE_URL: bed.database.url, SMTP_URL: bed.smtp.url, SMTP_RATE_PER_SECOND: '10' }),
+    );
+    try {
+      for (let i = 0; i < 12; i++) await queueConfirmation(`reader${i}@example.org`);
+      const started = Date.now();
+      expect(await paced.services.sender.drain()).toMatchObject({ sent: 12 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(((12 - 2) / 10) * 1000 - 100);
+      expect(bed.smtp.messages).toHaveLength(12);
+    } finally {
+      await paced.close();
     }
   });
 });

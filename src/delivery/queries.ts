@@ -107,6 +107,17 @@ export const deliveryQueries = {
     FROM unnest($1::bigint[], $2::text[]) AS u(id, reason)
     WHERE d.id = u.id AND d.status = 'sending'`,
 
+  /**
+   * The shared send rate (pacer.ts): reserves $1 sending slots at $2 per second, from the next
+   * free time or from now if that has passed, and says in how many milliseconds the first is.
+   */
+  reserveSendSlots: `
+    UPDATE send_pacer
+    SET next_at = greatest(next_at, clock_timestamp()) + make_interval(secs => $1::float8 / $2::float8)
+    WHERE id = 1
+    RETURNING extract(epoch FROM next_at - make_interval(secs => $1::float8 / $2::float8) - clock_timestamp())
+      * 1000 AS start_in_ms`,
+
   /** Shutdown: leased rows this worker never tried go straight back to the queue. */
   releaseLeases: `
     UPDATE deliveries

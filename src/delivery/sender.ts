@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type ClaimedDelivery, type ClaimedRow, toClaimedDelivery } from './claimed.ts';
 import type { Composer } from './compose.ts';
+import type { SendPacer } from './pacer.ts';
 import { deliveryQueries as sql } from './queries.ts';
 import { type Outcome, OutcomeRecorder } from './recorder.ts';
 import { classifySendError, retryDelaySeconds } from './retry-policy.ts';
@@ -25,7 +26,16 @@ export interface SenderOptions {
   softBounceLimit: number;
   /** Host part of Message-IDs, so bounces can be matched to a delivery. */
   messageIdDomain: string;
+  /** SMTP_RATE_PER_SECOND, shared by every process; none means as fast as the relay takes it. */
+  pacer?: SendPacer;
 }
+
+/**
+ * With a rate limit, a process holds at most this many seconds of the whole rate in flight:
+ * claimed rows wait for their sending slot, and must be sent well before their lease runs
+ * out even when several processes share the rate.
+ */
+const PACED_SECONDS_IN_FLIGHT = 10;
 
 export type OutcomeCounts = Record<Outcome, number>;
 
@@ -49,7 +59,14 @@ export class Sender {
   /** Called after each outcome: progress bars, tests. */
   onOutcome: ((outcome: Outcome, delivery: ClaimedDelivery) => void) | undefined;
 
+  /** The in-flight bound: SENDER_MAX_IN_FLIGHT, or less when a rate limit makes sends wait. */
+  private readonly maxInFlight: number;
+
   constructor(private readonly options: SenderOptions) {
+    const { pacer } = options;
+    this.maxInFlight = pacer
+      ? Math.min(options.maxInFlight, Math.max(1, Math.ceil(pacer.ratePerSecond * PACED_SECONDS_IN_FLIGHT)))
+      : options.maxInFlight;
     // outcomes are worth retrying for as long as the rows stay leased to this worker
     this.recorder = new OutcomeRecorder(options.pool, options.log, 1000, 100, options.leaseSeconds * 1000);
   }
@@ -101,6 +118,12 @@ export class Sender {
     if ('cancel' in composed) {
       await this.recorder.record({ outcome: 'cancelled', id, reason: composed.cancel });
       return 'cancelled';
+    }
+    try {
+      await this.options.pacer?.take();
+    } catch (error) {
+      log.error({ err: error, deliveryId: id }, 'could not reserve a sending slot');
+      return this.recordFailure(delivery, error, { fromRelay: false });
     }
     let result: Awaited<ReturnType<MailTransport['send']>>;
     try {
@@ -170,7 +193,8 @@ export class Sender {
    * the poll interval passes, or (untilIdle) returns once everything claimed is recorded.
    */
   private async pump(options: { untilIdle: boolean; editionId?: number }): Promise<void> {
-    const { batchSize, maxInFlight, pollMs, log } = this.options;
+    const { batchSize, pollMs, log } = this.options;
+    const { maxInFlight } = this;
     while (this.running || options.untilIdle) {
       const room = maxInFlight - this.inFlight.size;
       // refill in batches, not one row per completed send: a claim is a round trip to the database

@@ -74,7 +74,7 @@ export function createMailTransport(config: Config): MailTransport {
       // A message whose connection drops fails back to the ledger, which decides on a retry;
       // the pool must never resend it on its own (NOTES.md).
       maxRequeues: 0,
-      ...(config.smtpRatePerSecond > 0 ? { rateDelta: 1000, rateLimit: config.smtpRatePerSecond } : {}),
+      // no rateLimit here: it would hold per process; SMTP_RATE_PER_SECOND is the sender's pacer.ts
       ...(config.dkim ? { dkim: dkimOptions(config.dkim) } : {}),
     });
     return {
