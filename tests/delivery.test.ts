@@ -8,10 +8,11 @@ import { runCli } from './helpers/cli.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 const WEBHOOK_SECRET = 'webhook-secret-for-tests';
+const ADMIN_TOKEN = 'admin-token-for-tests';
 const bed = useTestBed({
   smtp: true,
   fixtures: true,
-  env: { WEBHOOK_SECRET },
+  env: { WEBHOOK_SECRET, ADMIN_TOKEN },
   truncate: ['subscribers', 'editions'],
 });
 
@@ -282,6 +283,71 @@ describe('bounce and complaint webhook', () => {
       { email: 'soft@example.org', suppression_reason: expect.stringMatching(/^soft bounces: 3 /) },
     ]);
     expect((await post({ events: [] })).statusCode).toBe(400);
+  });
+});
+
+describe('suppressions for the operator', () => {
+  const admin = (method: 'GET' | 'DELETE', url: string, token = ADMIN_TOKEN) =>
+    bed.app.inject({
+      method,
+      url: `/api/admin/suppressions${url}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+
+  it('lists suppressed addresses and lifts one, which is then in the next edition', async () => {
+    await addSubscriber('bounced@example.org', {
+      suppressed_at: new Date('2026-03-10T08:00:00Z'),
+      suppression_reason: 'hard bounce: 550 5.1.1 no such user',
+      soft_bounces: 2,
+    });
+    await addSubscriber('angry@example.org', {
+      suppressed_at: new Date('2026-03-11T08:00:00Z'),
+      suppression_reason: 'complaint',
+    });
+    await addSubscriber('fine@example.org');
+
+    expect((await admin('GET', '', 'wrong-token')).statusCode).toBe(401);
+    const listed = await admin('GET', '');
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json()).toEqual([
+      {
+        email: 'angry@example.org',
+        suppressedAt: '2026-03-11T08:00:00.000Z',
+        reason: 'complaint',
+        softBounces: 0,
+      },
+      {
+        email: 'bounced@example.org',
+        suppressedAt: '2026-03-10T08:00:00.000Z',
+        reason: 'hard bounce: 550 5.1.1 no such user',
+        softBounces: 2,
+      },
+    ]);
+    expect((await admin('GET', '?limit=1')).json()).toHaveLength(1);
+    expect((await admin('GET', '?limit=0')).statusCode).toBe(400);
+
+    const malformed = await admin('DELETE', '/not-an-address');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ field: 'email' });
+    expect((await admin('DELETE', '/fine@example.org')).statusCode).toBe(404);
+    expect((await admin('DELETE', '/nobody@example.org')).statusCode).toBe(404);
+    expect((await admin('DELETE', '/BOUNCED@Example.org', 'wrong-token')).statusCode).toBe(401);
+    expect((await admin('DELETE', '/BOUNCED@Example.org')).statusCode).toBe(204);
+    expect((await admin('GET', '')).json().map((entry: { email: string }) => entry.email)).toEqual([
+      'angry@example.org',
+    ]);
+
+    const { edition: daily } = await bed.app.services.editions.build('daily', '2026-03-11');
+    await fanOut(bed.pool, daily, { now: true });
+    const { rows } = await bed.pool.query(
+      `SELECT s.email, s.soft_bounces FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+       WHERE d.edition_id = $1 ORDER BY s.email`,
+      [daily.id],
+    );
+    expect(rows).toEqual([
+      { email: 'bounced@example.org', soft_bounces: 0 },
+      { email: 'fine@example.org', soft_bounces: 0 },
+    ]);
   });
 });
 

@@ -62,3 +62,36 @@ async function findSubscriber(pool: pg.Pool, event: DeliveryEvent): Promise<stri
   }
   return undefined;
 }
+
+export interface Suppression {
+  email: string;
+  suppressedAt: Date;
+  reason: string | null;
+  softBounces: number;
+}
+
+/** Addresses no mail goes to, most recent first. */
+export async function listSuppressions(pool: pg.Pool, limit: number): Promise<Suppression[]> {
+  const { rows } = await pool.query<{
+    email: string;
+    suppressed_at: Date;
+    suppression_reason: string | null;
+    soft_bounces: number;
+  }>(sql.listSuppressions, [limit]);
+  return rows.map((row) => ({
+    email: row.email,
+    suppressedAt: row.suppressed_at,
+    reason: row.suppression_reason,
+    softBounces: row.soft_bounces,
+  }));
+}
+
+/**
+ * Takes an address off the suppression list (a bounce that was the relay's fault, a complaint
+ * withdrawn). Its soft-bounce count starts again; digests of editions already sent while it was
+ * suppressed are not sent after the fact. False if the address was not suppressed.
+ */
+export async function liftSuppression(pool: pg.Pool, email: string): Promise<boolean> {
+  const { rowCount } = await pool.query(sql.liftSuppression, [email]);
+  return (rowCount ?? 0) > 0;
+}

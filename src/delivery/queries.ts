@@ -139,6 +139,18 @@ export const deliveryQueries = {
         updated_at = now()
     WHERE id = $1`,
 
+  /** The suppressed addresses, most recent first (the admin API). */
+  listSuppressions: `
+    SELECT email, suppressed_at, suppression_reason, soft_bounces FROM subscribers
+    WHERE suppressed_at IS NOT NULL ORDER BY suppressed_at DESC, email LIMIT $1`,
+
+  /** An operator lifts a suppression: the address gets mail again from the next edition on. */
+  liftSuppression: `
+    UPDATE subscribers
+    SET suppressed_at = NULL, suppression_reason = NULL, soft_bounces = 0, updated_at = now()
+    WHERE lower(email) = lower($1) AND suppressed_at IS NOT NULL
+    RETURNING id`,
+
   subscriberByDelivery: `SELECT subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
   subscriberByEmail: `SELECT id AS subscriber_id FROM subscribers WHERE lower(email) = lower($1)`,
 

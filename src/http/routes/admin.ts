@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { liftSuppression, listSuppressions } from '../../delivery/bounces.ts';
 import { deliveryQueries } from '../../delivery/queries.ts';
+import { normalizeEmailAddress } from '../../subscribers/email-address.ts';
 import { requireBearer } from '../bearer.ts';
 import { ErrorResponse } from '../schemas.ts';
 
@@ -23,6 +25,16 @@ const Editions = Type.Array(
   { description: 'editions, newest first; an empty one says why' },
 );
 
+const Suppressions = Type.Array(
+  Type.Object({
+    email: Type.String(),
+    suppressedAt: Type.String({ format: 'date-time' }),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    softBounces: Type.Integer(),
+  }),
+  { description: 'suppressed addresses, most recent first' },
+);
+
 /** Operator routes under /api/admin: `Authorization: Bearer $ADMIN_TOKEN`; absent token, absent routes. */
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const token = app.services.config.adminToken;
@@ -40,6 +52,48 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => (await app.services.db.pool.query(deliveryQueries.countByKindAndStatus)).rows,
+  );
+
+  app.get(
+    '/suppressions',
+    {
+      schema: {
+        summary: 'Addresses no mail goes to, and why (hard bounces, complaints, soft bounces in a row)',
+        security,
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }),
+        response: { 200: Suppressions, 400: ErrorResponse, 401: ErrorResponse },
+      },
+    },
+    async (request) =>
+      (await listSuppressions(app.services.db.pool, request.query.limit)).map((entry) => ({
+        ...entry,
+        suppressedAt: entry.suppressedAt.toISOString(),
+      })),
+  );
+
+  app.delete(
+    '/suppressions/:email',
+    {
+      schema: {
+        summary: 'Lift the suppression of an address: it gets mail again from the next edition on',
+        security,
+        params: Type.Object({ email: Type.String({ maxLength: 320 }) }),
+        response: {
+          204: Type.Null({ description: 'lifted' }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          404: ErrorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const email = normalizeEmailAddress(request.params.email);
+      if (!(await liftSuppression(app.services.db.pool, email)))
+        return reply
+          .status(404)
+          .send({ statusCode: 404, error: 'Not Found', message: `${email} is not suppressed` });
+      return reply.status(204).send(null);
+    },
   );
 
   app.get(
