@@ -74,6 +74,7 @@ describe('the HTTP edge', () => {
     expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('202');
     expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('400');
     expect(spec.paths['/unsubscribe/{token}'].post).toBeDefined();
+    expect(spec.paths['/api/admin/suppressions/{email}'].delete.responses).toHaveProperty('204');
     // the browsable docs and their static files (served by @fastify/static on this Node)
     const page = await bed.app.inject({ method: 'GET', url: '/docs/' });
     expect(page.statusCode).toBe(200);
