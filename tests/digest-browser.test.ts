@@ -7,6 +7,7 @@ import { composeDigest } from '../src/digest/compose.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
+import { dailyDigest } from './helpers/digest-fixtures.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // Rendered digests in a real browser (Debian's Chromium): structure checks, and screenshots at
@@ -89,13 +90,7 @@ it('renders the 2026-03-11 digest with and without keywords, readable at 375 and
 });
 
 it('shows the title with markup characters as text, in the mail and in the archive', async () => {
-  const { edition } = await bed.app.services.editions.build('daily', '2026-03-12');
-  const mail = (await composeDigest({
-    edition,
-    preferences: DEFAULT_PREFERENCES,
-    recipient,
-    renderer: bed.app.services.renderer,
-  }))!;
+  const { mail } = await dailyDigest(bed.app, '2026-03-12', recipient);
   const page = await browser.newPage();
   await page.setContent(mail.html);
   const title =

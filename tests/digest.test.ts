@@ -7,7 +7,7 @@ import { DigestRenderer } from '../src/digest/render.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
-import { largeEdition } from './helpers/digest-fixtures.ts';
+import { dailyDigest, largeEdition } from './helpers/digest-fixtures.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 const bed = useTestBed({ fixtures: true, truncate: ['editions'] });
@@ -154,27 +154,14 @@ describe('personalisation', () => {
 
 describe('rendering', () => {
   it('shows HTML-special characters in titles literally, never as markup', async () => {
-    const { edition } = await bed.app.services.editions.build('daily', '2026-03-12');
-    const mail = await composeDigest({
-      edition,
-      preferences: DEFAULT_PREFERENCES,
-      recipient,
-      renderer: bed.app.services.renderer,
-    });
-    expect(mail).not.toBeNull();
-    expect(mail?.html).toContain('Résumé &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; — Ünïcode');
-    expect(mail?.html).not.toContain('<b>bold</b>');
-    expect(mail?.text).toContain('Résumé <b>bold</b> & "quoted"');
+    const { mail } = await dailyDigest(bed.app, '2026-03-12', recipient);
+    expect(mail.html).toContain('Résumé &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; — Ünïcode');
+    expect(mail.html).not.toContain('<b>bold</b>');
+    expect(mail.text).toContain('Résumé <b>bold</b> & "quoted"');
   });
 
   it('links each paper and carries the recipient’s own links, in HTML and text', async () => {
-    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
-    const mail = (await composeDigest({
-      edition,
-      preferences: DEFAULT_PREFERENCES,
-      recipient,
-      renderer: bed.app.services.renderer,
-    }))!;
+    const { edition, mail } = await dailyDigest(bed.app, '2026-03-11', recipient);
     for (const paper of edition.papers.slice(0, 10)) {
       expect(mail.html).toContain(`href="https://huggingface.co/papers/${paper.arxivId}"`);
       expect(mail.html).toContain(`href="https://arxiv.org/abs/${paper.arxivId}"`);
@@ -195,13 +182,10 @@ describe('rendering', () => {
   });
 
   it('escapes a recipient address with HTML-special characters', async () => {
-    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
-    const mail = (await composeDigest({
-      edition,
-      preferences: DEFAULT_PREFERENCES,
-      recipient: { ...recipient, email: "o'hara&co@example.org" },
-      renderer: bed.app.services.renderer,
-    }))!;
+    const { mail } = await dailyDigest(bed.app, '2026-03-11', {
+      ...recipient,
+      email: "o'hara&co@example.org",
+    });
     expect(mail.html).toContain('o&#39;hara&amp;co@example.org');
   });
 

@@ -68,24 +68,20 @@ describe('the whole path', () => {
 
     const id = (await subscriber('ann.lee@example.org')).id;
     const unsubscribePath = `/unsubscribe/${bed.app.services.tokens.create('unsubscribe', (await bed.app.services.subscribers.findById(id))!)}`;
-    const oneClick = await bed.app.inject({
-      method: 'POST',
-      url: unsubscribePath,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'List-Unsubscribe=One-Click',
-    });
+    const postOneClick = () =>
+      bed.app.inject({
+        method: 'POST',
+        url: unsubscribePath,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+    const oneClick = await postOneClick();
     expect(oneClick.statusCode).toBe(200);
     expect(oneClick.headers.location).toBeUndefined();
     expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'unsubscribed' });
 
     // idempotent
-    const twice = await bed.app.inject({
-      method: 'POST',
-      url: unsubscribePath,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'List-Unsubscribe=One-Click',
-    });
-    expect(twice.statusCode).toBe(200);
+    expect((await postOneClick()).statusCode).toBe(200);
 
     // the old confirmation link cannot bring the subscription back
     const stale = await bed.app.inject({ method: 'GET', url: confirmPath });

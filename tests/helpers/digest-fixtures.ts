@@ -1,8 +1,12 @@
 import type pg from 'pg';
 import pino from 'pino';
+import { composeDigest } from '../../src/digest/compose.ts';
 import type { Edition, EditionPaper } from '../../src/digest/editions.ts';
+import type { Recipient } from '../../src/digest/render.ts';
+import type { App } from '../../src/http/app.ts';
 import { ingestDays } from '../../src/papers/ingest.ts';
 import { FileSource } from '../../src/papers/sources.ts';
+import { DEFAULT_PREFERENCES } from '../../src/subscribers/preferences.ts';
 import { FIXTURES_DIR } from './papers-api.ts';
 
 export const FIXTURE_DAYS = ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12'];
@@ -25,4 +29,20 @@ export function largeEdition(papers: EditionPaper[], count: number): Edition {
     return { ...paper, arxivId: `2599.${String(10000 + index)}`, position: index + 1 };
   });
   return { id: 999, frequency: 'daily', day: '2026-03-11', status: 'ready', emptyReason: null, papers: many };
+}
+
+/**
+ * One day's daily edition (built if needed) and a reader's digest of it with the default
+ * preferences, composed as the sender does: the digest is there whenever the day has papers.
+ */
+export async function dailyDigest(app: App, day: string, recipient: Recipient) {
+  const { edition } = await app.services.editions.build('daily', day);
+  const mail = await composeDigest({
+    edition,
+    preferences: DEFAULT_PREFERENCES,
+    recipient,
+    renderer: app.services.renderer,
+  });
+  if (!mail) throw new Error(`the daily edition of ${day} has no digest to compose`);
+  return { edition, mail };
 }
