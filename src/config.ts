@@ -2,58 +2,225 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import cron from 'node-cron';
+import { type Static, Type } from 'typebox';
 
 /**
- * The environment, read and validated once at boot. Every variable is documented in
- * README.md and .env.example; a bad value stops the process with a message that names
- * the variable and what it expects.
+ * Every environment variable Paperboy reads, said once: its type, default, limits and
+ * meaning. loadConfig() validates against it, the Config type is derived from it, and the
+ * README's configuration table is generated from it (`npm run docs:config`; a test fails when
+ * the two disagree). Options beyond JSON Schema, read by loadConfig() and configTable():
+ * - `protocols`: a URL variable's allowed schemes;
+ * - `format: 'cron' | 'mailbox' | 'address'`: a node-cron expression, a From header, a bare address;
+ * - `defaultText`: how the README shows (in Markdown) a default that is computed or means "unset";
+ * - `group`: variables that are set together and share one row of the table.
  */
-export interface Config {
-  nodeEnv: string;
-  port: number;
-  host: string;
+const url = (protocols: string[], options: Record<string, unknown>) =>
+  Type.Optional(Type.String({ ...options, protocols }));
+const optionalString = (options: Record<string, unknown>) => Type.Optional(Type.String(options));
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.String({
+    default: 'development',
+    description: '`production` requires `SECRET_KEY` and turns `/outbox` off',
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
+  HOST: Type.String({
+    default: '127.0.0.1',
+    description: 'address to listen on (`0.0.0.0` in containers)',
+  }),
+  PUBLIC_URL: url(['http', 'https'], {
+    defaultText: '`http://localhost:$PORT`',
+    description: 'base of every link in mail; use https in production',
+  }),
+  DATABASE_URL: url(['postgres', 'postgresql'], {
+    defaultText: 'unset → embedded',
+    description: '`postgres://user:pass@host:5432/db`',
+  }),
+  DATA_DIR: Type.String({
+    default: './data',
+    description: 'embedded database, outbox, generated secret key',
+  }),
+  EMBEDDED_DB_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 0,
+    defaultText: '`0` (any free port)',
+    description: "port of the embedded database's Postgres socket (127.0.0.1 only)",
+  }),
+  DB_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 200,
+    default: 10,
+    description: 'connections per process',
+  }),
+  SMTP_URL: url(['smtp', 'smtps'], {
+    defaultText: 'unset → outbox',
+    description: '`smtp://user:pass@host:587` or `smtps://user:pass@host:465`',
+  }),
+  SMTP_MAX_CONNECTIONS: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 5,
+    description: 'pooled SMTP connections per worker',
+  }),
+  SMTP_RATE_PER_SECOND: Type.Integer({
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 0,
+    defaultText: '`0` (no limit)',
+    description:
+      'most messages sent per second by all processes on the database together (workers and `digest send`)',
+  }),
+  MAIL_FROM: Type.String({
+    format: 'mailbox',
+    default: 'Paperboy <paperboy@localhost>',
+    description: 'sender of every mail',
+  }),
+  OUTBOX_ENABLED: Type.Optional(
+    Type.Boolean({
+      defaultText: '`true` unless production',
+      description: 'serve `/outbox` (only when mail goes to the outbox)',
+    }),
+  ),
+  SECRET_KEY: optionalString({
+    minLength: 32,
+    defaultText: 'generated into `DATA_DIR/secret.key`',
+    description:
+      '32+ characters; signs the links in mail. Required in production; every process must share it',
+  }),
+  ADMIN_TOKEN: optionalString({
+    defaultText: 'unset',
+    description: '`Authorization: Bearer …` for `/api/admin/*`',
+  }),
+  WEBHOOK_SECRET: optionalString({
+    minLength: 16,
+    defaultText: 'unset (webhook off)',
+    description: '16+ characters; `Authorization: Bearer …` for `/api/webhooks/delivery-events`',
+  }),
+  LIST_UNSUBSCRIBE_MAILTO: optionalString({
+    format: 'address',
+    defaultText: 'unset',
+    description: 'an address offered as `mailto:` in `List-Unsubscribe` beside the https link',
+  }),
+  DKIM_DOMAIN: optionalString({
+    group: 'dkim',
+    defaultText: 'unset',
+    description: 'DKIM signing (all three); the key as PEM text or a path to a PEM file',
+  }),
+  DKIM_SELECTOR: optionalString({ group: 'dkim' }),
+  DKIM_PRIVATE_KEY: optionalString({ group: 'dkim' }),
+  HF_API_URL: Type.String({
+    protocols: ['http', 'https'],
+    default: 'https://huggingface.co',
+    description: 'where papers come from (`/api/daily_papers`)',
+  }),
+  HF_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'timeout of one request to the papers API',
+  }),
+  HF_MAX_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 20,
+    default: 4,
+    description: 'retries after network errors, `429` and `5xx`',
+  }),
+  HF_PAGE_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: '`limit` of each page' }),
+  INGEST_CRON: Type.String({
+    format: 'cron',
+    default: '*/30 * * * *',
+    description: "when workers ingest yesterday's and today's papers (UTC)",
+  }),
+  TRUST_PROXY: Type.Boolean({
+    default: false,
+    description: 'trust `X-Forwarded-For` (behind a reverse proxy)',
+  }),
+  RATE_LIMIT_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 20,
+    description: 'requests per client and window on public POST routes',
+  }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 86_400_000,
+    default: 60_000,
+    description: 'the rate-limit window',
+  }),
+  SENDER_POLL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 600_000,
+    default: 2000,
+    description: 'how often an idle worker looks for due mail',
+  }),
+  SENDER_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 50,
+    description: 'deliveries a worker claims at a time',
+  }),
+  SENDER_MAX_IN_FLIGHT: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 500,
+    description: 'messages a worker holds at once (claimed, not yet recorded)',
+  }),
+  SOFT_BOUNCE_LIMIT: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 3,
+    description: 'digests in a row undeliverable after every retry before an address is suppressed',
+  }),
+  EDITION_CRON: Type.String({
+    format: 'cron',
+    default: '5 * * * *',
+    description: "when workers build and fan out yesterday's daily and last week's weekly edition (UTC)",
+  }),
+  DELIVERY_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 8,
+    description: 'transient failures before a delivery is marked failed',
+  }),
+  DELIVERY_LEASE_SECONDS: Type.Integer({
+    minimum: 5,
+    maximum: 86_400,
+    default: 300,
+    description: "after this, a crashed worker's in-flight mail is retried",
+  }),
+  RENDER_CACHE_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 500,
+    description: 'compiled digest variants kept in memory per process',
+  }),
+  LOG_LEVEL: Type.Union(
+    LOG_LEVELS.map((level) => Type.Literal(level)),
+    { default: 'info', description: '`fatal` … `trace`, or `silent`' },
+  ),
+});
+
+type Env = Static<typeof ConfigSchema>;
+type EnvName = keyof Env & string;
+
+/** SMTP_RATE_PER_SECOND → smtpRatePerSecond: the key of each variable in Config. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
+  : Lowercase<S>;
+type DkimName = 'DKIM_DOMAIN' | 'DKIM_SELECTOR' | 'DKIM_PRIVATE_KEY';
+type Derived = 'PUBLIC_URL' | 'OUTBOX_ENABLED' | 'SECRET_KEY' | DkimName;
+
+/** The environment, read and validated once at boot: one key per variable of ConfigSchema. */
+export type Config = {
+  [K in Exclude<EnvName, Derived> as CamelCase<K>]-?: Env[K];
+} & {
   publicUrl: string;
-  /** Absent: embedded Postgres (PGlite) persisted under dataDir. */
-  databaseUrl: string | undefined;
-  dataDir: string;
-  /** Port of the embedded database's Postgres socket; 0 picks a free one. */
-  embeddedDbPort: number;
-  dbPoolSize: number;
-  /** Absent: mail is written to dataDir/outbox as .eml files. */
-  smtpUrl: string | undefined;
-  smtpMaxConnections: number;
-  /** Messages per second per worker process; 0 = no limit. */
-  smtpRatePerSecond: number;
-  mailFrom: string;
-  /** An address for mailto: unsubscribe requests, offered beside the https link. */
-  listUnsubscribeMailto: string | undefined;
-  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
-  /** Shared secret of the bounce and complaint webhook; unset disables it. */
-  webhookSecret: string | undefined;
-  secretKey: string;
-  adminToken: string | undefined;
-  hfApiUrl: string;
-  hfTimeoutMs: number;
-  hfMaxRetries: number;
-  hfPageSize: number;
-  /** node-cron expression of the ingest job. */
-  ingestCron: string;
   outboxEnabled: boolean;
-  rateLimitMax: number;
-  rateLimitWindowMs: number;
-  trustProxy: boolean;
-  senderPollMs: number;
-  senderBatchSize: number;
-  senderMaxInFlight: number;
-  softBounceLimit: number;
-  /** node-cron expression of the edition job (build, fan out). */
-  editionCron: string;
-  deliveryMaxAttempts: number;
-  deliveryLeaseSeconds: number;
-  /** Compiled digest variants kept in memory. */
-  renderCacheSize: number;
-  logLevel: string;
-}
+  secretKey: string;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
+};
 
 export class ConfigError extends Error {
   constructor(
@@ -65,58 +232,94 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+type RawEnv = Record<string, string | undefined>;
 
-function present(env: Env, name: string): string | undefined {
+interface VariableSchema {
+  type?: string;
+  anyOf?: Array<{ const: string }>;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  default?: unknown;
+  defaultText?: string;
+  description?: string;
+  protocols?: string[];
+  format?: 'cron' | 'mailbox' | 'address';
+  group?: string;
+}
+
+const variables = ConfigSchema.properties as unknown as Record<EnvName, VariableSchema>;
+
+function present(env: RawEnv, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === '' ? undefined : value;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = present(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw))
-    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max)
-    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${value}`);
-  return value;
+const camelCase = (name: string) =>
+  name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** One variable's raw text → its value, or a ConfigError naming it and what it expects. */
+function parseValue(name: string, schema: VariableSchema, raw: string): unknown {
+  const fail = (expected: string, got: unknown = `"${raw}"`): never => {
+    throw new ConfigError(name, `expected ${expected}, got ${got}`);
+  };
+  if (schema.type === 'integer') {
+    const range = `a whole number from ${schema.minimum} to ${schema.maximum}`;
+    if (!/^-?\d+$/.test(raw)) return fail(range);
+    const value = Number(raw);
+    if (value < (schema.minimum ?? -Infinity) || value > (schema.maximum ?? Infinity))
+      return fail(range, value);
+    return value;
+  }
+  if (schema.type === 'boolean') {
+    const lower = raw.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+    return fail('true or false', `"${lower}"`);
+  }
+  if (schema.anyOf) {
+    const allowed = schema.anyOf.map((option) => option.const);
+    return allowed.includes(raw) ? raw : fail(`one of ${allowed.join(', ')}`);
+  }
+  if (schema.protocols) {
+    const expected = `a URL starting with ${schema.protocols.map((p) => `${p}://`).join(' or ')}`;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return fail(expected);
+    }
+    if (!schema.protocols.includes(parsed.protocol.replace(/:$/, ''))) return fail(expected);
+    return raw.replace(/\/+$/, '');
+  }
+  if (schema.minLength !== undefined && raw.length < schema.minLength) {
+    throw new ConfigError(name, `expected at least ${schema.minLength} characters`);
+  }
+  if (schema.format === 'cron' && !cron.validate(raw))
+    return fail('a cron expression such as "*/30 * * * *"');
+  if (schema.format === 'mailbox' && (/[\r\n]/.test(raw) || !raw.includes('@')))
+    return fail('an address such as "Paperboy <digest@example.org>"');
+  if (schema.format === 'address' && !/^[^\s@<>,"]+@[^\s@<>,"]+\.[^\s@<>,"]+$/.test(raw))
+    return fail('a bare address such as unsubscribe@example.org');
+  return raw;
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = present(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got "${raw}"`);
-}
-
-function url(env: Env, name: string, protocols: string[], fallback?: string): string | undefined {
-  const raw = present(env, name) ?? fallback;
-  if (raw === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}, got "${raw}"`);
+/** Every variable of ConfigSchema: its value from env, or its default, keyed by its Config name. */
+function readVariables(env: RawEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(variables)) {
+    const raw = present(env, name);
+    values[camelCase(name)] = raw === undefined ? schema.default : parseValue(name, schema, raw);
   }
-  if (!protocols.includes(`${parsed.protocol.replace(/:$/, '')}://`)) {
-    throw new ConfigError(name, `expected a URL starting with ${protocols.join(' or ')}, got "${raw}"`);
-  }
-  return raw.replace(/\/+$/, '');
+  return values;
 }
 
 /**
  * SECRET_KEY signs every link in mail. In production it must be set; elsewhere a key is
  * generated once and kept in DATA_DIR so links keep working across restarts.
  */
-function secretKey(env: Env, nodeEnv: string, dataDir: string): string {
-  const raw = present(env, 'SECRET_KEY');
-  if (raw !== undefined) {
-    if (raw.length < 32)
-      throw new ConfigError('SECRET_KEY', 'expected at least 32 characters (try: openssl rand -hex 32)');
-    return raw;
-  }
+function secretKey(given: string | undefined, nodeEnv: string, dataDir: string): string {
+  if (given !== undefined) return given;
   if (nodeEnv === 'production') {
     throw new ConfigError('SECRET_KEY', 'must be set in production (try: openssl rand -hex 32)');
   }
@@ -131,35 +334,23 @@ function secretKey(env: Env, nodeEnv: string, dataDir: string): string {
   }
 }
 
-function mailtoAddress(env: Env): string | undefined {
-  const address = present(env, 'LIST_UNSUBSCRIBE_MAILTO');
-  if (address !== undefined && !/^[^\s@<>,"]+@[^\s@<>,"]+\.[^\s@<>,"]+$/.test(address)) {
-    throw new ConfigError(
-      'LIST_UNSUBSCRIBE_MAILTO',
-      `expected a bare address such as unsubscribe@example.org, got "${address}"`,
-    );
-  }
-  return address;
-}
-
 /** DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (PEM text, or a path to a PEM file): all or none. */
-function dkim(env: Env): Config['dkim'] {
-  const domainName = present(env, 'DKIM_DOMAIN');
-  const keySelector = present(env, 'DKIM_SELECTOR');
-  const key = present(env, 'DKIM_PRIVATE_KEY');
-  if (!domainName && !keySelector && !key) return undefined;
-  for (const [name, value] of [
-    ['DKIM_DOMAIN', domainName],
-    ['DKIM_SELECTOR', keySelector],
-    ['DKIM_PRIVATE_KEY', key],
-  ] as const) {
+function dkim(values: Record<string, unknown>): Config['dkim'] {
+  const given = {
+    DKIM_DOMAIN: values.dkimDomain as string | undefined,
+    DKIM_SELECTOR: values.dkimSelector as string | undefined,
+    DKIM_PRIVATE_KEY: values.dkimPrivateKey as string | undefined,
+  };
+  if (Object.values(given).every((value) => value === undefined)) return undefined;
+  for (const [name, value] of Object.entries(given)) {
     if (!value)
       throw new ConfigError(
         name,
         'must be set too: DKIM signing needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY',
       );
   }
-  let privateKey = (key as string).replace(/\\n/g, '\n');
+  const key = given.DKIM_PRIVATE_KEY as string;
+  let privateKey = key.replace(/\\n/g, '\n');
   if (!privateKey.includes('-----BEGIN')) {
     try {
       privateKey = readFileSync(privateKey, 'utf8');
@@ -172,75 +363,49 @@ function dkim(env: Env): Config['dkim'] {
   }
   if (!privateKey.includes('PRIVATE KEY-----'))
     throw new ConfigError('DKIM_PRIVATE_KEY', 'is not a PEM private key');
-  return { domainName: domainName as string, keySelector: keySelector as string, privateKey };
-}
-
-function webhookSecret(env: Env): string | undefined {
-  const secret = present(env, 'WEBHOOK_SECRET');
-  if (secret !== undefined && secret.length < 16)
-    throw new ConfigError('WEBHOOK_SECRET', 'expected at least 16 characters');
-  return secret;
-}
-
-function cronExpression(env: Env, name: string, fallback: string): string {
-  const expression = present(env, name) ?? fallback;
-  if (!cron.validate(expression)) {
-    throw new ConfigError(name, `expected a cron expression such as "*/30 * * * *", got "${expression}"`);
-  }
-  return expression;
-}
-
-export function loadConfig(env: Env = process.env): Config {
-  const nodeEnv = present(env, 'NODE_ENV') ?? 'development';
-  const port = integer(env, 'PORT', 3000, 0, 65535);
-  const dataDir = path.resolve(present(env, 'DATA_DIR') ?? './data');
-  const logLevel = present(env, 'LOG_LEVEL') ?? 'info';
-  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-  if (!levels.includes(logLevel))
-    throw new ConfigError('LOG_LEVEL', `expected one of ${levels.join(', ')}, got "${logLevel}"`);
-  const mailFrom = present(env, 'MAIL_FROM') ?? 'Paperboy <paperboy@localhost>';
-  if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) {
-    throw new ConfigError(
-      'MAIL_FROM',
-      `expected an address such as "Paperboy <digest@example.org>", got "${mailFrom}"`,
-    );
-  }
-
   return {
-    nodeEnv,
-    port,
-    host: present(env, 'HOST') ?? '127.0.0.1',
-    publicUrl: url(env, 'PUBLIC_URL', ['http://', 'https://'], `http://localhost:${port}`) as string,
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres://', 'postgresql://']),
-    dataDir,
-    embeddedDbPort: integer(env, 'EMBEDDED_DB_PORT', 0, 0, 65535),
-    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
-    smtpUrl: url(env, 'SMTP_URL', ['smtp://', 'smtps://']),
-    smtpMaxConnections: integer(env, 'SMTP_MAX_CONNECTIONS', 5, 1, 100),
-    smtpRatePerSecond: integer(env, 'SMTP_RATE_PER_SECOND', 0, 0, 1_000_000),
-    mailFrom,
-    listUnsubscribeMailto: mailtoAddress(env),
-    dkim: dkim(env),
-    webhookSecret: webhookSecret(env),
-    secretKey: secretKey(env, nodeEnv, dataDir),
-    adminToken: present(env, 'ADMIN_TOKEN'),
-    hfApiUrl: url(env, 'HF_API_URL', ['http://', 'https://'], 'https://huggingface.co') as string,
-    hfTimeoutMs: integer(env, 'HF_TIMEOUT_MS', 10_000, 100, 600_000),
-    hfMaxRetries: integer(env, 'HF_MAX_RETRIES', 4, 0, 20),
-    hfPageSize: integer(env, 'HF_PAGE_SIZE', 50, 1, 100),
-    ingestCron: cronExpression(env, 'INGEST_CRON', '*/30 * * * *'),
-    outboxEnabled: boolean(env, 'OUTBOX_ENABLED', nodeEnv !== 'production'),
-    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 20, 1, 1_000_000),
-    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
-    trustProxy: boolean(env, 'TRUST_PROXY', false),
-    senderPollMs: integer(env, 'SENDER_POLL_MS', 2000, 50, 600_000),
-    senderBatchSize: integer(env, 'SENDER_BATCH_SIZE', 50, 1, 10_000),
-    senderMaxInFlight: integer(env, 'SENDER_MAX_IN_FLIGHT', 500, 1, 100_000),
-    softBounceLimit: integer(env, 'SOFT_BOUNCE_LIMIT', 3, 1, 100),
-    editionCron: cronExpression(env, 'EDITION_CRON', '5 * * * *'),
-    deliveryMaxAttempts: integer(env, 'DELIVERY_MAX_ATTEMPTS', 8, 1, 100),
-    deliveryLeaseSeconds: integer(env, 'DELIVERY_LEASE_SECONDS', 300, 5, 86_400),
-    renderCacheSize: integer(env, 'RENDER_CACHE_SIZE', 500, 1, 100_000),
-    logLevel,
+    domainName: given.DKIM_DOMAIN as string,
+    keySelector: given.DKIM_SELECTOR as string,
+    privateKey,
   };
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: RawEnv = process.env): Config {
+  const values = readVariables(env);
+  const { dkimDomain: _d, dkimSelector: _s, dkimPrivateKey: _k, ...plain } = values;
+  const nodeEnv = values.nodeEnv as string;
+  const dataDir = path.resolve(values.dataDir as string);
+  return {
+    ...(plain as Omit<Config, 'publicUrl' | 'outboxEnabled' | 'secretKey' | 'dkim' | 'dataDir'>),
+    dataDir,
+    publicUrl: (values.publicUrl as string | undefined) ?? `http://localhost:${values.port}`,
+    outboxEnabled: (values.outboxEnabled as boolean | undefined) ?? nodeEnv !== 'production',
+    secretKey: secretKey(values.secretKey as string | undefined, nodeEnv, dataDir),
+    dkim: dkim(values),
+  };
+}
+
+/** How the README shows a variable's default. */
+function defaultText(schema: VariableSchema): string {
+  return schema.defaultText ?? `\`${String(schema.default)}\``;
+}
+
+/** The README's configuration table, one row per variable (or group of variables set together). */
+export function configTable(): string {
+  const rows = ['| Variable | Default | Meaning |', '|---|---|---|'];
+  const seenGroups = new Set<string>();
+  for (const [name, schema] of Object.entries(variables)) {
+    if (schema.group) {
+      if (seenGroups.has(schema.group)) continue;
+      seenGroups.add(schema.group);
+      const members = Object.entries(variables).filter(([, other]) => other.group === schema.group);
+      rows.push(
+        `| ${members.map(([member]) => `\`${member}\``).join(', ')} | ${defaultText(schema)} | ${schema.description} |`,
+      );
+      continue;
+    }
+    rows.push(`| \`${name}\` | ${defaultText(schema)} | ${schema.description} |`);
+  }
+  return rows.join('\n');
 }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { CONFIG_TABLE_END, CONFIG_TABLE_START, README_PATH } from '../scripts/readme.ts';
+import { ConfigError, ConfigSchema, configTable, loadConfig } from '../src/config.ts';
 import { TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -47,5 +49,16 @@ describe('configuration', () => {
     expect(result.stderr).toContain(
       'Configuration error: PORT: expected a whole number from 0 to 65535, got "abc"',
     );
+  });
+
+  it('is documented as the schema says: the README table and .env.example', () => {
+    const readme = readFileSync(README_PATH, 'utf8');
+    const table = readme.slice(
+      readme.indexOf(CONFIG_TABLE_START) + CONFIG_TABLE_START.length,
+      readme.indexOf(CONFIG_TABLE_END),
+    );
+    expect(table.trim(), 'README.md is out of date: run npm run docs:config').toBe(configTable());
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    for (const name of Object.keys(ConfigSchema.properties)) expect(example).toContain(`# ${name}=`);
   });
 });
