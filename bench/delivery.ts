@@ -17,12 +17,12 @@ import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
+import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { fanOut } from '../src/delivery/fan-out.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices, type Services } from '../src/services.ts';
-import { createTestDatabase } from '../tests/helpers/database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -136,7 +136,8 @@ async function pipeline(
   const fanned = await fanOut(services.db.pool, edition, { now: true });
   const fanOutMs = performance.now() - started;
   const progress = startProgress(`pipeline ${date}`, fanned);
-  services.sender.onOutcome = () => progress.increment();
+  const onOutcome = () => progress.increment();
+  services.sender.events.on('outcome', onOutcome);
   const counts = await services.sender.drain(edition.id);
   progress.stop();
   return { rate: counts.sent / ((performance.now() - started) / 1000), fanOutMs, sent: counts.sent };
@@ -145,7 +146,7 @@ async function pipeline(
 async function main() {
   const sink = await startSink();
   const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const db = await createTestDatabase(server);
+  const db = await createScratchDatabase(server);
   const config = loadConfig({
     DATABASE_URL: db.url,
     SMTP_URL: sink.url,

@@ -14,10 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
 import { startProgress } from '../src/progress.ts';
-import { createTestDatabase } from '../tests/helpers/database.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +45,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
   const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  const database = await createTestDatabase(server);
+  const database = await createScratchDatabase(server);
   const pool = createPool(database.url, 4);
   try {
     await migrate(pool);

@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { parseDay } from './dates.ts';
-import { editionStatus, sendEdition } from './delivery/edition-run.ts';
+import { sendEdition } from './delivery/send-edition.ts';
+import { editionStatus } from './delivery/stats.ts';
 import type { DeliveryStatus } from './delivery/status.ts';
-import { composeDigest } from './digest/compose.ts';
-import type { Edition, Frequency } from './digest/editions.ts';
+import type { Edition } from './digest/editions.ts';
+import { renderPersonalDigest } from './digest/personal-digest.ts';
 import { editionTitle } from './digest/presentation.ts';
+import { FREQUENCIES, type Frequency } from './frequency.ts';
 import { type Progress, startProgress } from './progress.ts';
 import { withServices } from './services.ts';
 import { DEFAULT_PREFERENCES } from './subscribers/preferences.ts';
@@ -15,7 +17,7 @@ const dateOption = () =>
     parseDay(value, '--date'),
   );
 const frequencyOption = () =>
-  new Option('--frequency <frequency>', 'daily or weekly').choices(['daily', 'weekly']).default('daily');
+  new Option('--frequency <frequency>', 'daily or weekly').choices(FREQUENCIES).default('daily');
 
 function describeEdition(edition: Edition): string {
   if (edition.status === 'empty')
@@ -56,7 +58,7 @@ export function registerDigestCommands(program: Command): void {
           return;
         }
         let progress: Progress | undefined;
-        services.sender.onOutcome = () => progress?.increment();
+        services.sender.events.on('outcome', () => progress?.increment());
         const { added, counts } = await sendEdition({
           pool: services.db.pool,
           sender: services.sender,
@@ -93,16 +95,16 @@ export function registerDigestCommands(program: Command): void {
     .action((options: { date: string; frequency: Frequency; email?: string; out?: string }) =>
       withServices(async (services) => {
         const { config } = services;
-        const edition = await services.editions.findOrCompose(options.frequency, options.date);
+        const edition = await services.editions.findOrDraft(options.frequency, options.date);
         const subscriber = options.email ? await services.subscribers.findByEmail(options.email) : undefined;
         if (options.email && !subscriber)
           throw new Error(`--email: no subscriber with the address ${options.email}`);
         const preview = `${config.publicUrl}/`;
-        const digestMail = await composeDigest({
+        const digestMail = await renderPersonalDigest({
           edition,
           preferences: subscriber?.preferences ?? DEFAULT_PREFERENCES,
           recipient: subscriber
-            ? { email: subscriber.email, ...services.subscribers.linksFor(subscriber, config.publicUrl) }
+            ? { email: subscriber.email, ...services.links.forDigest(subscriber) }
             : { email: 'preview@example.org', preferencesUrl: preview, unsubscribeUrl: preview },
           renderer: services.renderer,
         });

@@ -35,7 +35,8 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
   const log = createLogger(config);
   const services = await createServices(config, log);
   log.info({ database: services.db.description, mail: services.transport.description }, 'services ready');
-  if (options.http && options.worker) await loadSampleIntoEmptyDemo(services);
+  if (options.http && options.worker)
+    await loadSampleIntoEmptyDemo({ databaseUrl: config.databaseUrl, pool: services.db.pool, log });
   const app = options.http ? await buildApp(config, services) : undefined;
   const worker: Worker | undefined = options.worker ? startWorker(services) : undefined;
   onShutdown(async () => {
@@ -60,17 +61,19 @@ export const program = new Command()
 
 program
   .command('serve')
-  .description('run the API and the worker in one process (what npm start runs)')
+  .description(
+    'run the HTTP server and the worker (schedules and sender) in one process: what npm start runs',
+  )
   .action(() => run({ http: true, worker: true }));
 
 program
   .command('api')
-  .description('run the HTTP API only')
+  .description('run the HTTP server only: pages, links in mail, the JSON API; no schedules, no sending')
   .action(() => run({ http: true, worker: false }));
 
 program
   .command('worker')
-  .description('run the background worker only (sending mail)')
+  .description('run the worker only: the ingest and edition schedules, and the sender that delivers mail')
   .action(() => run({ http: false, worker: true }));
 
 program

@@ -184,6 +184,19 @@ export const ConfigSchema = Type.Object({
     default: 8,
     description: 'transient failures before a delivery is marked failed',
   }),
+  DELIVERY_RETRY_BASE_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 30,
+    description:
+      'wait before the first retry of a transient failure; doubled for each retry after it, with jitter',
+  }),
+  DELIVERY_RETRY_MAX_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 7 * 86_400,
+    default: 6 * 3600,
+    description: 'the longest wait between two attempts of a delivery',
+  }),
   DELIVERY_LEASE_SECONDS: Type.Integer({
     minimum: 5,
     maximum: 86_400,

@@ -2,24 +2,27 @@ import pino, { type Logger } from 'pino';
 import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
-import { createComposer } from './delivery/compose.ts';
+import { createMailBuilder } from './delivery/mail-for-delivery.ts';
 import { SendPacer } from './delivery/pacer.ts';
 import { Sender } from './delivery/sender.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
 import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
+import { SubscriberLinks } from './subscribers/links.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { LinkTokens } from './subscribers/tokens.ts';
 
 /**
  * The composition root: one database pool, one mail transport and the rooms built on them,
- * shared by the HTTP app, the worker and the CLI of a process.
+ * shared by the HTTP app, the worker and the CLI of a process. It owns what it builds:
+ * close() stops the sender, then closes the transport and the pool.
  */
 export interface Services {
   config: Config;
   log: Logger;
   db: Database;
   tokens: LinkTokens;
+  links: SubscriberLinks;
   subscribers: SubscriberService;
   transport: MailTransport;
   sender: Sender;
@@ -46,6 +49,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     throw error;
   }
   const tokens = new LinkTokens(config.secretKey);
+  const links = new SubscriberLinks(config.publicUrl, tokens);
   const subscribers = new SubscriberService(db.pool, tokens);
   const transport = createMailTransport(config);
   const editions = new Editions(db.pool);
@@ -54,12 +58,21 @@ export async function createServices(config: Config, log: Logger = createLogger(
     pool: db.pool,
     transport,
     log,
-    compose: createComposer({ config, tokens, editions, renderer }),
+    buildMail: createMailBuilder({
+      publicUrl: config.publicUrl,
+      listUnsubscribeMailto: config.listUnsubscribeMailto,
+      links,
+      editions,
+      renderer,
+    }),
     batchSize: config.senderBatchSize,
     maxInFlight: config.senderMaxInFlight,
     leaseSeconds: config.deliveryLeaseSeconds,
-    maxAttempts: config.deliveryMaxAttempts,
     pollMs: config.senderPollMs,
+    failurePolicy: {
+      maxAttempts: config.deliveryMaxAttempts,
+      retryBackoff: { base: config.deliveryRetryBaseSeconds, cap: config.deliveryRetryMaxSeconds },
+    },
     softBounceLimit: config.softBounceLimit,
     messageIdDomain: new URL(config.publicUrl).hostname,
     pacer: config.smtpRatePerSecond > 0 ? new SendPacer(db.pool, config.smtpRatePerSecond) : undefined,
@@ -69,6 +82,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     log,
     db,
     tokens,
+    links,
     subscribers,
     transport,
     sender,

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { composeDigest } from '../src/digest/compose.ts';
+import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
@@ -53,7 +53,7 @@ it('renders the 2026-03-11 digest with and without keywords, readable at 375 and
     keywords: { ...DEFAULT_PREFERENCES, keywords: ['LoRA', 'language model'], maxPapers: 6 },
   };
   for (const [name, preferences] of Object.entries(profiles)) {
-    const mail = (await composeDigest({
+    const mail = (await renderPersonalDigest({
       edition,
       preferences,
       recipient,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { composeDigest } from '../src/digest/compose.ts';
 import { editionDay, isoWeekLabel } from '../src/digest/editions.ts';
 import { KeywordMatcher } from '../src/digest/keywords.ts';
+import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
 import { DigestRenderer } from '../src/digest/render.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
@@ -50,7 +50,7 @@ describe('editions', () => {
   });
 
   it('does not repeat a paper sent in an earlier daily edition', async () => {
-    const before = await bed.app.services.editions.compose('daily', '2026-03-11');
+    const before = await bed.app.services.editions.draft('daily', '2026-03-11');
     expect(before.papers.map((p) => p.arxivId)).toContain('2503.10370');
     await bed.app.services.editions.build('daily', '2026-03-10');
     const after = (await bed.app.services.editions.build('daily', '2026-03-11')).edition;
@@ -81,7 +81,7 @@ describe('editions', () => {
     const { edition } = await bed.app.services.editions.build('daily', '2026-03-14');
     expect(edition.status).toBe('empty');
     expect(edition.emptyReason).toMatch(/No papers were featured on 2026-03-14/);
-    const mail = await composeDigest({
+    const mail = await renderPersonalDigest({
       edition,
       preferences: DEFAULT_PREFERENCES,
       recipient,
@@ -142,7 +142,7 @@ describe('personalisation', () => {
     const only = selectPapers(edition, { keywords: ['LoRA'], keywordMode: 'only', maxPapers: 10 });
     expect(only.length).toBeGreaterThan(0);
     expect(only.every((s) => s.matched === 'LoRA')).toBe(true);
-    const none = await composeDigest({
+    const none = await renderPersonalDigest({
       edition,
       preferences: { keywords: ['quantum chromodynamics'], keywordMode: 'only', maxPapers: 10 },
       recipient,
@@ -192,7 +192,7 @@ describe('rendering', () => {
   it('keeps a 50-paper digest under 102 KB of HTML, where Gmail clips', async () => {
     const { edition } = await bed.app.services.editions.build('weekly', '2026-03-11');
     const big = largeEdition(edition.papers, 50);
-    const mail = (await composeDigest({
+    const mail = (await renderPersonalDigest({
       edition: big,
       preferences: { ...DEFAULT_PREFERENCES, maxPapers: 50 },
       recipient,
@@ -211,7 +211,7 @@ describe('rendering', () => {
       { ...DEFAULT_PREFERENCES, keywords: ['regression'] },
     ];
     const renderFor = (index: number, profile: (typeof profiles)[number]) =>
-      composeDigest({
+      renderPersonalDigest({
         edition,
         preferences: profile,
         renderer,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { HuggingFaceSource, retryAfterMs } from '../src/papers/hugging-face-source.ts';
 import { ingestDay } from '../src/papers/ingest.ts';
 import { joinHardLineBreaks } from '../src/papers/normalize.ts';
@@ -9,15 +10,14 @@ import { trendingScore } from '../src/papers/score.ts';
 import { FileSource, SAMPLE_DIR, SourceError } from '../src/papers/sources.ts';
 import { TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { capturingLogger, FIXTURES_DIR, type PapersApi, startPapersApi } from './helpers/papers-api.ts';
 
-let database: TestDatabase;
+let database: ScratchDatabase;
 let pool: pg.Pool;
 let api: PapersApi;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createScratchDatabase();
   pool = createPool(database.url, 4);
   await migrate(pool);
   api = await startPapersApi();

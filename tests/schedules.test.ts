@@ -2,14 +2,14 @@ import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { PostgresRunCoordinator } from '../src/worker/run-coordinator.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
-let database: TestDatabase;
+let database: ScratchDatabase;
 let pools: pg.Pool[];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createScratchDatabase();
   // two pools stand for two worker processes
   pools = [createPool(database.url, 2), createPool(database.url, 2)];
   await migrate(pools[0]!);

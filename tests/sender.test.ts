@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { SendPacer } from '../src/delivery/pacer.ts';
@@ -27,7 +28,7 @@ async function makeDue() {
 describe('outcomes of a send', () => {
   it('records a 250 as sent, with the Message-ID and the server’s answer', async () => {
     await queueConfirmation();
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 1 });
     const row = await delivery();
     expect(row).toMatchObject({ status: 'sent', attempts: 1, lease_expires_at: null });
     expect(row.message_id).toMatch(/^<delivery-\d+\.confirmation@paperboy\.test>$/);
@@ -37,13 +38,13 @@ describe('outcomes of a send', () => {
   it('retries a 4xx later, with backoff, then sends', async () => {
     await queueConfirmation();
     bed.smtp.behaviours.push({ code: 451, message: 'try again later' });
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ retry: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ retry: 1 });
     expect(await delivery()).toMatchObject({ status: 'pending', attempts: 1, later: true });
     expect((await delivery()).last_error).toContain('451');
     // not due yet: nothing is claimed
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 0, retry: 0 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 0, retry: 0 });
     await makeDue();
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 1 });
     expect(await delivery()).toMatchObject({ status: 'sent', attempts: 2 });
     expect(bed.smtp.messages).toHaveLength(1);
   });
@@ -51,16 +52,16 @@ describe('outcomes of a send', () => {
   it('retries after a dropped connection', async () => {
     await queueConfirmation();
     bed.smtp.behaviours.push({ dropConnection: true });
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ retry: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ retry: 1 });
     await makeDue();
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 1 });
     expect(bed.smtp.messages).toHaveLength(1);
   });
 
   it('fails a 5xx at once', async () => {
     await queueConfirmation();
     bed.smtp.behaviours.push({ code: 550, message: '5.1.1 no such user' });
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ failed: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ failed: 1 });
     const row = await delivery();
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row.smtp_response).toContain('550');
@@ -70,7 +71,7 @@ describe('outcomes of a send', () => {
     await queueConfirmation();
     for (let i = 0; i < 3; i++) bed.smtp.behaviours.push({ code: 421, message: 'busy' });
     for (let i = 0; i < 3; i++) {
-      await bed.app.services.sender.runOnce();
+      await bed.app.services.sender.drain();
       await makeDue();
     }
     expect(await delivery()).toMatchObject({ status: 'failed', attempts: 3 });
@@ -80,7 +81,7 @@ describe('outcomes of a send', () => {
   it('cancels a confirmation that is no longer needed', async () => {
     await queueConfirmation();
     await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ cancelled: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ cancelled: 1 });
     expect(await delivery()).toMatchObject({ status: 'cancelled' });
     expect(bed.smtp.messages).toHaveLength(0);
   });
@@ -90,7 +91,7 @@ describe('outcomes of a send', () => {
     await bed.pool.query(
       `UPDATE deliveries SET status = 'sending', attempts = 1, lease_expires_at = now() - interval '1 second'`,
     );
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 1 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 1 });
     expect(await delivery()).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
@@ -99,60 +100,69 @@ describe('outcomes of a send', () => {
     await bed.pool.query(
       `UPDATE deliveries SET status = 'sending', attempts = 1, lease_expires_at = now() + interval '1 minute'`,
     );
-    expect(await bed.app.services.sender.runOnce()).toMatchObject({ sent: 0 });
+    expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 0 });
     expect(bed.smtp.messages).toHaveLength(0);
   });
 });
 
 describe('recording outcomes', () => {
-  const silent = () => bed.app.services.log.child({}, { level: 'silent' });
+  const recorderOf = (pool: pg.Pool) => ({
+    pool,
+    log: bed.app.services.log.child({}, { level: 'silent' }),
+    softBounceLimit: 3,
+  });
 
   /** A queued confirmation, claimed by no one in particular: its id. */
-  async function leasedDelivery(): Promise<number> {
+  async function leasedDelivery(): Promise<{ id: number; subscriberId: string }> {
     await queueConfirmation();
-    const { rows } = await bed.pool.query<{ id: number }>(
-      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute' RETURNING id`,
+    const { rows } = await bed.pool.query<{ id: number; subscriber_id: string }>(
+      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute'
+       RETURNING id, subscriber_id`,
     );
-    return rows[0]!.id;
+    return { id: rows[0]!.id, subscriberId: rows[0]!.subscriber_id };
   }
 
   it('settles each record once its batch is written, whether by the timer, a full buffer or an explicit flush', async () => {
-    const id = await leasedDelivery();
+    const { id, subscriberId } = await leasedDelivery();
 
-    const byFlush = new OutcomeRecorder(bed.pool, silent(), 500, 60_000);
-    const recorded = byFlush.record({ outcome: 'retry', id, error: 'x', delaySeconds: 60 });
+    const byFlush = new OutcomeRecorder({ ...recorderOf(bed.pool), maxBuffered: 500, maxDelayMs: 60_000 });
+    const recorded = byFlush.record({ outcome: 'retry', id, subscriberId, error: 'x', delaySeconds: 60 });
     await byFlush.flush();
     await recorded;
     expect(await delivery()).toMatchObject({ status: 'pending', later: true });
 
     await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
-    const byTimer = new OutcomeRecorder(bed.pool, silent(), 500, 20);
+    const byTimer = new OutcomeRecorder({ ...recorderOf(bed.pool), maxBuffered: 500, maxDelayMs: 20 });
     await byTimer.record({ outcome: 'cancelled', id, reason: 'test' });
     expect(await delivery()).toMatchObject({ status: 'cancelled' });
 
     await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
-    const bySize = new OutcomeRecorder(bed.pool, silent(), 1, 60_000);
-    await bySize.record({ outcome: 'failed', id, error: 'y', response: null });
+    const bySize = new OutcomeRecorder({ ...recorderOf(bed.pool), maxBuffered: 1, maxDelayMs: 60_000 });
+    await bySize.record({ outcome: 'failed', id, subscriberId, error: 'y', response: null });
     expect(await delivery()).toMatchObject({ status: 'failed' });
   });
 
   it('keeps trying while the database cannot take the outcome, for as long as the lease lasts', {
     timeout: 30_000,
   }, async () => {
-    const id = await leasedDelivery();
+    const { id } = await leasedDelivery();
     // a pool of one connection, held elsewhere: every write times out waiting for it, as in a
     // worker whose pool is exhausted, until the holder lets go
     const busy = createPool(bed.database.url, 1);
     busy.options.connectionTimeoutMillis = 200;
     try {
       const holder = await busy.connect();
-      const patient = new OutcomeRecorder(busy, silent(), 500, 10, 30_000);
+      const patient = new OutcomeRecorder({
+        ...recorderOf(busy),
+        maxBuffered: 500,
+        maxDelayMs: 10,
+        keepTryingMs: 30_000,
+      });
       const recorded = patient.record({
         outcome: 'sent',
         id,
         messageId: '<m@x>',
         response: '250 ok',
-        clearSoftBounces: undefined,
       });
       // longer than five tries with backoff, where an earlier recorder gave up
       await new Promise((resolve) => setTimeout(resolve, 6_500));
@@ -163,7 +173,12 @@ describe('recording outcomes', () => {
 
       await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
       const held = await busy.connect();
-      const hasty = new OutcomeRecorder(busy, silent(), 500, 10, 1_000);
+      const hasty = new OutcomeRecorder({
+        ...recorderOf(busy),
+        maxBuffered: 500,
+        maxDelayMs: 10,
+        keepTryingMs: 1_000,
+      });
       await expect(hasty.record({ outcome: 'cancelled', id, reason: 'test' })).rejects.toThrow(/timeout/i);
       held.release();
       expect(await delivery()).toMatchObject({ status: 'sending' });

@@ -22,7 +22,7 @@ async function subscriber(email: string) {
 
 /** The worker's part, run once: sends what the ledger holds. */
 async function sendQueuedMail() {
-  return bed.app.services.sender.runOnce();
+  return bed.app.services.sender.drain();
 }
 
 function linkIn(mail: ParsedMail, kind: string): string {

@@ -104,7 +104,7 @@ export async function startEmbeddedPostgres(options: {
   try {
     const db = await PGlite.create(options.dataDir ? path.join(options.dataDir, 'pgdata') : undefined);
     // Without maxConnections the socket server accepts a single connection and a pool's
-    // second connection is reset (NOTES.md).
+    // second connection is reset: pglite-socket defaults to one connection.
     const server = new PGLiteSocketServer({
       db,
       host: '127.0.0.1',

@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
+import { startEmbeddedPostgres } from './embedded.ts';
 
-export interface TestDatabase {
+export interface ScratchDatabase {
   url: string;
   drop(): Promise<void>;
 }
 
 /**
- * A fresh, empty database for one test file: with TEST_DATABASE_URL a new database on that
+ * A fresh, empty database for one test file, benchmark or chaos run: with TEST_DATABASE_URL a new database on that
  * server (dropped afterwards unless KEEP_TEST_DATABASES is set, to look at after a failure);
  * otherwise an in-memory embedded Postgres reached over its socket, as `npm start` does.
  */
-export async function createTestDatabase(serverUrl = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
+export async function createScratchDatabase(
+  serverUrl = process.env.TEST_DATABASE_URL,
+): Promise<ScratchDatabase> {
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0, maxConnections: 60 });
     return { url: embedded.url, drop: () => embedded.stop() };

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { countSoftBounces, subscriberIdByEmail, suppressAddresses } from '../subscribers/suppressions.ts';
+import { parseMessageId } from './message-id.ts';
 import { deliveryQueries as sql } from './queries.ts';
 
 /** A report a relay sends after the fact (the webhook's generic shape). */
@@ -31,11 +33,11 @@ export async function applyDeliveryEvents(
     }
     const why = event.reason ? `: ${event.reason}` : '';
     if (event.type === 'complaint') {
-      await pool.query(sql.suppress, [subscriberId, `complaint${why}`]);
+      await suppressAddresses(pool, [{ subscriberId, reason: `complaint${why}` }]);
     } else if (event.permanent === false) {
-      await pool.query(sql.countSoftBounce, [subscriberId, softBounceLimit]);
+      await countSoftBounces(pool, [subscriberId], softBounceLimit);
     } else {
-      await pool.query(sql.suppress, [subscriberId, `hard bounce reported${why}`]);
+      await suppressAddresses(pool, [{ subscriberId, reason: `hard bounce reported${why}` }]);
     }
     applied++;
   }
@@ -43,55 +45,14 @@ export async function applyDeliveryEvents(
 }
 
 async function findSubscriber(pool: pg.Pool, event: DeliveryEvent): Promise<string | undefined> {
-  if (event.messageId) {
-    const trimmed = event.messageId.trim();
-    const bracketed = trimmed.startsWith('<') ? trimmed : `<${trimmed}>`;
-    // Message-IDs are <delivery-ID.KIND@host> (Sender.messageIdFor); the stored one must match too
-    const deliveryId = /^<delivery-(\d{1,15})\./.exec(bracketed)?.[1];
-    if (deliveryId) {
-      const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByDelivery, [
-        Number(deliveryId),
-        bracketed,
-      ]);
-      if (rows[0]) return rows[0].subscriber_id;
-    }
-  }
-  if (event.email) {
-    const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByEmail, [event.email]);
+  // the delivery named inside the Message-ID, if the one stored for it matches too
+  const parsed = event.messageId ? parseMessageId(event.messageId) : undefined;
+  if (parsed) {
+    const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByDelivery, [
+      parsed.deliveryId,
+      parsed.messageId,
+    ]);
     if (rows[0]) return rows[0].subscriber_id;
   }
-  return undefined;
-}
-
-export interface Suppression {
-  email: string;
-  suppressedAt: Date;
-  reason: string | null;
-  softBounces: number;
-}
-
-/** Addresses no mail goes to, most recent first. */
-export async function listSuppressions(pool: pg.Pool, limit: number): Promise<Suppression[]> {
-  const { rows } = await pool.query<{
-    email: string;
-    suppressed_at: Date;
-    suppression_reason: string | null;
-    soft_bounces: number;
-  }>(sql.listSuppressions, [limit]);
-  return rows.map((row) => ({
-    email: row.email,
-    suppressedAt: row.suppressed_at,
-    reason: row.suppression_reason,
-    softBounces: row.soft_bounces,
-  }));
-}
-
-/**
- * Takes an address off the suppression list (a bounce that was the relay's fault, a complaint
- * withdrawn). Its soft-bounce count starts again; digests of editions already sent while it was
- * suppressed are not sent after the fact. False if the address was not suppressed.
- */
-export async function liftSuppression(pool: pg.Pool, email: string): Promise<boolean> {
-  const { rowCount } = await pool.query(sql.liftSuppression, [email]);
-  return (rowCount ?? 0) > 0;
+  return event.email ? subscriberIdByEmail(pool, event.email) : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Subscriber, SubscriberRow } from '../subscribers/subscriber.ts';
 import { toSubscriber } from '../subscribers/subscriber.ts';
+import { CLAIMED_SUBSCRIBER_PREFIX } from './queries.ts';
 import type { DeliveryKind } from './status.ts';
 
 /** A delivery leased to this worker, with its subscriber as they are now. */
@@ -10,29 +11,30 @@ export interface ClaimedDelivery {
   attempts: number;
   createdAt: Date;
   subscriber: Subscriber;
-  /** The subscriber's current run of soft bounces: a delivered digest resets it. */
-  softBounces: number;
 }
 
-export type ClaimedRow = Omit<SubscriberRow, 'id' | 'created_at'> & {
+/** A row of the claim: the delivery's columns, and the subscriber's under CLAIMED_SUBSCRIBER_PREFIX. */
+export interface ClaimedRow {
   id: number;
   kind: DeliveryKind;
   edition_id: number | null;
   attempts: number;
   created_at: Date;
-  subscriber_id: string;
-  subscriber_created_at: Date;
-  soft_bounces: number;
-};
+  [subscriberColumn: string]: unknown;
+}
 
 export function toClaimedDelivery(row: ClaimedRow): ClaimedDelivery {
+  const subscriber: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (column.startsWith(CLAIMED_SUBSCRIBER_PREFIX))
+      subscriber[column.slice(CLAIMED_SUBSCRIBER_PREFIX.length)] = value;
+  }
   return {
     id: row.id,
     kind: row.kind,
     editionId: row.edition_id,
     attempts: row.attempts,
     createdAt: row.created_at,
-    subscriber: toSubscriber({ ...row, id: row.subscriber_id, created_at: row.subscriber_created_at }),
-    softBounces: row.soft_bounces,
+    subscriber: toSubscriber(subscriber as unknown as SubscriberRow),
   };
 }

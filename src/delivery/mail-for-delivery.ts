@@ -1,30 +1,31 @@
 import { LRUCache } from 'lru-cache';
-import type { Config } from '../config.ts';
-import { composeDigest } from '../digest/compose.ts';
 import type { Edition, Editions } from '../digest/editions.ts';
+import { renderPersonalDigest } from '../digest/personal-digest.ts';
 import type { DigestRenderer } from '../digest/render.ts';
-import { composeConfirmationMail } from '../subscribers/confirmation-mail.ts';
-import type { LinkTokens } from '../subscribers/tokens.ts';
+import type { MailContent } from '../outbox/mail.ts';
+import { confirmationMail } from '../subscribers/confirmation-mail.ts';
+import type { SubscriberLinks } from '../subscribers/links.ts';
 import type { ClaimedDelivery } from './claimed.ts';
-import type { OutgoingMail } from './transport.ts';
 
-/** A mail ready for the transport, or why this delivery is no longer sent. */
-export type Composed = { mail: Omit<OutgoingMail, 'messageId'> } | { cancel: string };
+/** A delivery's mail ready for the transport, or why it is no longer sent. */
+export type BuiltMail = { mail: MailContent } | { cancel: string };
 
-export type Composer = (delivery: ClaimedDelivery) => Promise<Composed>;
+export type MailBuilder = (delivery: ClaimedDelivery) => Promise<BuiltMail>;
 
 /**
- * Builds the mail of each delivery kind. Digests carry the list headers of RFC 2369 and
- * RFC 8058 so mail clients show an unsubscribe button that works in one click.
+ * Builds the mail of each kind of delivery, for the subscriber as they are when it is claimed.
+ * Digests carry the list headers of RFC 2369 and RFC 8058 so mail clients show an unsubscribe
+ * button that works in one click.
  */
-export function createComposer(deps: {
-  config: Config;
-  tokens: LinkTokens;
+export function createMailBuilder(deps: {
+  publicUrl: string;
+  listUnsubscribeMailto: string | undefined;
+  links: SubscriberLinks;
   editions: Editions;
   renderer: DigestRenderer;
-}): Composer {
-  const { config, tokens, editions, renderer } = deps;
-  const host = new URL(config.publicUrl).hostname;
+}): MailBuilder {
+  const { publicUrl, listUnsubscribeMailto, links, editions, renderer } = deps;
+  const host = new URL(publicUrl).hostname;
   // editions are frozen: each is read once per worker, not once per mail
   const editionCache = new LRUCache<number, Promise<Edition | undefined>>({ max: 20 });
   const edition = (id: number) => {
@@ -42,22 +43,15 @@ export function createComposer(deps: {
     if (subscriber.suppressedAt) return { cancel: 'address suppressed' };
 
     if (delivery.kind === 'confirmation') {
-      const mail = await composeConfirmationMail({
-        subscriber,
-        requestedAt: delivery.createdAt,
-        tokens,
-        publicUrl: config.publicUrl,
-      });
+      const mail = await confirmationMail({ subscriber, requestedAt: delivery.createdAt, links, publicUrl });
       return mail ? { mail } : { cancel: 'nothing left to confirm' };
     }
 
     if (subscriber.status !== 'active') return { cancel: `subscriber is ${subscriber.status}` };
     const found = await edition(delivery.editionId as number);
     if (!found) return { cancel: 'edition not found' };
-    const preferencesUrl = `${config.publicUrl}/preferences/${tokens.create('preferences', subscriber)}`;
-    const unsubscribeToken = tokens.create('unsubscribe', subscriber);
-    const unsubscribeUrl = `${config.publicUrl}/unsubscribe/${unsubscribeToken}`;
-    const digest = await composeDigest({
+    const { preferencesUrl, unsubscribeUrl, unsubscribeToken } = links.forDigest(subscriber);
+    const digest = await renderPersonalDigest({
       edition: found,
       preferences: subscriber.preferences,
       recipient: { email: subscriber.email, preferencesUrl, unsubscribeUrl },
@@ -65,8 +59,8 @@ export function createComposer(deps: {
     });
     if (!digest) return { cancel: 'no paper matches the subscriber’s keywords (only mode)' };
     const unsubscribe = [`<${unsubscribeUrl}>`];
-    if (config.listUnsubscribeMailto) {
-      unsubscribe.push(`<mailto:${config.listUnsubscribeMailto}?subject=unsubscribe%20${unsubscribeToken}>`);
+    if (listUnsubscribeMailto) {
+      unsubscribe.push(`<mailto:${listUnsubscribeMailto}?subject=unsubscribe%20${unsubscribeToken}>`);
     }
     return {
       mail: {
@@ -78,7 +72,7 @@ export function createComposer(deps: {
           'List-Unsubscribe': unsubscribe.join(', '),
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
           'List-Id': `Paperboy ${found.frequency} digest <${found.frequency}.paperboy.${host}>`,
-          'List-Archive': `<${config.publicUrl}/digests>`,
+          'List-Archive': `<${publicUrl}/digests>`,
         },
       },
     };

@@ -1,4 +1,12 @@
+import { SUBSCRIBER_COLUMNS } from '../subscribers/queries.ts';
+
 /** Every SQL statement of the delivery room. */
+
+/** The claimed row's subscriber, each column prefixed (claimed.ts reads them back). */
+export const CLAIMED_SUBSCRIBER_PREFIX = 'subscriber_';
+const claimedSubscriberColumns = SUBSCRIBER_COLUMNS.map(
+  (column) => `s.${column} AS ${CLAIMED_SUBSCRIBER_PREFIX}${column}`,
+).join(', ');
 
 const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
 
@@ -7,7 +15,7 @@ const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
  * seconds. SKIP LOCKED lets any number of workers claim side by side, each row going to one.
  * The two kinds of candidates are separate locking scans, each walking its own partial index
  * in order and stopping at $1 rows, rather than one OR that would read and sort every due row.
- * The subscriber comes along, so composing needs no further query.
+ * The subscriber comes along, so building the mail needs no further query.
  */
 function claimSql(forEdition: boolean): string {
   const edition = forEdition ? 'AND edition_id = $3' : '';
@@ -30,21 +38,10 @@ function claimSql(forEdition: boolean): string {
         lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
     FROM due, subscribers s
     WHERE d.id = due.id AND s.id = d.subscriber_id
-    RETURNING d.id, d.kind, d.edition_id, d.attempts, d.created_at,
-      s.id AS subscriber_id, s.email, s.status, s.frequency, s.weekday, s.keywords, s.keyword_mode, s.timezone,
-      s.delivery_hour, s.max_papers, s.pending_preferences, s.link_nonce, s.confirm_nonce,
-      s.confirmation_sent_at, s.confirmed_at, s.unsubscribed_at, s.created_at AS subscriber_created_at,
-      s.suppressed_at, s.soft_bounces`;
+    RETURNING d.id, d.kind, d.edition_id, d.attempts, d.created_at, ${claimedSubscriberColumns}`;
 }
 
 export const deliveryQueries = {
-  enqueueConfirmation: `
-    INSERT INTO deliveries (kind, subscriber_id) VALUES ('confirmation', $1) RETURNING id`,
-
-  cancelPendingForSubscriber: `
-    UPDATE deliveries SET status = 'cancelled', updated_at = now()
-    WHERE subscriber_id = $1 AND status = 'pending'`,
-
   /**
    * Fan-out: one digest row per mailable subscriber of the edition's frequency, in one
    * statement. Each is due at the subscriber's hour in their time zone on the edition's send
@@ -81,10 +78,6 @@ export const deliveryQueries = {
         lease_expires_at = NULL, last_error = NULL, updated_at = now()
     FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, message_id, response)
     WHERE d.id = u.id AND d.status = 'sending'`,
-
-  /** A delivered digest clears the subscriber's run of soft bounces. */
-  resetSoftBounces: `
-    UPDATE subscribers SET soft_bounces = 0 WHERE id = ANY($1::uuid[]) AND soft_bounces > 0`,
 
   /** Back to pending after a delay: transient failures with attempts left. */
   scheduleRetry: `
@@ -124,35 +117,7 @@ export const deliveryQueries = {
     SET status = 'pending', attempts = attempts - 1, lease_expires_at = NULL, updated_at = now()
     WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
 
-  /** A hard bounce or a complaint: no more mail to this address. */
-  suppress: `
-    UPDATE subscribers SET suppressed_at = now(), suppression_reason = $2, updated_at = now()
-    WHERE id = $1 AND suppressed_at IS NULL`,
-
-  /** A digest undeliverable after every retry; at $2 in a row the address is suppressed. */
-  countSoftBounce: `
-    UPDATE subscribers
-    SET soft_bounces = soft_bounces + 1,
-        suppressed_at = CASE WHEN soft_bounces + 1 >= $2 AND suppressed_at IS NULL THEN now() ELSE suppressed_at END,
-        suppression_reason = CASE WHEN soft_bounces + 1 >= $2 AND suppressed_at IS NULL
-          THEN 'soft bounces: ' || (soft_bounces + 1) || ' digests in a row undeliverable' ELSE suppression_reason END,
-        updated_at = now()
-    WHERE id = $1`,
-
-  /** The suppressed addresses, most recent first (the admin API). */
-  listSuppressions: `
-    SELECT email, suppressed_at, suppression_reason, soft_bounces FROM subscribers
-    WHERE suppressed_at IS NOT NULL ORDER BY suppressed_at DESC, email LIMIT $1`,
-
-  /** An operator lifts a suppression: the address gets mail again from the next edition on. */
-  liftSuppression: `
-    UPDATE subscribers
-    SET suppressed_at = NULL, suppression_reason = NULL, soft_bounces = 0, updated_at = now()
-    WHERE lower(email) = lower($1) AND suppressed_at IS NOT NULL
-    RETURNING id`,
-
   subscriberByDelivery: `SELECT subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
-  subscriberByEmail: `SELECT id AS subscriber_id FROM subscribers WHERE lower(email) = lower($1)`,
 
   editionDueNow: `
     SELECT count(*)::int AS count FROM deliveries

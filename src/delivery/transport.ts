@@ -2,16 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
-
-export interface OutgoingMail {
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  /** Without angle brackets' contents escaping: `<id@host>`. */
-  messageId: string;
-  headers?: Record<string, string>;
-}
+import type { OutgoingMail } from '../outbox/mail.ts';
 
 export interface SendResult {
   messageId: string;
@@ -72,7 +63,8 @@ export function createMailTransport(config: Config): MailTransport {
       pool: true,
       maxConnections: config.smtpMaxConnections,
       // A message whose connection drops fails back to the ledger, which decides on a retry;
-      // the pool must never resend it on its own (NOTES.md).
+      // the pool must never resend it on its own: Nodemailer's pool requeues such a message
+      // by default, and a relay that had accepted it before the drop would get it twice.
       maxRequeues: 0,
       // no rateLimit here: it would hold per process; SMTP_RATE_PER_SECOND is the sender's pacer.ts
       ...(config.dkim ? { dkim: dkimOptions(config.dkim) } : {}),

@@ -2,10 +2,9 @@ import type pg from 'pg';
 import { addDays } from '../dates.ts';
 import type { Queryable } from '../db/transaction.ts';
 import { withTransaction } from '../db/transaction.ts';
+import type { Frequency } from '../frequency.ts';
 import { type Paper, type PaperRow, toPaper } from '../papers/paper.ts';
 import { digestQueries as sql } from './queries.ts';
-
-export type Frequency = 'daily' | 'weekly';
 
 /** A weekly edition keeps the best papers of its week: room for keyword matches beyond 50. */
 export const WEEKLY_EDITION_SIZE = 100;
@@ -16,7 +15,7 @@ export interface EditionPaper extends Paper {
 }
 
 export interface Edition {
-  /** Undefined for an edition composed for a preview and not stored. */
+  /** Undefined for an edition drafted for a preview and not stored. */
   id: number | undefined;
   frequency: Frequency;
   /** Daily: the day; weekly: the Monday of the ISO week. */
@@ -59,7 +58,7 @@ export class Editions {
   constructor(private readonly pool: pg.Pool) {}
 
   /** What the edition would hold now, without storing it. */
-  async compose(frequency: Frequency, date: string, client: Queryable = this.pool): Promise<Edition> {
+  async draft(frequency: Frequency, date: string, client: Queryable = this.pool): Promise<Edition> {
     const day = editionDay(frequency, date);
     const candidates =
       frequency === 'daily'
@@ -98,12 +97,12 @@ export class Editions {
     return `All ${featured} papers featured on ${span} were already sent in earlier ${frequency} editions.`;
   }
 
-  /** The stored edition, or composes and stores it. Concurrent builds of one edition store it once. */
+  /** The stored edition, or drafts and stores it. Concurrent builds of one edition store it once. */
   async build(frequency: Frequency, date: string): Promise<{ edition: Edition; created: boolean }> {
     const existing = await this.find(frequency, date);
     if (existing) return { edition: existing, created: false };
     const created = await withTransaction(this.pool, async (client) => {
-      const edition = await this.compose(frequency, date, client);
+      const edition = await this.draft(frequency, date, client);
       const inserted = await client.query<{ id: number }>(sql.insertEdition, [
         edition.frequency,
         edition.day,
@@ -137,8 +136,8 @@ export class Editions {
   }
 
   /** The stored edition, or what it would be (for previews: nothing is stored). */
-  async findOrCompose(frequency: Frequency, date: string): Promise<Edition> {
-    return (await this.find(frequency, date)) ?? this.compose(frequency, date);
+  async findOrDraft(frequency: Frequency, date: string): Promise<Edition> {
+    return (await this.find(frequency, date)) ?? this.draft(frequency, date);
   }
 
   async list(options: { onlyReady: boolean; limit: number }) {

@@ -7,7 +7,7 @@ import type { DigestRenderer, Recipient, RenderedDigest } from './render.ts';
  * One subscriber's digest of an edition, or null when there is nothing to send them (an
  * empty edition, or no paper matching their keywords in `only` mode).
  */
-export async function composeDigest(options: {
+export async function renderPersonalDigest(options: {
   edition: Edition;
   preferences: Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'>;
   recipient: Recipient;

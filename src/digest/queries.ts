@@ -60,7 +60,7 @@ export const digestQueries = {
     WHERE ep.edition_id = $1
     ORDER BY ep.position`,
 
-  /** Papers by id, for an edition composed but not stored (a preview). */
+  /** Papers by id, for an edition drafted but not stored (a preview). */
   papersByIds: `SELECT ${PAPER_COLUMNS} FROM papers p WHERE p.arxiv_id = ANY($1::text[])`,
 
   /** The archive: editions newest first, with their paper counts. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { backoffDelay, sleep } from '../backoff.ts';
 import { type PaperSource, parseJsonArray, SourceError } from './sources.ts';
 
 export interface HuggingFaceSourceOptions {
@@ -18,8 +19,6 @@ export interface HuggingFaceSourceOptions {
 
 // A guard against an API that never answers an empty page.
 const MAX_PAGES = 100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retry-After as milliseconds: either delta-seconds or an HTTP date. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -56,11 +55,6 @@ export class HuggingFaceSource implements PaperSource {
     throw new SourceError(`${this.description}?date=${date}: still not empty after ${MAX_PAGES} pages`);
   }
 
-  private backoffMs(attempt: number): number {
-    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** attempt);
-    return ceiling / 2 + Math.random() * (ceiling / 2);
-  }
-
   private async fetchPage(date: string, page: number): Promise<unknown[]> {
     const { baseUrl, userAgent, timeoutMs, maxRetries, pageSize, maxDelayMs, log } = this.options;
     const url = `${baseUrl}/api/daily_papers?date=${date}&p=${page}&limit=${pageSize}`;
@@ -89,7 +83,10 @@ export class HuggingFaceSource implements PaperSource {
       if (attempt >= maxRetries) {
         throw new SourceError(`${url}: ${problem}, giving up after ${attempt + 1} attempts`);
       }
-      const delay = Math.min(maxDelayMs, waitMs ?? this.backoffMs(attempt));
+      const delay = Math.min(
+        maxDelayMs,
+        waitMs ?? backoffDelay(attempt, { base: this.options.baseDelayMs, cap: maxDelayMs }),
+      );
       log.warn({ url, problem, retryInMs: Math.round(delay) }, 'papers API failed; retrying');
       await sleep(delay);
     }

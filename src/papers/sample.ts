@@ -1,4 +1,5 @@
-import type { Services } from '../services.ts';
+import type pg from 'pg';
+import type { Logger } from 'pino';
 import { ingestDays } from './ingest.ts';
 import { paperQueries } from './queries.ts';
 import { FileSource, SAMPLE_DIR } from './sources.ts';
@@ -8,13 +9,17 @@ import { FileSource, SAMPLE_DIR } from './sources.ts';
  * papers table gets the bundled sample (synthetic metadata, see sample/README.md). Never on a
  * real server, where made-up papers would mix with real ones.
  */
-export async function loadSampleIntoEmptyDemo(services: Services): Promise<void> {
-  if (services.config.databaseUrl) return;
-  const { rows } = await services.db.pool.query<{ count: number }>(paperQueries.countPapers);
+export async function loadSampleIntoEmptyDemo(deps: {
+  databaseUrl: string | undefined;
+  pool: pg.Pool;
+  log: Logger;
+}): Promise<void> {
+  if (deps.databaseUrl) return;
+  const { rows } = await deps.pool.query<{ count: number }>(paperQueries.countPapers);
   if ((rows[0]?.count ?? 0) > 0) return;
   const source = new FileSource(SAMPLE_DIR);
-  const { results } = await ingestDays(services.db.pool, source, await source.availableDays(), services.log);
-  services.log.info(
+  const { results } = await ingestDays(deps.pool, source, await source.availableDays(), deps.log);
+  deps.log.info(
     { days: results.map((r) => r.date) },
     'embedded database was empty: loaded the bundled sample papers (synthetic metadata)',
   );

@@ -1,25 +1,26 @@
-import type { OutgoingMail } from '../delivery/transport.ts';
+import type { MailContent } from '../outbox/mail.ts';
 import { renderMail } from '../templates.ts';
+import type { SubscriberLinks } from './links.ts';
 import { describePreferences } from './preferences.ts';
 import type { Subscriber } from './subscriber.ts';
-import { CONFIRM_TOKEN_LIFETIME_MS, type LinkTokens } from './tokens.ts';
+import { CONFIRM_TOKEN_LIFETIME_MS } from './tokens.ts';
 
 /**
  * The confirmation mail of a subscriber, or null when there is nothing left to confirm
  * (confirmed meanwhile, or gone). Its link expires 7 days after the request that queued it.
  */
-export async function composeConfirmationMail(options: {
+export async function confirmationMail(options: {
   subscriber: Subscriber;
   requestedAt: Date;
-  tokens: LinkTokens;
+  links: SubscriberLinks;
   publicUrl: string;
-}): Promise<Omit<OutgoingMail, 'messageId'> | null> {
-  const { subscriber, tokens, publicUrl } = options;
+}): Promise<MailContent | null> {
+  const { subscriber, links, publicUrl } = options;
   const preferencesChange = subscriber.status === 'active';
   if (subscriber.status === 'unsubscribed' || (preferencesChange && !subscriber.pendingPreferences))
     return null;
   const expiresAt = new Date(options.requestedAt.getTime() + CONFIRM_TOKEN_LIFETIME_MS);
-  const confirmUrl = `${publicUrl}/confirm/${tokens.create('confirm', subscriber, expiresAt)}`;
+  const confirmUrl = links.url('confirm', subscriber, expiresAt);
   const preferences = subscriber.pendingPreferences ?? subscriber.preferences;
   const { html, text } = await renderMail('confirmation', {
     email: subscriber.email,

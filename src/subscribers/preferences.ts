@@ -1,9 +1,10 @@
 import { type Static, Type } from 'typebox';
 import { ValidationError } from '../errors.ts';
+import { FREQUENCIES, type Frequency } from '../frequency.ts';
 
 /** What a subscriber chooses about their digest; defaults in DEFAULT_PREFERENCES. */
 export interface Preferences {
-  frequency: 'daily' | 'weekly';
+  frequency: Frequency;
   /** ISO day for weekly mail: 1 = Monday … 7 = Sunday. */
   weekday: number;
   keywords: string[];
@@ -37,7 +38,7 @@ export const WEEKDAYS = [
 
 /** The preference fields as the API and the forms accept them; every one optional. */
 export const PreferencesInput = Type.Object({
-  frequency: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('weekly')])),
+  frequency: Type.Optional(Type.Union(FREQUENCIES.map((frequency) => Type.Literal(frequency)))),
   weekday: Type.Optional(
     Type.Union(
       [Type.Integer({ minimum: 1, maximum: 7 }), Type.Union(WEEKDAYS.map((day) => Type.Literal(day)))],

@@ -1,8 +1,29 @@
 /** Every SQL statement of the subscribers room. */
 
-const COLUMNS = `id, email, status, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour,
-  max_papers, pending_preferences, link_nonce, confirm_nonce, confirmation_sent_at, confirmed_at,
-  unsubscribed_at, created_at, suppressed_at`;
+/** The columns of a SubscriberRow (subscriber.ts), in one place for every statement that reads one. */
+export const SUBSCRIBER_COLUMNS = [
+  'id',
+  'email',
+  'status',
+  'frequency',
+  'weekday',
+  'keywords',
+  'keyword_mode',
+  'timezone',
+  'delivery_hour',
+  'max_papers',
+  'pending_preferences',
+  'link_nonce',
+  'confirm_nonce',
+  'confirmation_sent_at',
+  'confirmed_at',
+  'unsubscribed_at',
+  'created_at',
+  'suppressed_at',
+  'soft_bounces',
+] as const;
+
+const COLUMNS = SUBSCRIBER_COLUMNS.join(', ');
 
 // $2…$8 in every statement that writes preferences, in the order of preferenceParams().
 const PREFERENCE_COLUMNS = 'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers';
@@ -21,6 +42,8 @@ export const subscriberQueries = {
   findById: `SELECT ${COLUMNS} FROM subscribers WHERE id = $1`,
 
   findByEmail: `SELECT ${COLUMNS} FROM subscribers WHERE lower(email) = lower($1)`,
+
+  idByEmail: `SELECT id FROM subscribers WHERE lower(email) = lower($1)`,
 
   /** A pending or unsubscribed address asks again: its new choice replaces the old one. */
   resetToPending: `
@@ -60,4 +83,42 @@ export const subscriberQueries = {
   countByStatus: `
     SELECT CASE WHEN suppressed_at IS NOT NULL THEN 'suppressed' ELSE status END AS status, count(*)::int AS count
     FROM subscribers GROUP BY 1 ORDER BY 1`,
+
+  /** Hard bounces and complaints: no more mail to these addresses ($1 ids, $2 reasons). */
+  suppress: `
+    UPDATE subscribers s SET suppressed_at = now(), suppression_reason = u.reason, updated_at = now()
+    FROM unnest($1::uuid[], $2::text[]) AS u(id, reason)
+    WHERE s.id = u.id AND s.suppressed_at IS NULL`,
+
+  /**
+   * Digests undeliverable after every retry, $2 of them for subscriber $1 (arrays); at $3 in a
+   * row the address is suppressed.
+   */
+  countSoftBounces: `
+    UPDATE subscribers s
+    SET soft_bounces = s.soft_bounces + u.count,
+        suppressed_at = CASE WHEN s.soft_bounces + u.count >= $3 AND s.suppressed_at IS NULL THEN now()
+          ELSE s.suppressed_at END,
+        suppression_reason = CASE WHEN s.soft_bounces + u.count >= $3 AND s.suppressed_at IS NULL
+          THEN 'soft bounces: ' || (s.soft_bounces + u.count) || ' digests in a row undeliverable'
+          ELSE s.suppression_reason END,
+        updated_at = now()
+    FROM unnest($1::uuid[], $2::int[]) AS u(id, count)
+    WHERE s.id = u.id`,
+
+  /** A delivered digest clears the subscriber's run of soft bounces. */
+  resetSoftBounces: `
+    UPDATE subscribers SET soft_bounces = 0 WHERE id = ANY($1::uuid[]) AND soft_bounces > 0`,
+
+  /** The suppressed addresses, most recent first (the admin API). */
+  listSuppressions: `
+    SELECT email, suppressed_at, suppression_reason, soft_bounces FROM subscribers
+    WHERE suppressed_at IS NOT NULL ORDER BY suppressed_at DESC, email LIMIT $1`,
+
+  /** An operator lifts a suppression: the address gets mail again from the next edition on. */
+  liftSuppression: `
+    UPDATE subscribers
+    SET suppressed_at = NULL, suppression_reason = NULL, soft_bounces = 0, updated_at = now()
+    WHERE lower(email) = lower($1) AND suppressed_at IS NOT NULL
+    RETURNING id`,
 } as const;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { withTransaction } from '../db/transaction.ts';
-import { cancelPendingDeliveries, enqueueConfirmation } from '../delivery/ledger.ts';
+import { type Queryable, withTransaction } from '../db/transaction.ts';
+import { cancelPendingDeliveries, enqueueConfirmation } from '../outbox/outbox.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
 import { subscriberQueries as sql } from './queries.ts';
@@ -57,16 +57,21 @@ export class SubscriberService {
     });
   }
 
-  /** Checks a link token without changing anything. */
+  /**
+   * Checks a link token without changing anything. Inside a transaction that acts on the link,
+   * pass its client and `lock: true`: the subscriber's row stays locked (FOR UPDATE) until the
+   * transaction ends, so two clicks of one link take turns.
+   */
   async checkLink(
     token: string,
     purpose: TokenPurpose,
-    client: pg.Pool | pg.PoolClient = this.pool,
+    { client = this.pool, lock = false }: { client?: Queryable; lock?: boolean } = {},
   ): Promise<LinkCheck> {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
-    const query = client === this.pool ? sql.findById : sql.lockById;
-    const result = await client.query<SubscriberRow>(query, [parsed.subscriberId]);
+    const result = await client.query<SubscriberRow>(lock ? sql.lockById : sql.findById, [
+      parsed.subscriberId,
+    ]);
     const row = result.rows[0];
     if (!row) return { ok: false, reason: 'invalid' };
     const subscriber = toSubscriber(row);
@@ -79,7 +84,7 @@ export class SubscriberService {
   /** Follows a confirmation link. Idempotent: following it again changes nothing. */
   async confirm(token: string): Promise<LinkCheck & { outcome?: ConfirmOutcome }> {
     return withTransaction(this.pool, async (client) => {
-      const check = await this.checkLink(token, 'confirm', client);
+      const check = await this.checkLink(token, 'confirm', { client, lock: true });
       if (!check.ok) return check;
       const { subscriber } = check;
       let outcome: ConfirmOutcome = 'already-confirmed';
@@ -100,7 +105,7 @@ export class SubscriberService {
   /** Applies a preferences form sent through a preferences link. */
   async updatePreferences(token: string, input: PreferencesInput): Promise<LinkCheck> {
     return withTransaction(this.pool, async (client) => {
-      const check = await this.checkLink(token, 'preferences', client);
+      const check = await this.checkLink(token, 'preferences', { client, lock: true });
       if (!check.ok) return check;
       const preferences = resolvePreferences(input, check.subscriber.preferences);
       await client.query(sql.updatePreferences, [check.subscriber.id, ...preferenceParams(preferences)]);
@@ -111,7 +116,7 @@ export class SubscriberService {
   /** One-click unsubscribe. Idempotent; cancels mail not yet sent. */
   async unsubscribe(token: string): Promise<LinkCheck> {
     return withTransaction(this.pool, async (client) => {
-      const check = await this.checkLink(token, 'unsubscribe', client);
+      const check = await this.checkLink(token, 'unsubscribe', { client, lock: true });
       if (!check.ok) return check;
       if (check.subscriber.status !== 'unsubscribed') {
         await client.query(sql.unsubscribe, [check.subscriber.id]);
@@ -129,13 +134,5 @@ export class SubscriberService {
   async findByEmail(email: string): Promise<Subscriber | undefined> {
     const result = await this.pool.query<SubscriberRow>(sql.findByEmail, [email.trim()]);
     return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
-  }
-
-  /** The preferences and unsubscribe links of a subscriber's mail. */
-  linksFor(subscriber: Subscriber, publicUrl: string): { preferencesUrl: string; unsubscribeUrl: string } {
-    return {
-      preferencesUrl: `${publicUrl}/preferences/${this.tokens.create('preferences', subscriber)}`,
-      unsubscribeUrl: `${publicUrl}/unsubscribe/${this.tokens.create('unsubscribe', subscriber)}`,
-    };
   }
 }

@@ -21,6 +21,8 @@ export interface Subscriber {
   createdAt: Date;
   /** Mail to the address stopped: a hard bounce, a complaint, repeated soft bounces. */
   suppressedAt: Date | null;
+  /** Digests in a row undeliverable after every retry; a delivered one resets it. */
+  softBounces: number;
 }
 
 export interface SubscriberRow {
@@ -42,6 +44,7 @@ export interface SubscriberRow {
   unsubscribed_at: Date | null;
   created_at: Date;
   suppressed_at: Date | null;
+  soft_bounces: number;
 }
 
 export function toSubscriber(row: SubscriberRow): Subscriber {
@@ -66,6 +69,7 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
     unsubscribedAt: row.unsubscribed_at,
     createdAt: row.created_at,
     suppressedAt: row.suppressed_at,
+    softBounces: row.soft_bounces,
   };
 }
 

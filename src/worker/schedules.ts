@@ -1,8 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import { publishRecentEditions } from '../delivery/edition-run.ts';
 import { ingestDays, recentDays } from '../papers/ingest.ts';
 import { paperSourceFor } from '../papers/source-for.ts';
 import type { Services } from '../services.ts';
+import { publishRecentEditions } from './publish-editions.ts';
 import { PostgresRunCoordinator } from './run-coordinator.ts';
 
 /**

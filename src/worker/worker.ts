@@ -2,9 +2,10 @@ import type { Services } from '../services.ts';
 import { startSchedules } from './schedules.ts';
 
 /**
- * The background half of Paperboy: the timed jobs (ingest) and the sender loop that works
- * through the deliveries ledger. Any number of workers may run against one database; they
- * share work through row locks, leases and one row per scheduled fire.
+ * The background half of Paperboy: the timed jobs (ingest, editions) and the sender loop that
+ * works through the deliveries ledger. Any number of workers may run against one database; they
+ * share work through row locks, leases and one row per scheduled fire. The sender belongs to
+ * the services: Services.close() stops it, after the worker has stopped its schedules.
  */
 export interface Worker {
   stop(): Promise<void>;
@@ -17,8 +18,7 @@ export function startWorker(services: Services): Worker {
   return {
     async stop() {
       await schedules.stop();
-      await services.sender.stop();
-      services.log.info('worker stopped');
+      services.log.info('worker schedules stopped; the sender stops with the services');
     },
   };
 }

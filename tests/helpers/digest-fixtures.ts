@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import pino from 'pino';
-import { composeDigest } from '../../src/digest/compose.ts';
 import type { Edition, EditionPaper } from '../../src/digest/editions.ts';
+import { renderPersonalDigest } from '../../src/digest/personal-digest.ts';
 import type { Recipient } from '../../src/digest/render.ts';
 import type { App } from '../../src/http/app.ts';
 import { ingestDays } from '../../src/papers/ingest.ts';
@@ -37,7 +37,7 @@ export function largeEdition(papers: EditionPaper[], count: number): Edition {
  */
 export async function dailyDigest(app: App, day: string, recipient: Recipient) {
   const { edition } = await app.services.editions.build('daily', day);
-  const mail = await composeDigest({
+  const mail = await renderPersonalDigest({
     edition,
     preferences: DEFAULT_PREFERENCES,
     recipient,

@@ -1,14 +1,14 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch-database.ts';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { testConfig } from './app.ts';
-import { createTestDatabase, type TestDatabase } from './database.ts';
 import { ingestFixtures } from './digest-fixtures.ts';
 import { type SmtpPeer, startSmtpPeer } from './smtp.ts';
 
 /** What a test file works against; read its fields inside hooks and tests, once set up. */
 export interface TestBed {
-  readonly database: TestDatabase;
+  readonly database: ScratchDatabase;
   readonly app: App;
   /** Only with `smtp: true`: the app's SMTP_URL points at it. */
   readonly smtp: SmtpPeer;
@@ -33,12 +33,12 @@ export interface TestBedOptions {
  * the peer forgets what it received and was told.
  */
 export function useTestBed(options: TestBedOptions = {}): TestBed {
-  let database: TestDatabase | undefined;
+  let database: ScratchDatabase | undefined;
   let app: App | undefined;
   let smtp: SmtpPeer | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createScratchDatabase();
     if (options.smtp) smtp = await startSmtpPeer();
     app = await buildApp(
       testConfig({

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { liftSuppression, listSuppressions } from '../../delivery/bounces.ts';
-import { deliveryQueries } from '../../delivery/queries.ts';
+import { countDeliveries } from '../../delivery/stats.ts';
 import { normalizeEmailAddress } from '../../subscribers/email-address.ts';
+import { liftSuppression, listSuppressions } from '../../subscribers/suppressions.ts';
 import { requireBearer } from '../bearer.ts';
 import { ErrorResponse } from '../schemas.ts';
 
@@ -51,7 +51,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: DeliveryCounts, 401: ErrorResponse },
       },
     },
-    async () => (await app.services.db.pool.query(deliveryQueries.countByKindAndStatus)).rows,
+    async () => countDeliveries(app.services.db.pool),
   );
 
   app.get(

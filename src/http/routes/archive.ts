@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Edition } from '../../digest/editions.ts';
 import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.ts';
+import { FREQUENCIES } from '../../frequency.ts';
 import { renderPage } from '../../templates.ts';
 import { sendPage } from '../page.ts';
 import { HtmlPage } from '../schemas.ts';
@@ -10,7 +11,12 @@ const DayParams = Type.Object({
   day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' }),
 });
 const FrequencyQuery = Type.Object({
-  frequency: Type.Optional(Type.Union([Type.Literal('daily'), Type.Literal('weekly')], { default: 'daily' })),
+  frequency: Type.Optional(
+    Type.Union(
+      FREQUENCIES.map((frequency) => Type.Literal(frequency)),
+      { default: 'daily' },
+    ),
+  ),
 });
 
 const ARCHIVE_SIZE = 200;

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
-import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { sendPage as page } from '../page.ts';
 import { preferenceFormData } from '../preference-form.ts';
 import { errorResponses, HtmlPage, TokenParams } from '../schemas.ts';
@@ -22,7 +22,7 @@ const OneClickBody = Type.Object({
 
 /** The pages behind the links in mail: confirm, unsubscribe, preferences. */
 export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, subscribers, tokens } = app.services;
+  const { config, subscribers, links } = app.services;
   // Keyed by token, not by address: a mail provider unsubscribing many users from one IP is fine.
   const perLinkLimit = {
     max: config.rateLimitMax,
@@ -30,11 +30,9 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     keyGenerator: (request: { params: unknown }) => (request.params as { token: string }).token,
   };
   const htmlResponses = { 200: HtmlPage, 404: HtmlPage, ...errorResponses };
-  const preferencesUrl = (subscriber: Subscriber) =>
-    `${config.publicUrl}/preferences/${tokens.create('preferences', subscriber)}`;
 
   app.get(
-    '/confirm/:token',
+    `${LINK_PATHS.confirm}/:token`,
     {
       schema: {
         summary: 'Confirm a subscription (link in the confirmation mail); idempotent',
@@ -58,13 +56,13 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return page(reply, 200, 'message', {
         title: titles[result.outcome ?? 'already-confirmed'],
         message: `You will receive ${describePreferences(preferences)}.`,
-        link: { href: preferencesUrl(subscriber), text: 'Change your preferences' },
+        link: { href: links.url('preferences', subscriber), text: 'Change your preferences' },
       });
     },
   );
 
   app.get(
-    '/unsubscribe/:token',
+    `${LINK_PATHS.unsubscribe}/:token`,
     {
       schema: {
         summary: 'Unsubscribe page: shows a button and changes nothing (link scanners follow GETs)',
@@ -83,7 +81,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/unsubscribe/:token',
+    `${LINK_PATHS.unsubscribe}/:token`,
     {
       config: { rateLimit: perLinkLimit },
       schema: {
@@ -113,7 +111,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/preferences/:token',
+    `${LINK_PATHS.preferences}/:token`,
     { schema: { summary: 'Preferences page', params: TokenParams, response: htmlResponses } },
     async (request, reply) => {
       const check = await subscribers.checkLink(request.params.token, 'preferences');
@@ -121,14 +119,14 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return page(reply, 200, 'preferences', {
         email: check.subscriber.email,
         status: check.subscriber.status,
-        unsubscribeUrl: `${config.publicUrl}/unsubscribe/${tokens.create('unsubscribe', check.subscriber)}`,
+        unsubscribeUrl: links.url('unsubscribe', check.subscriber),
         form: preferenceFormData(check.subscriber.preferences),
       });
     },
   );
 
   app.post(
-    '/preferences/:token',
+    `${LINK_PATHS.preferences}/:token`,
     {
       config: { rateLimit: perLinkLimit },
       schema: {
@@ -145,7 +143,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return page(reply, 200, 'message', {
         title: 'Preferences saved',
         message: `You will receive ${describePreferences(result.subscriber.preferences)}.`,
-        link: { href: preferencesUrl(result.subscriber), text: 'Back to your preferences' },
+        link: { href: links.url('preferences', result.subscriber), text: 'Back to your preferences' },
       });
     },
   );

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { deliveryQueries } from '../../delivery/queries.ts';
-import { subscriberQueries } from '../../subscribers/queries.ts';
+import type { ClaimedDelivery } from '../../delivery/claimed.ts';
+import type { Outcome } from '../../delivery/sender.ts';
+import { countDeliveries } from '../../delivery/stats.ts';
+import { countSubscribers } from '../../subscribers/stats.ts';
 
 /**
  * Prometheus metrics at /metrics: process metrics, this process's sends by outcome, and the
@@ -20,11 +22,12 @@ export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     labelNames: ['kind', 'outcome'],
     registers: [registry],
   });
-  const previous = sender.onOutcome;
-  sender.onOutcome = (outcome, delivery) => {
+  const countOutcome = (outcome: Outcome, delivery: ClaimedDelivery) =>
     outcomes.inc({ kind: delivery.kind, outcome });
-    previous?.(outcome, delivery);
-  };
+  sender.events.on('outcome', countOutcome);
+  app.addHook('onClose', async () => {
+    sender.events.off('outcome', countOutcome);
+  });
 
   new Gauge({
     name: 'paperboy_deliveries',
@@ -33,10 +36,8 @@ export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await db.pool.query<{ kind: string; status: string; count: number }>(
-        deliveryQueries.countByKindAndStatus,
-      );
-      for (const row of rows) this.set({ kind: row.kind, status: row.status }, row.count);
+      for (const row of await countDeliveries(db.pool))
+        this.set({ kind: row.kind, status: row.status }, row.count);
     },
   });
 
@@ -47,10 +48,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await db.pool.query<{ status: string; count: number }>(
-        subscriberQueries.countByStatus,
-      );
-      for (const row of rows) this.set({ status: row.status }, row.count);
+      for (const row of await countSubscribers(db.pool)) this.set({ status: row.status }, row.count);
     },
   });
 

@@ -1,0 +1,82 @@
+import { type Backoff, backoffDelay } from '../backoff.ts';
+import type { DeliveryKind } from './status.ts';
+
+/**
+ * What a failed send means. Nodemailer errors carry the SMTP `responseCode`: a 5xx is a
+ * permanent refusal (550 5.1.1 no such user); a 4xx is "try later"; no code at all is a
+ * network error (refused, reset, timed out), also worth another try.
+ */
+export interface SendFailure {
+  permanent: boolean;
+  message: string;
+  response: string | undefined;
+  /** A 5xx to RCPT TO: the address itself does not exist or takes no mail. */
+  addressRejected: boolean;
+  /** The relay said so (or the connection to it failed); false for a failure before SMTP. */
+  fromRelay: boolean;
+}
+
+export function classifySendError(error: unknown, fromRelay: boolean): SendFailure {
+  const e = error as {
+    responseCode?: number;
+    response?: string;
+    code?: string;
+    command?: string;
+    message?: string;
+  };
+  const message = [e.code, e.message].filter(Boolean).join(': ') || String(error);
+  const permanent = fromRelay && typeof e.responseCode === 'number' && e.responseCode >= 500;
+  return {
+    permanent,
+    message,
+    response: e.response,
+    addressRejected: permanent && e.command === 'RCPT TO',
+    fromRelay,
+  };
+}
+
+export interface FailurePolicy {
+  /** DELIVERY_MAX_ATTEMPTS */
+  maxAttempts: number;
+  /** The wait before a retry, in seconds. */
+  retryBackoff: Backoff;
+}
+
+/** What to do with a delivery whose send failed; the recorder writes it with the other outcomes. */
+export type Decision =
+  | {
+      outcome: 'failed';
+      error: string;
+      response: string | null;
+      /** Suppress the address, for this reason. */
+      suppress?: string;
+      /** Count one more digest in a row undeliverable (SOFT_BOUNCE_LIMIT). */
+      countSoftBounce?: boolean;
+    }
+  | { outcome: 'retry'; error: string; delaySeconds: number };
+
+/**
+ * The retry and bounce policy. A permanent refusal fails the delivery at once, and suppresses
+ * the address when it was the address that was refused. A transient failure is retried with
+ * backoff until the delivery has had maxAttempts; a digest that runs out of attempts counts as
+ * a soft bounce of its address, if the relay had a say (a broken template says nothing about it).
+ */
+export function decide(
+  delivery: { kind: DeliveryKind; attempts: number },
+  failure: SendFailure,
+  policy: FailurePolicy,
+  random: () => number = Math.random,
+): Decision {
+  const failed = { outcome: 'failed', error: failure.message, response: failure.response ?? null } as const;
+  if (failure.permanent) {
+    return failure.addressRejected ? { ...failed, suppress: `hard bounce: ${failure.message}` } : failed;
+  }
+  if (delivery.attempts >= policy.maxAttempts) {
+    return delivery.kind === 'digest' && failure.fromRelay ? { ...failed, countSoftBounce: true } : failed;
+  }
+  return {
+    outcome: 'retry',
+    error: failure.message,
+    delaySeconds: Math.round(backoffDelay(delivery.attempts - 1, policy.retryBackoff, random)),
+  };
+}

@@ -1,0 +1,14 @@
+import type { Queryable } from '../db/transaction.ts';
+import { outboxQueries as sql } from './queries.ts';
+
+/** Queues a confirmation mail for the subscriber, in the caller's transaction. */
+export async function enqueueConfirmation(client: Queryable, subscriberId: string): Promise<number> {
+  const result = await client.query<{ id: number }>(sql.enqueueConfirmation, [subscriberId]);
+  return (result.rows[0] as { id: number }).id;
+}
+
+/** Mail to the subscriber not sent yet will not be: they left. */
+export async function cancelPendingDeliveries(client: Queryable, subscriberId: string): Promise<number> {
+  const result = await client.query(sql.cancelPendingForSubscriber, [subscriberId]);
+  return result.rowCount ?? 0;
+}
