@@ -9,7 +9,7 @@ import mjml2html from 'mjml';
  * filled by Eta with auto-escaping on, so every value is escaped unless a template asks
  * for raw output with <%~ %> (used only to nest one rendered template in another).
  */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
+const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
 
 const mailTemplates = new Eta({ views: path.join(TEMPLATES_DIR, 'mail'), autoEscape: true, cache: true });
 const pageTemplates = new Eta({ views: path.join(TEMPLATES_DIR, 'pages'), autoEscape: true, cache: true });
@@ -31,7 +31,7 @@ export async function renderMail(name: string, data: object): Promise<RenderedMa
   return { html, text: htmlToText(html) };
 }
 
-export function htmlToText(html: string): string {
+function htmlToText(html: string): string {
   return convert(html, {
     // mail clients wrap plain text themselves; hard wraps would split titles and links
     wordwrap: false,

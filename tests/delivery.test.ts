@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { addDays, isoDay } from '../src/dates.ts';
 import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -200,26 +201,20 @@ describe('paperboy digest send', () => {
   });
 
   it('without --now sends only what is due, and says when the rest goes', async () => {
-    await addSubscriber('due@example.org', { delivery_hour: 0 });
-    await addSubscriber('future@example.org', { delivery_hour: 9, timezone: 'UTC' });
-    // the edition of a day whose send day is in the future for the second subscriber only
-    const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    // The edition of yesterday goes out today. Whatever the time of day the test runs at,
+    // midnight today at UTC+14 has passed and 23:00 today at UTC-12 has not.
+    await addSubscriber('due@example.org', { delivery_hour: 0, timezone: 'Etc/GMT-14' });
+    await addSubscriber('future@example.org', { delivery_hour: 23, timezone: 'Etc/GMT+12' });
+    const yesterday = addDays(isoDay(new Date()), -1);
     await bed.pool.query(
       `INSERT INTO paper_days (day, arxiv_id, rank, upvotes, num_comments, score) VALUES ($1, '2503.10370', 1, 1, 1, 1)`,
       [yesterday],
     );
-    const hour = new Date().getUTCHours();
-    await bed.pool.query(`UPDATE subscribers SET delivery_hour = $1 WHERE email = 'future@example.org'`, [
-      Math.min(23, hour + 1),
-    ]);
     const result = await runCli(['digest', 'send', '--date', yesterday], env());
     expect(result.code, result.stderr).toBe(0);
-    if (hour < 23) {
-      expect(result.stdout).toContain('this run: 2 fanned out, 1 sent');
-      expect(result.stdout).toMatch(/1 waiting \(next due \d{4}-\d{2}-\d{2}T/);
-    }
-    expect(today).toBe(new Date().toISOString().slice(0, 10));
+    expect(result.stdout).toContain('this run: 2 fanned out, 1 sent');
+    expect(result.stdout).toMatch(/1 waiting \(next due \d{4}-\d{2}-\d{2}T11:00:00\.000Z\)/);
+    expect(bed.smtp.messages.map((m) => (m.to as { text: string }).text)).toEqual(['due@example.org']);
   });
 
   it('exits non-zero when a delivery fails permanently', async () => {

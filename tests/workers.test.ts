@@ -66,6 +66,23 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   }
 }
 
+/**
+ * Stops every running worker with SIGTERM and waits for each to exit: a worker that exits has
+ * finished every send it started, so nothing it sent can still arrive at the SMTP peer.
+ */
+async function stopWorkers(): Promise<void> {
+  const running = workers
+    .splice(0)
+    .filter((worker) => worker.exitCode === null && worker.signalCode === null);
+  await Promise.all(
+    running.map((worker) => {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
 const distinctMessageIds = () => new Set(bed.smtp.messages.map((m) => m.messageId)).size;
 
 it('two workers deliver one edition between them, no row sent twice', { timeout: 240_000 }, async () => {
@@ -73,7 +90,7 @@ it('two workers deliver one edition between them, no row sent twice', { timeout:
   startWorker();
   startWorker();
   await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 200);
-  await new Promise((resolve) => setTimeout(resolve, 500)); // anything sent twice would arrive by now
+  await stopWorkers();
   expect(bed.smtp.messages).toHaveLength(200);
   expect(distinctMessageIds()).toBe(200);
   expect(new Set(bed.smtp.messages.map((m) => (m.to as { text: string }).text)).size).toBe(200);
@@ -99,7 +116,7 @@ it('after a SIGKILL mid-send, a restarted worker finishes: one sent row each, du
 
   startWorker(env);
   await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 60);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await stopWorkers();
   expect(await statusCounts()).toEqual({ sent: 60 });
   expect(distinctMessageIds()).toBe(60);
   const duplicates = bed.smtp.messages.length - 60;
@@ -124,7 +141,7 @@ it('on SIGTERM stops claiming, finishes what is in flight and exits 0; a new wor
   bed.smtp.delayMs = 0;
   startWorker();
   await waitUntil('every delivery sent', async () => (await statusCounts()).sent === 40);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await stopWorkers();
   expect(bed.smtp.messages).toHaveLength(40);
   expect(distinctMessageIds()).toBe(40);
 });

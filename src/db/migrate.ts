@@ -21,7 +21,7 @@ export interface Migration {
 }
 
 /** A database this code must not run against; the message names the migration and what to do. */
-export class MigrationError extends Error {
+class MigrationError extends Error {
   override name = 'MigrationError';
 }
 

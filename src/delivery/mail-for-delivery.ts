@@ -8,7 +8,7 @@ import type { SubscriberLinks } from '../subscribers/links.ts';
 import type { ClaimedDelivery } from './claimed.ts';
 
 /** A delivery's mail ready for the transport, or why it is no longer sent. */
-export type BuiltMail = { mail: MailContent } | { cancel: string };
+type BuiltMail = { mail: MailContent } | { cancel: string };
 
 export type MailBuilder = (delivery: ClaimedDelivery) => Promise<BuiltMail>;
 

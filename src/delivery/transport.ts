@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
 import type { OutgoingMail } from '../outbox/mail.ts';
 
-export interface SendResult {
+interface SendResult {
   messageId: string;
   response: string;
 }

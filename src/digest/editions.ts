@@ -7,7 +7,7 @@ import { type Paper, type PaperRow, toPaper } from '../papers/paper.ts';
 import { digestQueries as sql } from './queries.ts';
 
 /** A weekly edition keeps the best papers of its week: room for keyword matches beyond 50. */
-export const WEEKLY_EDITION_SIZE = 100;
+const WEEKLY_EDITION_SIZE = 100;
 
 export interface EditionPaper extends Paper {
   position: number;

@@ -6,14 +6,14 @@ import { isoWeekLabel } from './editions.ts';
 
 const BLURB_LENGTH = 300;
 
-export function authorsLine(paper: Pick<EditionPaper, 'authors'>): string {
+function authorsLine(paper: Pick<EditionPaper, 'authors'>): string {
   const names = paper.authors.map((author) => author.name);
   if (names.length <= 3) return names.join(', ');
   return `${names.slice(0, 3).join(', ')} et al.`;
 }
 
 /** The AI summary, or the abstract's first ~300 characters cut at a word. */
-export function blurb(paper: Pick<EditionPaper, 'aiSummary' | 'abstract'>): string {
+function blurb(paper: Pick<EditionPaper, 'aiSummary' | 'abstract'>): string {
   if (paper.aiSummary) return paper.aiSummary;
   const text = paper.abstract.replace(/\s+/g, ' ').trim();
   if (text.length <= BLURB_LENGTH) return text;

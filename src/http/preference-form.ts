@@ -1,6 +1,5 @@
 import { DEFAULT_PREFERENCES, type Preferences, WEEKDAYS } from '../subscribers/preferences.ts';
-
-const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
+import { TIME_ZONES } from '../subscribers/time-zones.ts';
 
 /** What templates/pages/preference-fields.eta needs to draw the form with a choice selected. */
 export function preferenceFormData(preferences: Preferences = DEFAULT_PREFERENCES) {

@@ -49,7 +49,7 @@ export function readItems(raw: unknown[], date: string, log: Logger): { papers: 
 }
 
 /** Stores a day's papers in one transaction: all of them, or nothing. */
-export async function storeDay(
+async function storeDay(
   pool: pg.Pool,
   date: string,
   papers: Paper[],

@@ -9,7 +9,7 @@ export function isArxivId(id: string): boolean {
 }
 
 /** Collapses every run of whitespace, line breaks included, to one space. */
-export function collapseWhitespace(text: string): string {
+function collapseWhitespace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 

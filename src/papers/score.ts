@@ -14,7 +14,7 @@ import type { Paper } from './paper.ts';
  * 999 add 15. Freshness: a paper published a week before it was featured keeps half its
  * weight, which lets new work outrank old papers resurfacing with the same counts.
  */
-export const SCORE_WEIGHTS = {
+const SCORE_WEIGHTS = {
   comment: 2,
   starsLog10: 5,
   halfLifeDays: 7,

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { ValidationError } from '../errors.ts';
 import { FREQUENCIES, type Frequency } from '../frequency.ts';
+import { normalizeTimezone } from './time-zones.ts';
 
 /** What a subscriber chooses about their digest; defaults in DEFAULT_PREFERENCES. */
 export interface Preferences {
@@ -24,8 +25,8 @@ export const DEFAULT_PREFERENCES: Preferences = {
   maxPapers: 10,
 };
 
-export const MAX_KEYWORDS = 20;
-export const MAX_KEYWORD_LENGTH = 64;
+const MAX_KEYWORDS = 20;
+const MAX_KEYWORD_LENGTH = 64;
 export const WEEKDAYS = [
   'monday',
   'tuesday',
@@ -61,25 +62,7 @@ export const PreferencesInput = Type.Object({
 });
 export type PreferencesInput = Static<typeof PreferencesInput>;
 
-const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
-
-export function normalizeTimezone(input: string): string {
-  const name = input.trim();
-  if (name === 'UTC' || TIME_ZONES.has(name)) return name;
-  // Links such as Asia/Calcutta are valid IANA names though not in the canonical list;
-  // abbreviations (EST) and offsets (+05:00) are not names and are refused.
-  if (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(name)) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: name });
-      return name;
-    } catch {
-      // falls through to the error below
-    }
-  }
-  throw new ValidationError('timezone', `"${name}" is not an IANA time zone name such as Europe/Paris`);
-}
-
-export function normalizeKeywords(input: string[] | string): string[] {
+function normalizeKeywords(input: string[] | string): string[] {
   const fromForm = typeof input === 'string';
   const entries = fromForm ? input.split(',') : input;
   const keywords: string[] = [];

@@ -1,6 +1,6 @@
 import type { Preferences } from './preferences.ts';
 
-export const SubscriberStatus = {
+const SubscriberStatus = {
   pending: 'pending',
   active: 'active',
   unsubscribed: 'unsubscribed',

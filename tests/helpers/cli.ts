@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const PAPERBOY_BIN = fileURLToPath(new URL('../../bin/paperboy.js', import.meta.url));
+const PAPERBOY_BIN = fileURLToPath(new URL('../../bin/paperboy.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;

@@ -9,7 +9,7 @@ import { FileSource } from '../../src/papers/sources.ts';
 import { DEFAULT_PREFERENCES } from '../../src/subscribers/preferences.ts';
 import { FIXTURES_DIR } from './papers-api.ts';
 
-export const FIXTURE_DAYS = ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12'];
+const FIXTURE_DAYS = ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12'];
 
 /** Stores the four fixture days, as `paperboy ingest --source file:…` would. */
 export async function ingestFixtures(pool: pg.Pool): Promise<void> {

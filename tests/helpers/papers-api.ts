@@ -7,12 +7,12 @@ import pino, { type Logger } from 'pino';
 
 export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../fixtures/hf-daily-papers');
 
-export function fixture(name: string): string {
+function fixture(name: string): string {
   return readFileSync(path.join(FIXTURES_DIR, name), 'utf8');
 }
 
 /** How the server answers the next request, instead of serving the fixture. */
-export type ApiBehaviour =
+type ApiBehaviour =
   | { status: number; retryAfter?: string; body?: string }
   | { hang: true }
   | { body: string };

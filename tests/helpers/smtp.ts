@@ -3,7 +3,7 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 
 /** How the peer answers the next message: accept it, or fail with an SMTP code. */
-export type SmtpBehaviour = { accept: true } | { code: number; message: string } | { dropConnection: true };
+type SmtpBehaviour = { accept: true } | { code: number; message: string } | { dropConnection: true };
 
 export interface SmtpPeer {
   url: string;

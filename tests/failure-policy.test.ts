@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { classifySendError, decide, type FailurePolicy } from '../src/delivery/failure-policy.ts';
+import { messageIdFor, parseMessageId } from '../src/delivery/message-id.ts';
+
+const policy: FailurePolicy = { maxAttempts: 3, retryBackoff: { base: 30, cap: 6 * 3600 } };
+const relay = (responseCode: number, command = 'DATA') =>
+  classifySendError(
+    Object.assign(new Error('refused'), { responseCode, command, response: `${responseCode} x` }),
+    true,
+  );
+const digest = (attempts: number) => ({ kind: 'digest' as const, attempts });
+
+describe('the failure policy', () => {
+  it('fails a 5xx at once, and suppresses the address only when RCPT TO was refused', () => {
+    expect(decide(digest(1), relay(550, 'RCPT TO'), policy)).toMatchObject({
+      outcome: 'failed',
+      suppress: expect.stringContaining('hard bounce'),
+    });
+    const refusedData = decide(digest(1), relay(554), policy);
+    expect(refusedData).toMatchObject({ outcome: 'failed', response: '554 x' });
+    expect(refusedData).not.toHaveProperty('suppress');
+  });
+
+  it('retries a 4xx with a backoff within [ceiling/2, ceiling], doubling per attempt up to the cap', () => {
+    const delays = [1, 2, 3].map((attempts) =>
+      decide({ kind: 'digest', attempts }, relay(451), { ...policy, maxAttempts: 10 }, () => 1),
+    );
+    expect(delays.map((d) => (d.outcome === 'retry' ? d.delaySeconds : undefined))).toEqual([30, 60, 120]);
+    const low = decide(digest(1), relay(451), policy, () => 0);
+    expect(low).toMatchObject({ outcome: 'retry', delaySeconds: 15 });
+    const capped = decide(
+      digest(30),
+      relay(451),
+      { maxAttempts: 99, retryBackoff: { base: 30, cap: 100 } },
+      () => 1,
+    );
+    expect(capped).toMatchObject({ delaySeconds: 100 });
+  });
+
+  it('counts a soft bounce when a digest runs out of attempts at the relay, not when it never reached it', () => {
+    expect(decide(digest(3), relay(451), policy)).toMatchObject({ outcome: 'failed', countSoftBounce: true });
+    const local = classifySendError(new Error('template broken'), false);
+    expect(decide(digest(3), local, policy)).not.toHaveProperty('countSoftBounce');
+    expect(decide({ kind: 'confirmation', attempts: 3 }, relay(451), policy)).not.toHaveProperty(
+      'countSoftBounce',
+    );
+  });
+
+  it('never treats a failure before SMTP as permanent', () => {
+    const local = classifySendError(Object.assign(new Error('x'), { responseCode: 550 }), false);
+    expect(decide(digest(1), local, policy)).toMatchObject({ outcome: 'retry' });
+  });
+});
+
+describe('Message-IDs', () => {
+  it('are parsed back to their delivery, with or without brackets, and nothing else is', () => {
+    const id = messageIdFor({ id: 42, kind: 'digest' }, 'paperboy.example.org');
+    expect(id).toBe('<delivery-42.digest@paperboy.example.org>');
+    expect(parseMessageId(id)).toEqual({ deliveryId: 42, messageId: id });
+    expect(parseMessageId(` ${id.slice(1, -1)} `)).toEqual({ deliveryId: 42, messageId: id });
+    for (const other of ['<abc@example.org>', '<delivery-x.digest@h>', '<delivery-1.digest@h> extra', ''])
+      expect(parseMessageId(other)).toBeUndefined();
+  });
+});
