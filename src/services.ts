@@ -62,6 +62,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
       publicUrl: config.publicUrl,
       listUnsubscribeMailto: config.listUnsubscribeMailto,
       links,
+      findRequest: (id) => subscribers.findRequest(id),
       editions,
       renderer,
     }),

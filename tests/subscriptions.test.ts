@@ -104,7 +104,8 @@ describe('the whole path', () => {
     await bed.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`);
 
     expect((await subscribe({ email: 'back@example.org', maxPapers: 5 })).statusCode).toBe(202);
-    expect(await subscriber('back@example.org')).toMatchObject({ status: 'pending', max_papers: 5 });
+    // the new choice waits for its link
+    expect(await subscriber('back@example.org')).toMatchObject({ status: 'pending', max_papers: 10 });
     await sendQueuedMail();
     const [, second] = await bed.smtp.waitForMessages(2);
     const confirmed = await bed.app.inject({ method: 'GET', url: linkIn(second as ParsedMail, 'confirm') });
@@ -140,14 +141,80 @@ describe('no enumeration', () => {
 
     await sendQueuedMail();
     const mails = await bed.smtp.waitForMessages(2);
-    const change = mails.find((m) => m.subject?.includes('change')) as ParsedMail;
-    expect(change).toBeDefined();
+    const change = mails.find((m) => m.text?.includes('up to 40 papers')) as ParsedMail;
+    expect(change.subject).toContain('change');
     const page = await bed.app.inject({ method: 'GET', url: linkIn(change, 'confirm') });
     expect(page.body).toContain('updated');
     expect(await subscriber('held@example.org')).toMatchObject({
       max_papers: 40,
       keywords: ['agents', 'robotics'],
     });
+  });
+});
+
+describe('confirmation links apply their own request, once', () => {
+  /** Sends what is queued and returns the confirm link of the mail whose text has `marker`. */
+  async function confirmLinkFor(marker: string, expectedMails: number): Promise<string> {
+    await sendQueuedMail();
+    const mails = await bed.smtp.waitForMessages(expectedMails);
+    const mail = mails.find((m) => m.text?.includes(marker));
+    if (!mail) throw new Error(`no mail with ${marker}`);
+    return linkIn(mail, 'confirm');
+  }
+  const allowNextConfirmation = () =>
+    bed.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`);
+
+  it('does not apply a stranger’s later change when a used link is followed again', async () => {
+    await subscribe({ email: 'owner@example.org', maxPapers: 7 });
+    const original = await confirmLinkFor('up to 7 papers', 1);
+    expect((await bed.app.inject({ method: 'GET', url: original })).body).toContain('You are subscribed');
+
+    // a stranger asks to change the digest to "only" a keyword that matches nothing
+    await allowNextConfirmation();
+    await subscribe({ email: 'owner@example.org', keywordMode: 'only', keywords: 'zzzqqq', maxPapers: 1 });
+    // the original link again (a re-click, a link scanner): nothing changes
+    const again = await bed.app.inject({ method: 'GET', url: original });
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain('already subscribed');
+    expect(await subscriber('owner@example.org')).toMatchObject({
+      status: 'active',
+      max_papers: 7,
+      keyword_mode: 'boost',
+      keywords: [],
+    });
+  });
+
+  it('keeps a pending address’s choice from being replaced by a second unconfirmed request', async () => {
+    await subscribe({ email: 'pending@example.org', maxPapers: 12 });
+    await allowNextConfirmation();
+    await subscribe({ email: 'pending@example.org', maxPapers: 3 });
+    expect(await subscriber('pending@example.org')).toMatchObject({ status: 'pending', max_papers: 12 });
+    const first = await confirmLinkFor('up to 12 papers', 2);
+    expect((await bed.app.inject({ method: 'GET', url: first })).statusCode).toBe(200);
+    expect(await subscriber('pending@example.org')).toMatchObject({ status: 'active', max_papers: 12 });
+  });
+
+  it('puts nothing typed into the form into mail to an address that has not confirmed', async () => {
+    await subscribe({ email: 'victim@example.org', keywords: ['diffusion', 'robot arms'] });
+    await sendQueuedMail();
+    const [mail] = await bed.smtp.waitForMessages(1);
+    for (const part of [mail?.text, String(mail?.html), mail?.subject]) {
+      expect(part).not.toContain('diffusion');
+      expect(part).not.toContain('robot arms');
+    }
+    expect(mail?.text).toContain('your 2 keywords');
+  });
+
+  it.each([
+    ['a sentence', 'URGENT: your mailbox closes today'],
+    ['a link', 'log in at https://evil.example'],
+    ['a domain', 'visit evil.example'],
+    ['five words', 'one two three four five'],
+  ])('refuses %s as a keyword, naming keywords, storing nothing', async (_what, keyword) => {
+    const response = await subscribe({ email: 'k@example.org', keywords: [keyword] });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ field: 'keywords' });
+    expect(await counts()).toEqual({ subscribers: 0, deliveries: 0 });
   });
 });
 

@@ -8,7 +8,14 @@ export interface ClaimedDelivery {
   id: number;
   kind: DeliveryKind;
   editionId: number | null;
+  /** Confirmations: the subscription request whose link the mail carries. */
+  requestId: string | null;
+  /** Tries that reached the relay so far. */
   attempts: number;
+  /** Failures before SMTP so far (the mail could not be built). */
+  localFailures: number;
+  /** This claim's: its outcome is written only while the row is still in this claim. */
+  leaseToken: string;
   createdAt: Date;
   subscriber: Subscriber;
 }
@@ -18,7 +25,10 @@ export interface ClaimedRow {
   id: number;
   kind: DeliveryKind;
   edition_id: number | null;
+  request_id: string | null;
   attempts: number;
+  local_failures: number;
+  lease_token: string;
   created_at: Date;
   [subscriberColumn: string]: unknown;
 }
@@ -33,7 +43,10 @@ export function toClaimedDelivery(row: ClaimedRow): ClaimedDelivery {
     id: row.id,
     kind: row.kind,
     editionId: row.edition_id,
+    requestId: row.request_id,
     attempts: row.attempts,
+    localFailures: row.local_failures,
+    leaseToken: row.lease_token,
     createdAt: row.created_at,
     subscriber: toSubscriber(subscriber as unknown as SubscriberRow),
   };

@@ -5,6 +5,7 @@ import type { DigestRenderer } from '../digest/render.ts';
 import type { MailContent } from '../outbox/mail.ts';
 import { confirmationMail } from '../subscribers/confirmation-mail.ts';
 import type { SubscriberLinks } from '../subscribers/links.ts';
+import type { SubscriptionRequest } from '../subscribers/requests.ts';
 import type { ClaimedDelivery } from './claimed.ts';
 
 /** A delivery's mail ready for the transport, or why it is no longer sent. */
@@ -21,10 +22,11 @@ export function createMailBuilder(deps: {
   publicUrl: string;
   listUnsubscribeMailto: string | undefined;
   links: SubscriberLinks;
+  findRequest(id: string): Promise<SubscriptionRequest | undefined>;
   editions: Editions;
   renderer: DigestRenderer;
 }): MailBuilder {
-  const { publicUrl, listUnsubscribeMailto, links, editions, renderer } = deps;
+  const { publicUrl, listUnsubscribeMailto, links, findRequest, editions, renderer } = deps;
   const host = new URL(publicUrl).hostname;
   // editions are frozen: each is read once per worker, not once per mail
   const editionCache = new LRUCache<number, Promise<Edition | undefined>>({ max: 20 });
@@ -43,7 +45,8 @@ export function createMailBuilder(deps: {
     if (subscriber.suppressedAt) return { cancel: 'address suppressed' };
 
     if (delivery.kind === 'confirmation') {
-      const mail = await confirmationMail({ subscriber, requestedAt: delivery.createdAt, links, publicUrl });
+      const request = delivery.requestId ? await findRequest(delivery.requestId) : undefined;
+      const mail = request && (await confirmationMail({ subscriber, request, links, publicUrl }));
       return mail ? { mail } : { cancel: 'nothing left to confirm' };
     }
 

@@ -1,9 +1,13 @@
 import type { Queryable } from '../db/transaction.ts';
 import { outboxQueries as sql } from './queries.ts';
 
-/** Queues a confirmation mail for the subscriber, in the caller's transaction. */
-export async function enqueueConfirmation(client: Queryable, subscriberId: string): Promise<number> {
-  const result = await client.query<{ id: number }>(sql.enqueueConfirmation, [subscriberId]);
+/** Queues the confirmation mail of a subscription request, in the caller's transaction. */
+export async function enqueueConfirmation(
+  client: Queryable,
+  subscriberId: string,
+  requestId: string,
+): Promise<number> {
+  const result = await client.query<{ id: number }>(sql.enqueueConfirmation, [subscriberId, requestId]);
   return (result.rows[0] as { id: number }).id;
 }
 

@@ -5,7 +5,7 @@
  */
 export const outboxQueries = {
   enqueueConfirmation: `
-    INSERT INTO deliveries (kind, subscriber_id) VALUES ('confirmation', $1) RETURNING id`,
+    INSERT INTO deliveries (kind, subscriber_id, request_id) VALUES ('confirmation', $1, $2) RETURNING id`,
 
   cancelPendingForSubscriber: `
     UPDATE deliveries SET status = 'cancelled', updated_at = now()

@@ -27,6 +27,14 @@ export const DEFAULT_PREFERENCES: Preferences = {
 
 const MAX_KEYWORDS = 20;
 const MAX_KEYWORD_LENGTH = 64;
+const MAX_KEYWORD_WORDS = 4;
+/**
+ * A keyword is a term, never prose or a link: whatever a stranger types into the form must not
+ * read as a message if it is ever shown back (no colons, slashes, @, punctuation of sentences).
+ */
+const KEYWORD = /^[\p{L}\p{N}][\p{L}\p{N}+#.'’ -]*$/u;
+/** evil.example, www.x.org: a dot followed by letters; "GPT-4.5" and "C++" are fine. */
+const LOOKS_LIKE_A_DOMAIN = /\.\p{L}/u;
 export const WEEKDAYS = [
   'monday',
   'tuesday',
@@ -50,7 +58,7 @@ export const PreferencesInput = Type.Object({
   ),
   keywords: Type.Optional(
     Type.Union([Type.Array(Type.String(), { maxItems: 100 }), Type.String({ maxLength: 2000 })], {
-      description: `up to ${MAX_KEYWORDS} keywords of 1–${MAX_KEYWORD_LENGTH} characters; a string is split at commas`,
+      description: `up to ${MAX_KEYWORDS} keywords, each a term of 1–${MAX_KEYWORD_LENGTH} characters and at most ${MAX_KEYWORD_WORDS} words (letters, digits, hyphens, + . # '), not a sentence or a link; a string is split at commas`,
     }),
   ),
   keywordMode: Type.Optional(Type.Union([Type.Literal('only'), Type.Literal('boost')])),
@@ -75,6 +83,16 @@ function normalizeKeywords(input: string[] | string): string[] {
       throw new ValidationError('keywords', 'must not contain control characters');
     if (keyword.length < 1 || keyword.length > MAX_KEYWORD_LENGTH) {
       throw new ValidationError('keywords', `each keyword must have 1 to ${MAX_KEYWORD_LENGTH} characters`);
+    }
+    if (
+      !KEYWORD.test(keyword) ||
+      LOOKS_LIKE_A_DOMAIN.test(keyword) ||
+      keyword.split(' ').length > MAX_KEYWORD_WORDS
+    ) {
+      throw new ValidationError(
+        'keywords',
+        `each keyword must be a term of at most ${MAX_KEYWORD_WORDS} words of letters, digits, hyphens, + . # or ' (such as "diffusion", "C++", "vision-language models"), not a sentence or a link`,
+      );
     }
     const key = keyword.toLowerCase();
     if (!seen.has(key)) {
@@ -108,18 +126,29 @@ export function resolvePreferences(
   };
 }
 
-/** One line a person can read back: "a daily digest at 07:00 (UTC) of up to 10 papers". */
-export function describePreferences(p: Preferences): string {
+/**
+ * One line a person can read back: "a daily digest at 07:00 (UTC) of up to 10 papers". With
+ * `keywords: 'count'` the keywords are counted, not quoted: for mail to an address that has not
+ * confirmed, which must carry no text a stranger typed.
+ */
+export function describePreferences(
+  p: Preferences,
+  options: { keywords: 'quote' | 'count' } = { keywords: 'quote' },
+): string {
   const hour = `${String(p.deliveryHour).padStart(2, '0')}:00`;
   const when =
     p.frequency === 'weekly'
       ? `a weekly digest on ${WEEKDAYS[p.weekday - 1]?.replace(/^./, (c) => c.toUpperCase())}s at ${hour}`
       : `a daily digest at ${hour}`;
+  const named =
+    options.keywords === 'quote'
+      ? p.keywords.join(', ')
+      : `your ${p.keywords.length === 1 ? 'keyword' : `${p.keywords.length} keywords`}`;
   const keywords =
     p.keywords.length === 0
       ? ''
       : p.keywordMode === 'only'
-        ? `, only papers matching ${p.keywords.join(', ')}`
-        : `, papers matching ${p.keywords.join(', ')} first`;
+        ? `, only papers matching ${named}`
+        : `, papers matching ${named} first`;
   return `${when} (${p.timezone}) of up to ${p.maxPapers} papers${keywords}`;
 }

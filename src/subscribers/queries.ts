@@ -12,7 +12,6 @@ export const SUBSCRIBER_COLUMNS = [
   'timezone',
   'delivery_hour',
   'max_papers',
-  'pending_preferences',
   'link_nonce',
   'confirm_nonce',
   'confirmation_sent_at',
@@ -45,16 +44,21 @@ export const subscriberQueries = {
 
   idByEmail: `SELECT id FROM subscribers WHERE lower(email) = lower($1)`,
 
-  /** A pending or unsubscribed address asks again: its new choice replaces the old one. */
-  resetToPending: `
-    UPDATE subscribers
-    SET status = 'pending', (${PREFERENCE_COLUMNS}) = ($2, $3, $4, $5, $6, $7, $8),
-        pending_preferences = NULL, updated_at = now()
-    WHERE id = $1`,
+  /** An unsubscribed address asks again: it waits for the new confirmation. */
+  markPending: `
+    UPDATE subscribers SET status = 'pending', updated_at = now() WHERE id = $1 AND status = 'unsubscribed'`,
 
-  /** An active subscriber's new choice waits for the confirmation link. */
-  holdPendingPreferences: `
-    UPDATE subscribers SET pending_preferences = $2, updated_at = now() WHERE id = $1`,
+  /** A request to subscribe or change, waiting for its confirmation link (subscription_requests). */
+  insertRequest: `
+    INSERT INTO subscription_requests (subscriber_id, preferences) VALUES ($1, $2) RETURNING id`,
+
+  /** The request a confirmation link names, locked while it is applied. */
+  lockRequest: `
+    SELECT id, subscriber_id, preferences, created_at, applied_at FROM subscription_requests WHERE id = $1 FOR UPDATE`,
+
+  findRequest: `SELECT id, subscriber_id, preferences, created_at, applied_at FROM subscription_requests WHERE id = $1`,
+
+  markRequestApplied: `UPDATE subscription_requests SET applied_at = now() WHERE id = $1`,
 
   /** Marks a confirmation as sent unless one went out in the last 10 minutes, or the address bounced. */
   takeConfirmationSlot: `
@@ -70,13 +74,13 @@ export const subscriberQueries = {
 
   updatePreferences: `
     UPDATE subscribers
-    SET (${PREFERENCE_COLUMNS}) = ($2, $3, $4, $5, $6, $7, $8), pending_preferences = NULL, updated_at = now()
+    SET (${PREFERENCE_COLUMNS}) = ($2, $3, $4, $5, $6, $7, $8), updated_at = now()
     WHERE id = $1`,
 
   /** New confirm_nonce: confirmation mails sent before this moment stop working. */
   unsubscribe: `
     UPDATE subscribers
-    SET status = 'unsubscribed', unsubscribed_at = now(), pending_preferences = NULL,
+    SET status = 'unsubscribed', unsubscribed_at = now(),
         confirm_nonce = gen_random_uuid(), updated_at = now()
     WHERE id = $1`,
 

@@ -4,6 +4,13 @@ import { cancelPendingDeliveries, enqueueConfirmation } from '../outbox/outbox.t
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
 import { subscriberQueries as sql } from './queries.ts';
+import {
+  findRequest,
+  insertRequest,
+  markRequestApplied,
+  requestTokenSubject,
+  type SubscriptionRequest,
+} from './requests.ts';
 import { preferenceParams, type Subscriber, type SubscriberRow, toSubscriber } from './subscriber.ts';
 import type { LinkTokens, TokenPurpose } from './tokens.ts';
 
@@ -15,6 +22,10 @@ export type LinkCheck =
   | { ok: false; reason: 'expired'; subscriber: Subscriber };
 
 export type ConfirmOutcome = 'confirmed' | 'preferences-updated' | 'already-confirmed';
+
+export type ConfirmResult =
+  | { ok: true; subscriber: Subscriber; outcome: ConfirmOutcome }
+  | Exclude<LinkCheck, { ok: true }>;
 
 /**
  * The subscription lifecycle: subscribe → confirm → (change preferences) → unsubscribe.
@@ -40,20 +51,19 @@ export class SubscriberService {
         email,
         ...preferenceParams(preferences),
       ]);
-      if (inserted.rows[0]) {
-        await enqueueConfirmation(client, inserted.rows[0].id);
-        return;
+      let subscriberId = inserted.rows[0]?.id;
+      if (!subscriberId) {
+        const existing = await client.query<SubscriberRow>(sql.lockByEmail, [email]);
+        subscriberId = (existing.rows[0] as SubscriberRow).id;
+        await client.query(sql.markPending, [subscriberId]);
+        // at most one confirmation per address every 10 minutes: the form cannot mail-bomb
+        // anyone; a request whose mail is not sent could never be confirmed, so it is not kept
+        const slot = await client.query(sql.takeConfirmationSlot, [subscriberId]);
+        if (!slot.rowCount) return;
       }
-      const existing = await client.query<SubscriberRow>(sql.lockByEmail, [email]);
-      const subscriber = toSubscriber(existing.rows[0] as SubscriberRow);
-      if (subscriber.status === 'active') {
-        await client.query(sql.holdPendingPreferences, [subscriber.id, JSON.stringify(preferences)]);
-      } else {
-        await client.query(sql.resetToPending, [subscriber.id, ...preferenceParams(preferences)]);
-      }
-      // at most one confirmation per address every 10 minutes: the form cannot mail-bomb anyone
-      const slot = await client.query(sql.takeConfirmationSlot, [subscriber.id]);
-      if (slot.rowCount) await enqueueConfirmation(client, subscriber.id);
+      // each request keeps its own preferences: its link applies them and nothing else
+      const requestId = await insertRequest(client, subscriberId, preferences);
+      await enqueueConfirmation(client, subscriberId, requestId);
     });
   }
 
@@ -69,9 +79,7 @@ export class SubscriberService {
   ): Promise<LinkCheck> {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
-    const result = await client.query<SubscriberRow>(lock ? sql.lockById : sql.findById, [
-      parsed.subscriberId,
-    ]);
+    const result = await client.query<SubscriberRow>(lock ? sql.lockById : sql.findById, [parsed.subjectId]);
     const row = result.rows[0];
     if (!row) return { ok: false, reason: 'invalid' };
     const subscriber = toSubscriber(row);
@@ -81,25 +89,52 @@ export class SubscriberService {
     return { ok: true, subscriber };
   }
 
-  /** Follows a confirmation link. Idempotent: following it again changes nothing. */
-  async confirm(token: string): Promise<LinkCheck & { outcome?: ConfirmOutcome }> {
+  /**
+   * Follows a confirmation link: applies the request it was sent for, once (a pending or
+   * unsubscribed address becomes active with the preferences of that request; an active one
+   * gets that change). Following it again changes nothing.
+   */
+  async confirm(token: string): Promise<ConfirmResult> {
+    const parsed = this.tokens.parse(token);
+    if (!parsed) return { ok: false, reason: 'invalid' };
     return withTransaction(this.pool, async (client) => {
-      const check = await this.checkLink(token, 'confirm', { client, lock: true });
-      if (!check.ok) return check;
-      const { subscriber } = check;
-      let outcome: ConfirmOutcome = 'already-confirmed';
-      if (subscriber.status === 'pending') {
-        await client.query(sql.activate, [subscriber.id]);
-        outcome = 'confirmed';
-      } else if (subscriber.pendingPreferences) {
-        await client.query(sql.updatePreferences, [
-          subscriber.id,
-          ...preferenceParams(subscriber.pendingPreferences),
-        ]);
-        outcome = 'preferences-updated';
-      }
-      return { ...check, outcome };
+      const request = await findRequest(client, parsed.subjectId, { lock: true });
+      if (!request) return this.confirmWithoutRequest(token, client);
+      const found = await client.query<SubscriberRow>(sql.lockById, [request.subscriberId]);
+      const subscriber = toSubscriber(found.rows[0] as SubscriberRow);
+      if (!this.tokens.matches(parsed, 'confirm', requestTokenSubject(request, subscriber)))
+        return { ok: false, reason: 'invalid' };
+      if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now())
+        return { ok: false, reason: 'expired', subscriber };
+      if (request.appliedAt) return { ok: true, subscriber, outcome: 'already-confirmed' };
+      const wasActive = subscriber.status === 'active';
+      await client.query(sql.updatePreferences, [subscriber.id, ...preferenceParams(request.preferences)]);
+      if (!wasActive) await client.query(sql.activate, [subscriber.id]);
+      await markRequestApplied(client, request.id);
+      return {
+        ok: true,
+        subscriber: { ...subscriber, status: 'active', preferences: request.preferences },
+        outcome: wasActive ? 'preferences-updated' : 'confirmed',
+      };
     });
+  }
+
+  /**
+   * A confirmation link signed for the subscriber rather than a request: mail queued before
+   * requests were kept, which is at most 7 days old when this version starts. It confirms a
+   * pending address with the preferences stored with it, and never changes an active one.
+   */
+  private async confirmWithoutRequest(token: string, client: pg.PoolClient): Promise<ConfirmResult> {
+    const check = await this.checkLink(token, 'confirm', { client, lock: true });
+    if (!check.ok || check.subscriber.status !== 'pending')
+      return check.ok ? { ...check, outcome: 'already-confirmed' } : check;
+    await client.query(sql.activate, [check.subscriber.id]);
+    return { ok: true, subscriber: { ...check.subscriber, status: 'active' }, outcome: 'confirmed' };
+  }
+
+  /** The request a confirmation mail is about. */
+  findRequest(id: string): Promise<SubscriptionRequest | undefined> {
+    return findRequest(this.pool, id);
   }
 
   /** Applies a preferences form sent through a preferences link. */
@@ -109,7 +144,7 @@ export class SubscriberService {
       if (!check.ok) return check;
       const preferences = resolvePreferences(input, check.subscriber.preferences);
       await client.query(sql.updatePreferences, [check.subscriber.id, ...preferenceParams(preferences)]);
-      return { ok: true, subscriber: { ...check.subscriber, preferences, pendingPreferences: null } };
+      return { ok: true, subscriber: { ...check.subscriber, preferences } };
     });
   }
 

@@ -12,7 +12,6 @@ export interface Subscriber {
   email: string;
   status: SubscriberStatus;
   preferences: Preferences;
-  pendingPreferences: Preferences | null;
   linkNonce: string;
   confirmNonce: string;
   confirmationSentAt: Date | null;
@@ -36,7 +35,6 @@ export interface SubscriberRow {
   timezone: string;
   delivery_hour: number;
   max_papers: number;
-  pending_preferences: Preferences | null;
   link_nonce: string;
   confirm_nonce: string;
   confirmation_sent_at: Date | null;
@@ -61,7 +59,6 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
       deliveryHour: row.delivery_hour,
       maxPapers: row.max_papers,
     },
-    pendingPreferences: row.pending_preferences,
     linkNonce: row.link_nonce,
     confirmNonce: row.confirm_nonce,
     confirmationSentAt: row.confirmation_sent_at,

@@ -3,12 +3,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * Link tokens: the confirm, preferences and unsubscribe links in mail.
  *
- * Scheme. A token is `<subscriber id>.<expiry>.<mac>`:
- * - subscriber id: the subscriber's uuid, so the link is bound to one subscriber;
+ * Scheme. A token is `<subject id>.<expiry>.<mac>`:
+ * - subject id: the subscriber's uuid, so the link is bound to one subscriber; for a confirm
+ *   link, the uuid of the subscription request it confirms (subscription_requests), so it
+ *   applies that request and no other, once;
  * - expiry: Unix seconds in base 36, or `0` for a link that does not expire (unsubscribe and
  *   preferences must keep working in old mail; confirmation links last 7 days);
  * - mac: HMAC-SHA256 under a key derived from SECRET_KEY over
- *   `purpose \n subscriber id \n expiry \n nonce`, truncated to 192 bits, base64url.
+ *   `purpose \n subject id \n expiry \n nonce`, truncated to 192 bits, base64url.
  *
  * The purpose is inside the MAC, so a preferences token never works as an unsubscribe token.
  * The nonce is a random per-subscriber value kept in the database (subscribers.link_nonce for
@@ -32,7 +34,8 @@ export interface TokenSubject {
 }
 
 export interface ParsedToken {
-  subscriberId: string;
+  /** The subscriber, or for a confirmation link the request it confirms. */
+  subjectId: string;
   expiresAt: Date | undefined;
   raw: { expiry: string; mac: Buffer };
 }
@@ -49,9 +52,9 @@ export class LinkTokens {
     this.key = createHmac('sha256', secretKey).update('paperboy link tokens v1').digest();
   }
 
-  private mac(purpose: TokenPurpose, subscriberId: string, expiry: string, nonce: string): Buffer {
+  private mac(purpose: TokenPurpose, subjectId: string, expiry: string, nonce: string): Buffer {
     return createHmac('sha256', this.key)
-      .update(`${purpose}\n${subscriberId}\n${expiry}\n${nonce}`)
+      .update(`${purpose}\n${subjectId}\n${expiry}\n${nonce}`)
       .digest()
       .subarray(0, MAC_BYTES);
   }
@@ -66,13 +69,13 @@ export class LinkTokens {
   parse(token: string): ParsedToken | undefined {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
-    const [subscriberId, expiry, mac] = parts as [string, string, string];
-    if (!UUID.test(subscriberId) || !/^[0-9a-z]{1,10}$/.test(expiry) || !/^[A-Za-z0-9_-]{32}$/.test(mac)) {
+    const [subjectId, expiry, mac] = parts as [string, string, string];
+    if (!UUID.test(subjectId) || !/^[0-9a-z]{1,10}$/.test(expiry) || !/^[A-Za-z0-9_-]{32}$/.test(mac)) {
       return undefined;
     }
     const seconds = Number.parseInt(expiry, 36);
     return {
-      subscriberId,
+      subjectId,
       expiresAt: seconds === 0 ? undefined : new Date(seconds * 1000),
       raw: { expiry, mac: Buffer.from(mac, 'base64url') },
     };
@@ -80,7 +83,7 @@ export class LinkTokens {
 
   /** Whether the token was made for this purpose and subject and has not been revoked. */
   matches(parsed: ParsedToken, purpose: TokenPurpose, subject: TokenSubject): boolean {
-    if (parsed.subscriberId !== subject.id) return false;
+    if (parsed.subjectId !== subject.id) return false;
     const expected = this.mac(purpose, subject.id, parsed.raw.expiry, nonceFor(purpose, subject));
     return parsed.raw.mac.length === expected.length && timingSafeEqual(parsed.raw.mac, expected);
   }

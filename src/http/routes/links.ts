@@ -1,8 +1,9 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
+import { acceptOneClickMultipart } from '../one-click-form.ts';
 import { sendPage as page } from '../page.ts';
 import { preferenceFormData } from '../preference-form.ts';
 import { errorResponses, HtmlPage, TokenParams } from '../schemas.ts';
@@ -23,12 +24,8 @@ const OneClickBody = Type.Object({
 /** The pages behind the links in mail: confirm, unsubscribe, preferences. */
 export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, subscribers, links } = app.services;
-  // Keyed by token, not by address: a mail provider unsubscribing many users from one IP is fine.
-  const perLinkLimit = {
-    max: config.rateLimitMax,
-    timeWindow: config.rateLimitWindowMs,
-    keyGenerator: (request: { params: unknown }) => (request.params as { token: string }).token,
-  };
+  // Keyed by client (the default, request.ip), never by something in the URL a client can vary.
+  const perClientLimit = { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs };
   const htmlResponses = { 200: HtmlPage, 404: HtmlPage, ...errorResponses };
 
   app.get(
@@ -52,10 +49,9 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'already-confirmed': 'You are already subscribed',
       } as const;
       const { subscriber } = result;
-      const preferences = subscriber.pendingPreferences ?? subscriber.preferences;
       return page(reply, 200, 'message', {
-        title: titles[result.outcome ?? 'already-confirmed'],
-        message: `You will receive ${describePreferences(preferences)}.`,
+        title: titles[result.outcome],
+        message: `You will receive ${describePreferences(subscriber.preferences)}.`,
         link: { href: links.url('preferences', subscriber), text: 'Change your preferences' },
       });
     },
@@ -80,35 +76,40 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.post(
-    `${LINK_PATHS.unsubscribe}/:token`,
-    {
-      config: { rateLimit: perLinkLimit },
-      schema: {
-        summary:
-          'One-click unsubscribe (RFC 8058): POST List-Unsubscribe=One-Click; 200, no redirect; idempotent',
-        consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
-        params: TokenParams,
-        body: OneClickBody,
-        response: htmlResponses,
+  // the one route that reads multipart (RFC 8058 allows it), in a scope of its own
+  await app.register(async (plain) => {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+    acceptOneClickMultipart(scope);
+    scope.post(
+      `${LINK_PATHS.unsubscribe}/:token`,
+      {
+        config: { rateLimit: perClientLimit },
+        schema: {
+          summary:
+            'One-click unsubscribe (RFC 8058): POST List-Unsubscribe=One-Click; 200, no redirect; idempotent',
+          consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+          params: TokenParams,
+          body: OneClickBody,
+          response: htmlResponses,
+        },
       },
-    },
-    async (request, reply) => {
-      if (request.body?.['List-Unsubscribe'] !== 'One-Click') {
-        return page(reply, 400, 'message', {
-          title: 'Bad Request',
-          message: 'List-Unsubscribe: the body must be List-Unsubscribe=One-Click',
+      async (request, reply) => {
+        if (request.body?.['List-Unsubscribe'] !== 'One-Click') {
+          return page(reply, 400, 'message', {
+            title: 'Bad Request',
+            message: 'List-Unsubscribe: the body must be List-Unsubscribe=One-Click',
+          });
+        }
+        const result = await subscribers.unsubscribe(request.params.token);
+        if (!result.ok) return invalidLink(reply);
+        return page(reply, 200, 'message', {
+          title: 'You are unsubscribed',
+          message: `No more digests will be sent to ${result.subscriber.email}. Changed your mind? Subscribe again on the home page.`,
+          link: { href: `${config.publicUrl}/`, text: 'Paperboy home' },
         });
-      }
-      const result = await subscribers.unsubscribe(request.params.token);
-      if (!result.ok) return invalidLink(reply);
-      return page(reply, 200, 'message', {
-        title: 'You are unsubscribed',
-        message: `No more digests will be sent to ${result.subscriber.email}. Changed your mind? Subscribe again on the home page.`,
-        link: { href: `${config.publicUrl}/`, text: 'Paperboy home' },
-      });
-    },
-  );
+      },
+    );
+  });
 
   app.get(
     `${LINK_PATHS.preferences}/:token`,
@@ -128,7 +129,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     `${LINK_PATHS.preferences}/:token`,
     {
-      config: { rateLimit: perLinkLimit },
+      config: { rateLimit: perClientLimit },
       schema: {
         summary: 'Save preferences from the preferences page',
         consumes: ['application/x-www-form-urlencoded', 'application/json'],

@@ -1,0 +1,64 @@
+import type { Queryable } from '../db/transaction.ts';
+import type { Preferences } from './preferences.ts';
+import { subscriberQueries as sql } from './queries.ts';
+import type { Subscriber } from './subscriber.ts';
+import type { TokenSubject } from './tokens.ts';
+
+/** A request to subscribe or to change a digest, applied when its confirmation link is followed. */
+export interface SubscriptionRequest {
+  id: string;
+  subscriberId: string;
+  preferences: Preferences;
+  createdAt: Date;
+  appliedAt: Date | null;
+}
+
+interface RequestRow {
+  id: string;
+  subscriber_id: string;
+  preferences: Preferences;
+  created_at: Date;
+  applied_at: Date | null;
+}
+
+const toRequest = (row: RequestRow): SubscriptionRequest => ({
+  id: row.id,
+  subscriberId: row.subscriber_id,
+  preferences: row.preferences,
+  createdAt: row.created_at,
+  appliedAt: row.applied_at,
+});
+
+export async function insertRequest(
+  client: Queryable,
+  subscriberId: string,
+  preferences: Preferences,
+): Promise<string> {
+  const { rows } = await client.query<{ id: string }>(sql.insertRequest, [
+    subscriberId,
+    JSON.stringify(preferences),
+  ]);
+  return (rows[0] as { id: string }).id;
+}
+
+/** The request; with `lock`, locked until the caller's transaction ends. */
+export async function findRequest(
+  client: Queryable,
+  id: string,
+  { lock = false } = {},
+): Promise<SubscriptionRequest | undefined> {
+  const { rows } = await client.query<RequestRow>(lock ? sql.lockRequest : sql.findRequest, [id]);
+  return rows[0] ? toRequest(rows[0]) : undefined;
+}
+
+export async function markRequestApplied(client: Queryable, id: string): Promise<void> {
+  await client.query(sql.markRequestApplied, [id]);
+}
+
+/**
+ * What a confirmation link signs: the request's id, and the subscriber's confirm nonce, so that
+ * unsubscribing (which rotates it) revokes every confirmation link sent before.
+ */
+export function requestTokenSubject(request: { id: string }, subscriber: Subscriber): TokenSubject {
+  return { id: request.id, linkNonce: subscriber.linkNonce, confirmNonce: subscriber.confirmNonce };
+}
