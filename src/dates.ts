@@ -13,9 +13,16 @@ export function addDays(day: string, days: number): string {
   return isoDay(date);
 }
 
+/** Whether value is a YYYY-MM-DD that names a real day (not 2026-02-30, not 9999-99-99). */
+export function isRealDay(value: string): boolean {
+  if (!DAY.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && isoDay(date) === value;
+}
+
 /** Checks a YYYY-MM-DD that names a real day (no 2026-02-30). */
 export function parseDay(value: string, field = 'date'): string {
-  if (!DAY.test(value) || isoDay(new Date(`${value}T00:00:00Z`)) !== value) {
+  if (!isRealDay(value)) {
     throw new ValidationError(field, `expected a date as YYYY-MM-DD, got "${value}"`);
   }
   return value;

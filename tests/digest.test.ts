@@ -5,6 +5,7 @@ import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
 import { DigestRenderer } from '../src/digest/render.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { renderMail } from '../src/templates.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
 import { dailyDigest, largeEdition } from './helpers/digest-fixtures.ts';
@@ -153,6 +154,23 @@ describe('personalisation', () => {
 });
 
 describe('rendering', () => {
+  it('links no third-party stylesheet and hides no preview text', async () => {
+    const { mail } = await dailyDigest(bed.app, '2026-03-12', recipient);
+    const confirmation = await renderMail('confirmation', {
+      email: 'a@example.org',
+      confirmUrl: 'https://paperboy.test/confirm/x',
+      preferencesChange: false,
+      summary: 'a daily digest',
+      footer: 'footer',
+    });
+    for (const html of [mail.html, confirmation.html]) {
+      expect(html).not.toMatch(/<link[^>]+stylesheet/i);
+      expect(html).not.toMatch(/@import|fonts\.googleapis|fonts\.gstatic/);
+      // MJML's hidden preview: white 1px text, which spam filters read as hidden text
+      expect(html).not.toMatch(/font-size:\s*1px/);
+    }
+  });
+
   it('shows HTML-special characters in titles literally, never as markup', async () => {
     const { mail } = await dailyDigest(bed.app, '2026-03-12', recipient);
     expect(mail.html).toContain('Résumé &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; — Ünïcode');

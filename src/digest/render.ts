@@ -86,7 +86,6 @@ export class DigestRenderer {
     const title = editionTitle(edition);
     const { html, text } = await renderMail('digest', {
       title,
-      preview: selection[0] ? `#1 ${selection[0].paper.title}` : title,
       frequency: edition.frequency,
       papers: selection.map((s) => paperView(s.paper, { rank: s.rank, matched: s.matched })),
       archiveUrl: archiveUrl(this.publicUrl, edition),

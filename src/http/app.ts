@@ -1,15 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
-import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RawServerDefault,
+} from 'fastify';
 import type { Config } from '../config.ts';
 import { createServices, type Services } from '../services.ts';
+import { requireBearer } from './bearer.ts';
 import { handleError } from './error-handler.ts';
+import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { archiveRoutes } from './routes/archive.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -43,6 +49,8 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   const services = provided ?? (await createServices(config));
   const app = Fastify({
     loggerInstance: services.log as FastifyBaseLogger,
+    // requests are logged by logRequests() below, with the tokens in their URLs redacted
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     ajv: {
@@ -60,10 +68,6 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
     },
   });
   await app.register(formbody);
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: 1024, files: 0, fields: 20 },
-  });
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
@@ -76,12 +80,17 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // in production /docs is for operators (DOCS_PUBLIC): with ADMIN_TOKEN, or not at all
+  const operatorsOnly = config.adminToken ? requireBearer(config.adminToken, 'ADMIN_TOKEN') : undefined;
+  if (config.docsPublic) await app.register(swaggerUi, { routePrefix: '/docs' });
+  else if (operatorsOnly)
+    await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest: operatorsOnly } });
   app.setErrorHandler(handleError);
   // the id a 5xx shows is the one in the logs: echo it on every answer
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  logRequests(app);
 
   await app.register(healthRoutes);
   await app.register(metricsRoutes);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { isRealDay } from '../../dates.ts';
 import type { Edition } from '../../digest/editions.ts';
 import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.ts';
 import { FREQUENCIES } from '../../frequency.ts';
@@ -61,11 +62,13 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const frequency = request.query.frequency ?? 'daily';
-      const edition = await editions.find(frequency, request.params.day);
+      const { day } = request.params;
+      // a day that does not exist (2026-02-30) has no digest, like any other day without one
+      const edition = isRealDay(day) ? await editions.find(frequency, day) : undefined;
       if (edition?.status !== 'ready') {
         return sendPage(reply, 404, 'message', {
           title: 'No digest for this date',
-          message: edition?.emptyReason ?? `No ${frequency} digest was made for ${request.params.day}.`,
+          message: edition?.emptyReason ?? `No ${frequency} digest was made for ${day}.`,
           link: { href: '/digests', text: 'All digests' },
         });
       }

@@ -5,6 +5,7 @@ import type { ClaimedDelivery } from '../../delivery/claimed.ts';
 import type { Outcome } from '../../delivery/sender.ts';
 import { countDeliveries } from '../../delivery/stats.ts';
 import { countSubscribers } from '../../subscribers/stats.ts';
+import { requireBearer } from '../bearer.ts';
 
 /**
  * Prometheus metrics at /metrics: process metrics, this process's sends by outcome, and the
@@ -12,7 +13,12 @@ import { countSubscribers } from '../../subscribers/stats.ts';
  * shows the whole system's queue, whichever worker sent what).
  */
 export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, sender } = app.services;
+  const { db, sender, config } = app.services;
+  // in production the counts are for operators (METRICS_PUBLIC): with ADMIN_TOKEN, or not at all
+  if (!config.metricsPublic) {
+    if (!config.adminToken) return;
+    app.addHook('onRequest', requireBearer(config.adminToken, 'ADMIN_TOKEN'));
+  }
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'paperboy_' });
 
@@ -56,7 +62,8 @@ export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/metrics',
     {
       schema: {
-        summary: 'Prometheus metrics',
+        summary: 'Prometheus metrics (Bearer ADMIN_TOKEN unless METRICS_PUBLIC)',
+        security: config.metricsPublic ? [] : [{ bearer: [] }],
         response: { 200: Type.String({ description: 'Prometheus text format' }) },
       },
     },

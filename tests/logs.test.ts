@@ -1,0 +1,92 @@
+import { Writable } from 'node:stream';
+import type { ParsedMail } from 'mailparser';
+import pino from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
+import { type App, buildApp } from '../src/http/app.ts';
+import { createServices } from '../src/services.ts';
+import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
+import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+
+// A whole scenario with every log line kept, at the most verbose level: nothing secret and no
+// link token may appear in any of them.
+
+const SECRETS = {
+  ADMIN_TOKEN: 'admin-token-that-must-not-be-logged',
+  WEBHOOK_SECRET: 'webhook-secret-never-logged',
+  SMTP_PASSWORD: 'smtp-password-never-logged',
+};
+
+let database: ScratchDatabase;
+let smtp: SmtpPeer;
+let app: App;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  database = await createScratchDatabase();
+  smtp = await startSmtpPeer();
+  const config = testConfig({
+    DATABASE_URL: database.url,
+    SMTP_URL: smtp.url.replace('smtp://', `smtp://mailer:${SECRETS.SMTP_PASSWORD}@`),
+    ADMIN_TOKEN: SECRETS.ADMIN_TOKEN,
+    WEBHOOK_SECRET: SECRETS.WEBHOOK_SECRET,
+    LOG_LEVEL: 'trace',
+  });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  app = await buildApp(config, await createServices(config, pino({ level: 'trace' }, sink)));
+});
+
+afterAll(async () => {
+  await app?.close();
+  await app?.services.close();
+  await smtp?.close();
+  await database?.drop();
+});
+
+const linkIn = (mail: ParsedMail, kind: string) =>
+  new RegExp(`${TEST_PUBLIC_URL}(/${kind}/[^"\\s]+)`).exec(String(mail.html))?.[1] as string;
+
+it('logs every request with its link tokens redacted, and never a secret', { timeout: 30_000 }, async () => {
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  await app.inject({ method: 'POST', url: '/api/subscriptions', payload: { email: 'ann@example.org' } });
+  await app.services.sender.drain();
+  const [confirmation] = await smtp.waitForMessages(1);
+  const confirm = linkIn(confirmation as ParsedMail, 'confirm');
+  expect((await app.inject({ method: 'GET', url: confirm })).statusCode).toBe(200);
+
+  const subscriber = (await app.services.subscribers.findByEmail('ann@example.org'))!;
+  const { preferencesUrl, unsubscribeUrl } = app.services.links.forDigest(subscriber);
+  const preferences = preferencesUrl.slice(TEST_PUBLIC_URL.length);
+  const unsubscribe = unsubscribeUrl.slice(TEST_PUBLIC_URL.length);
+  await app.inject({ method: 'GET', url: preferences });
+  await app.inject({ method: 'POST', url: preferences, headers: form, payload: 'maxPapers=5' });
+  await app.inject({ method: 'GET', url: `${unsubscribe}?utm=x` });
+  await app.inject({
+    method: 'POST',
+    url: unsubscribe,
+    headers: form,
+    payload: 'List-Unsubscribe=One-Click',
+  });
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  await app.inject({ method: 'GET', url: '/api/admin/deliveries', headers: bearer(SECRETS.ADMIN_TOKEN) });
+  await app.inject({ method: 'GET', url: '/api/admin/deliveries', headers: bearer('wrong') });
+  await app.inject({
+    method: 'POST',
+    url: '/api/webhooks/delivery-events',
+    headers: bearer(SECRETS.WEBHOOK_SECRET),
+    payload: { events: [{ type: 'complaint', email: 'ann@example.org' }] },
+  });
+
+  const log = lines.join('');
+  expect(log).toContain('/confirm/[redacted]');
+  expect(log).toContain('/unsubscribe/[redacted]');
+  expect(log).toContain('/preferences/[redacted]');
+  const tokens = [confirm, preferences, unsubscribe].map((path) => path.split('/')[2] as string);
+  for (const secret of [...Object.values(SECRETS), TEST_SECRET_KEY, ...tokens])
+    expect(log).not.toContain(secret);
+});
