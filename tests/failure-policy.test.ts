@@ -8,7 +8,12 @@ const relay = (responseCode: number, command = 'DATA') =>
     Object.assign(new Error('refused'), { responseCode, command, response: `${responseCode} x` }),
     true,
   );
-const digest = (attempts: number) => ({ kind: 'digest' as const, attempts });
+/** A digest that has reached the relay `attempts` times before this try. */
+const digest = (attempts: number, localFailures = 0) => ({
+  kind: 'digest' as const,
+  attempts,
+  localFailures,
+});
 
 describe('the failure policy', () => {
   it('fails a 5xx at once, and suppresses the address only when RCPT TO was refused', () => {
@@ -22,11 +27,11 @@ describe('the failure policy', () => {
   });
 
   it('retries a 4xx with a backoff within [ceiling/2, ceiling], doubling per attempt up to the cap', () => {
-    const delays = [1, 2, 3].map((attempts) =>
-      decide({ kind: 'digest', attempts }, relay(451), { ...policy, maxAttempts: 10 }, () => 1),
+    const delays = [0, 1, 2].map((attempts) =>
+      decide(digest(attempts), relay(451), { ...policy, maxAttempts: 10 }, () => 1),
     );
     expect(delays.map((d) => (d.outcome === 'retry' ? d.delaySeconds : undefined))).toEqual([30, 60, 120]);
-    const low = decide(digest(1), relay(451), policy, () => 0);
+    const low = decide(digest(0), relay(451), policy, () => 0);
     expect(low).toMatchObject({ outcome: 'retry', delaySeconds: 15 });
     const capped = decide(
       digest(30),
@@ -41,7 +46,7 @@ describe('the failure policy', () => {
     expect(decide(digest(3), relay(451), policy)).toMatchObject({ outcome: 'failed', countSoftBounce: true });
     const local = classifySendError(new Error('template broken'), false);
     expect(decide(digest(3), local, policy)).not.toHaveProperty('countSoftBounce');
-    expect(decide({ kind: 'confirmation', attempts: 3 }, relay(451), policy)).not.toHaveProperty(
+    expect(decide({ ...digest(2), kind: 'confirmation' }, relay(451), policy)).not.toHaveProperty(
       'countSoftBounce',
     );
   });

@@ -85,11 +85,10 @@ describe('migrations already applied', () => {
   });
 
   it('records checksums for a database migrated before they were kept, and brings its old indexes in line', async () => {
-    await migrate(pool);
     // the state of a database migrated before checksums, and before 0001 and 0004 were edited
+    await migrate(pool, readMigrations().slice(0, 5));
     await pool.query(`
       ALTER TABLE schema_migrations DROP COLUMN checksum;
-      DELETE FROM schema_migrations WHERE version >= 6;
       DROP INDEX deliveries_subscriber_edition_key;
       CREATE UNIQUE INDEX deliveries_subscriber_edition_key ON deliveries (subscriber_id, edition_id)
         WHERE edition_id IS NOT NULL;

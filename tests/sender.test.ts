@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { SendPacer } from '../src/delivery/pacer.ts';
+import { deliveryQueries } from '../src/delivery/queries.ts';
 import { OutcomeRecorder } from '../src/delivery/recorder.ts';
 import { buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
@@ -11,6 +12,15 @@ const bed = useTestBed({ smtp: true, env: { DELIVERY_MAX_ATTEMPTS: '3' }, trunca
 
 async function queueConfirmation(email = 'ann@example.org') {
   await bed.app.services.subscribers.subscribe({ email });
+}
+
+/** Polls until check holds (at most 20 s). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > 20_000) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function delivery() {
@@ -80,19 +90,36 @@ describe('outcomes of a send', () => {
 
   it('cancels a confirmation that is no longer needed', async () => {
     await queueConfirmation();
+    // confirmed meanwhile through its link: its request is applied
     await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
+    await bed.pool.query(`UPDATE subscription_requests SET applied_at = now()`);
     expect(await bed.app.services.sender.drain()).toMatchObject({ cancelled: 1 });
     expect(await delivery()).toMatchObject({ status: 'cancelled' });
     expect(bed.smtp.messages).toHaveLength(0);
   });
 
-  it('takes back a row whose lease ran out (its worker died mid-send)', async () => {
+  it('takes back a row whose lease ran out (its worker died mid-send), without counting an attempt for it', async () => {
     await queueConfirmation();
     await bed.pool.query(
-      `UPDATE deliveries SET status = 'sending', attempts = 1, lease_expires_at = now() - interval '1 second'`,
+      `UPDATE deliveries SET status = 'sending', attempts = 1, lease_token = gen_random_uuid(),
+         lease_expires_at = now() - interval '1 second'`,
     );
     expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 1 });
-    expect(await delivery()).toMatchObject({ status: 'sent', attempts: 2 });
+    const { rows } = await bed.pool.query('SELECT attempts, expired_leases FROM deliveries');
+    expect(rows[0]).toEqual({ attempts: 2, expired_leases: 1 });
+  });
+
+  it('takes back expired leases before rows that are merely due', async () => {
+    for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) await queueConfirmation(email);
+    const { rows } = await bed.pool.query<{ id: number }>(
+      `UPDATE deliveries SET status = 'sending', lease_token = gen_random_uuid(),
+         lease_expires_at = now() - interval '1 second'
+       WHERE id = (SELECT max(id) FROM deliveries) RETURNING id`,
+    );
+    // the crashed row is newer than the due ones, and due later: it still comes first
+    await bed.pool.query(`UPDATE deliveries SET due_at = now() - interval '1 hour' WHERE status = 'pending'`);
+    const claimed = await bed.pool.query<{ id: number }>(deliveryQueries.claimDue, [1, 60]);
+    expect(claimed.rows.map((row) => row.id)).toEqual([rows[0]!.id]);
   });
 
   it('leaves a row under a live lease alone', async () => {
@@ -113,75 +140,89 @@ describe('recording outcomes', () => {
   });
 
   /** A queued confirmation, claimed by no one in particular: its id. */
-  async function leasedDelivery(): Promise<{ id: number; subscriberId: string }> {
+  async function leasedDelivery(): Promise<{ id: number; subscriberId: string; leaseToken: string }> {
     await queueConfirmation();
-    const { rows } = await bed.pool.query<{ id: number; subscriber_id: string }>(
-      `UPDATE deliveries SET status = 'sending', lease_expires_at = now() + interval '1 minute'
-       RETURNING id, subscriber_id`,
+    return lease();
+  }
+
+  /** Claims the delivery as a worker would: a new lease token. */
+  async function lease(): Promise<{ id: number; subscriberId: string; leaseToken: string }> {
+    const { rows } = await bed.pool.query<{ id: number; subscriber_id: string; lease_token: string }>(
+      `UPDATE deliveries SET status = 'sending', lease_token = gen_random_uuid(),
+         lease_expires_at = now() + interval '1 minute'
+       RETURNING id, subscriber_id, lease_token`,
     );
-    return { id: rows[0]!.id, subscriberId: rows[0]!.subscriber_id };
+    return { id: rows[0]!.id, subscriberId: rows[0]!.subscriber_id, leaseToken: rows[0]!.lease_token };
   }
 
   it('settles each record once its batch is written, whether by the timer, a full buffer or an explicit flush', async () => {
-    const { id, subscriberId } = await leasedDelivery();
+    const { id, subscriberId, leaseToken } = await leasedDelivery();
 
     const byFlush = new OutcomeRecorder({ ...recorderOf(bed.pool), maxBuffered: 500, maxDelayMs: 60_000 });
-    const recorded = byFlush.record({ outcome: 'retry', id, subscriberId, error: 'x', delaySeconds: 60 });
+    const retry = {
+      outcome: 'retry',
+      id,
+      leaseToken,
+      subscriberId,
+      error: 'x',
+      delaySeconds: 60,
+      relay: true,
+    } as const;
+    const recorded = byFlush.record(retry);
     await byFlush.flush();
     await recorded;
-    expect(await delivery()).toMatchObject({ status: 'pending', later: true });
+    expect(await delivery()).toMatchObject({ status: 'pending', later: true, attempts: 1 });
 
-    await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const second = await lease();
     const byTimer = new OutcomeRecorder({ ...recorderOf(bed.pool), maxBuffered: 500, maxDelayMs: 20 });
-    await byTimer.record({ outcome: 'cancelled', id, reason: 'test' });
+    await byTimer.record({ outcome: 'cancelled', id, leaseToken: second.leaseToken, reason: 'test' });
     expect(await delivery()).toMatchObject({ status: 'cancelled' });
 
-    await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
+    const third = await lease();
     const bySize = new OutcomeRecorder({ ...recorderOf(bed.pool), maxBuffered: 1, maxDelayMs: 60_000 });
-    await bySize.record({ outcome: 'failed', id, subscriberId, error: 'y', response: null });
-    expect(await delivery()).toMatchObject({ status: 'failed' });
+    const failed = { outcome: 'failed', id, subscriberId, error: 'y', response: null, relay: false } as const;
+    await bySize.record({ ...failed, leaseToken: third.leaseToken });
+    // a failure before SMTP is not a relay attempt
+    expect(await delivery()).toMatchObject({ status: 'failed', attempts: 1 });
   });
 
-  it('keeps trying while the database cannot take the outcome, for as long as the lease lasts', {
+  it('writes an outcome only while the row is still in the claim that produced it', async () => {
+    const first = await leasedDelivery();
+    // the lease ran out and another worker claimed the row: the first worker's outcome is late
+    const second = await lease();
+    const recorder = new OutcomeRecorder({ ...recorderOf(bed.pool), maxBuffered: 1 });
+    const sent = { outcome: 'sent', id: first.id, response: '250 ok' } as const;
+    await recorder.record({ ...sent, leaseToken: first.leaseToken, messageId: '<late@x>' });
+    expect(await delivery()).toMatchObject({ status: 'sending', message_id: null });
+    await recorder.record({ ...sent, leaseToken: second.leaseToken, messageId: '<current@x>' });
+    expect(await delivery()).toMatchObject({ status: 'sent', message_id: '<current@x>' });
+  });
+
+  it('keeps trying while the database cannot take the outcome, and writes it late, after the lease', {
     timeout: 30_000,
   }, async () => {
-    const { id } = await leasedDelivery();
+    const { id, leaseToken } = await leasedDelivery();
+    await bed.pool.query(`UPDATE deliveries SET lease_expires_at = now() + interval '1 second'`);
     // a pool of one connection, held elsewhere: every write times out waiting for it, as in a
-    // worker whose pool is exhausted, until the holder lets go
+    // worker whose pool is exhausted or whose database is away, until the holder lets go
     const busy = createPool(bed.database.url, 1);
     busy.options.connectionTimeoutMillis = 200;
     try {
       const holder = await busy.connect();
-      const patient = new OutcomeRecorder({
-        ...recorderOf(busy),
-        maxBuffered: 500,
-        maxDelayMs: 10,
-        keepTryingMs: 30_000,
-      });
+      const patient = new OutcomeRecorder({ ...recorderOf(busy), maxBuffered: 500, maxDelayMs: 10 });
       const recorded = patient.record({
         outcome: 'sent',
         id,
+        leaseToken,
         messageId: '<m@x>',
         response: '250 ok',
       });
-      // longer than five tries with backoff, where an earlier recorder gave up
-      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      // past the lease, and past several tries with backoff
+      await waitFor(async () => (await delivery()).lease_expires_at < new Date(Date.now() - 2000));
       expect(await delivery()).toMatchObject({ status: 'sending' });
       holder.release();
       await recorded;
-      expect(await delivery()).toMatchObject({ status: 'sent', message_id: '<m@x>' });
-
-      await bed.pool.query(`UPDATE deliveries SET status = 'sending'`);
-      const held = await busy.connect();
-      const hasty = new OutcomeRecorder({
-        ...recorderOf(busy),
-        maxBuffered: 500,
-        maxDelayMs: 10,
-        keepTryingMs: 1_000,
-      });
-      await expect(hasty.record({ outcome: 'cancelled', id, reason: 'test' })).rejects.toThrow(/timeout/i);
-      held.release();
-      expect(await delivery()).toMatchObject({ status: 'sending' });
+      expect(await delivery()).toMatchObject({ status: 'sent', message_id: '<m@x>', attempts: 1 });
     } finally {
       await busy.end();
     }

@@ -55,14 +55,19 @@ export type Decision =
     }
   | { outcome: 'retry'; error: string; delaySeconds: number };
 
+/** A decision as the recorder writes it: whether the try reached the relay decides what it counts. */
+export type RecordedDecision = Decision & { relay: boolean };
+
 /**
  * The retry and bounce policy. A permanent refusal fails the delivery at once, and suppresses
  * the address when it was the address that was refused. A transient failure is retried with
- * backoff until the delivery has had maxAttempts; a digest that runs out of attempts counts as
- * a soft bounce of its address, if the relay had a say (a broken template says nothing about it).
+ * backoff until the delivery has had maxAttempts tries of its kind: tries that reached the relay
+ * (`attempts`), and failures before SMTP (`localFailures`, a template that would not render)
+ * counted apart; a lease that ran out is neither. A digest that runs out of relay attempts counts
+ * as a soft bounce of its address.
  */
 export function decide(
-  delivery: { kind: DeliveryKind; attempts: number },
+  delivery: { kind: DeliveryKind; attempts: number; localFailures: number },
   failure: SendFailure,
   policy: FailurePolicy,
   random: () => number = Math.random,
@@ -71,12 +76,15 @@ export function decide(
   if (failure.permanent) {
     return failure.addressRejected ? { ...failed, suppress: `hard bounce: ${failure.message}` } : failed;
   }
-  if (delivery.attempts >= policy.maxAttempts) {
+  // this try included
+  const tries = (failure.fromRelay ? delivery.attempts : delivery.localFailures) + 1;
+  if (tries >= policy.maxAttempts) {
     return delivery.kind === 'digest' && failure.fromRelay ? { ...failed, countSoftBounce: true } : failed;
   }
+  const retry = delivery.attempts + delivery.localFailures;
   return {
     outcome: 'retry',
     error: failure.message,
-    delaySeconds: Math.round(backoffDelay(delivery.attempts - 1, policy.retryBackoff, random)),
+    delaySeconds: Math.round(backoffDelay(retry, policy.retryBackoff, random)),
   };
 }

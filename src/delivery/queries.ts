@@ -11,8 +11,9 @@ const claimedSubscriberColumns = SUBSCRIBER_COLUMNS.map(
 const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
 
 /**
- * Takes up to $1 deliveries that are due, or whose lease ran out, and leases them for $2
- * seconds. SKIP LOCKED lets any number of workers claim side by side, each row going to one.
+ * Takes up to $1 deliveries whose lease ran out (a crashed worker's, first: they have waited a
+ * lease already) or that are due, and leases them for $2 seconds under a new lease_token.
+ * SKIP LOCKED lets any number of workers claim side by side, each row going to one.
  * The two kinds of candidates are separate locking scans, each walking its own partial index
  * in order and stopping at $1 rows, rather than one OR that would read and sort every due row.
  * The subscriber comes along, so building the mail needs no further query.
@@ -20,25 +21,27 @@ const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
 function claimSql(forEdition: boolean): string {
   const edition = forEdition ? 'AND edition_id = $3' : '';
   return `
-    WITH pending AS (
-      SELECT id, due_at AS at FROM deliveries
-      WHERE status = 'pending' AND due_at <= now() ${edition}
-      ORDER BY due_at LIMIT $1
-      FOR UPDATE SKIP LOCKED
-    ), expired AS (
-      SELECT id, lease_expires_at AS at FROM deliveries
+    WITH expired AS (
+      SELECT id, 0 AS rank, lease_expires_at AS at FROM deliveries
       WHERE status = 'sending' AND lease_expires_at < now() ${edition}
       ORDER BY lease_expires_at LIMIT $1
       FOR UPDATE SKIP LOCKED
+    ), pending AS (
+      SELECT id, 1 AS rank, due_at AS at FROM deliveries
+      WHERE status = 'pending' AND due_at <= now() ${edition}
+      ORDER BY due_at LIMIT $1
+      FOR UPDATE SKIP LOCKED
     ), due AS (
-      SELECT id, at FROM pending UNION ALL SELECT id, at FROM expired ORDER BY at LIMIT $1
+      SELECT id, rank, at FROM expired UNION ALL SELECT id, rank, at FROM pending ORDER BY rank, at LIMIT $1
     )
     UPDATE deliveries d
-    SET status = 'sending', attempts = d.attempts + 1,
+    SET status = 'sending', lease_token = gen_random_uuid(),
+        expired_leases = d.expired_leases + (d.status = 'sending')::int,
         lease_expires_at = now() + make_interval(secs => $2), updated_at = now()
     FROM due, subscribers s
     WHERE d.id = due.id AND s.id = d.subscriber_id
-    RETURNING d.id, d.kind, d.edition_id, d.attempts, d.created_at, ${claimedSubscriberColumns}`;
+    RETURNING d.id, d.kind, d.edition_id, d.request_id, d.attempts, d.local_failures, d.lease_token,
+      d.created_at, ${claimedSubscriberColumns}`;
 }
 
 export const deliveryQueries = {
@@ -71,34 +74,46 @@ export const deliveryQueries = {
   /** Takes due deliveries of edition $3 only (`digest send`): see claimSql. */
   claimDueForEdition: claimSql(true),
 
-  /** Outcomes are recorded in batches: one statement for many deliveries. */
+  /**
+   * Outcomes are recorded in batches: one statement for many deliveries. Each is written only if
+   * the row is still in the claim that produced it (its lease_token): after an outage a late
+   * outcome still lands, unless another worker has claimed the row since. They return the ids
+   * written.
+   */
   markSent: `
     UPDATE deliveries d
-    SET status = 'sent', message_id = u.message_id, smtp_response = u.response, sent_at = now(),
-        lease_expires_at = NULL, last_error = NULL, updated_at = now()
-    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, message_id, response)
-    WHERE d.id = u.id AND d.status = 'sending'`,
+    SET status = 'sent', attempts = d.attempts + 1, message_id = u.message_id, smtp_response = u.response,
+        sent_at = now(), lease_expires_at = NULL, lease_token = NULL, last_error = NULL, updated_at = now()
+    FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[]) AS u(id, lease_token, message_id, response)
+    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
+    RETURNING d.id`,
 
   /** Back to pending after a delay: transient failures with attempts left. */
   scheduleRetry: `
     UPDATE deliveries d
     SET status = 'pending', due_at = now() + make_interval(secs => u.delay), last_error = u.error,
-        lease_expires_at = NULL, updated_at = now()
-    FROM unnest($1::bigint[], $2::text[], $3::int[]) AS u(id, error, delay)
-    WHERE d.id = u.id AND d.status = 'sending'`,
+        attempts = d.attempts + u.relay::int, local_failures = d.local_failures + (NOT u.relay)::int,
+        lease_expires_at = NULL, lease_token = NULL, updated_at = now()
+    FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::boolean[]) AS u(id, lease_token, error, delay, relay)
+    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
+    RETURNING d.id`,
 
   markFailed: `
     UPDATE deliveries d
-    SET status = 'failed', last_error = u.error, smtp_response = u.response, lease_expires_at = NULL,
-        updated_at = now()
-    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, error, response)
-    WHERE d.id = u.id AND d.status = 'sending'`,
+    SET status = 'failed', last_error = u.error, smtp_response = u.response,
+        attempts = d.attempts + u.relay::int, local_failures = d.local_failures + (NOT u.relay)::int,
+        lease_expires_at = NULL, lease_token = NULL, updated_at = now()
+    FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::boolean[]) AS u(id, lease_token, error, response, relay)
+    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
+    RETURNING d.id`,
 
   markCancelled: `
     UPDATE deliveries d
-    SET status = 'cancelled', last_error = u.reason, lease_expires_at = NULL, updated_at = now()
-    FROM unnest($1::bigint[], $2::text[]) AS u(id, reason)
-    WHERE d.id = u.id AND d.status = 'sending'`,
+    SET status = 'cancelled', last_error = u.reason, lease_expires_at = NULL, lease_token = NULL,
+        updated_at = now()
+    FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS u(id, lease_token, reason)
+    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
+    RETURNING d.id`,
 
   /**
    * The shared send rate (pacer.ts): reserves $1 sending slots at $2 per second, from the next
@@ -111,11 +126,12 @@ export const deliveryQueries = {
     RETURNING extract(epoch FROM next_at - make_interval(secs => $1::float8 / $2::float8) - clock_timestamp())
       * 1000 AS start_in_ms`,
 
-  /** Shutdown: leased rows this worker never tried go straight back to the queue. */
+  /** Shutdown: rows still in this worker's hands go straight back to the queue. */
   releaseLeases: `
-    UPDATE deliveries
-    SET status = 'pending', attempts = attempts - 1, lease_expires_at = NULL, updated_at = now()
-    WHERE id = ANY($1::bigint[]) AND status = 'sending'`,
+    UPDATE deliveries d
+    SET status = 'pending', lease_expires_at = NULL, lease_token = NULL, updated_at = now()
+    FROM unnest($1::bigint[], $2::uuid[]) AS u(id, lease_token)
+    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'`,
 
   subscriberByDelivery: `SELECT subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
 

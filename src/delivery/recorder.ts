@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import { type Backoff, backoffDelay, sleep } from '../backoff.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { countSoftBounces, resetSoftBounces, suppressAddresses } from '../subscribers/suppressions.ts';
-import type { Decision } from './failure-policy.ts';
+import type { RecordedDecision } from './failure-policy.ts';
 import { deliveryQueries as sql } from './queries.ts';
 
 export type Outcome = 'sent' | 'retry' | 'failed' | 'cancelled';
 
-/** One delivery's outcome, with what it means for its subscriber. */
-export type OutcomeEntry = { id: number } & (
+/** One delivery's outcome, with what it means for its subscriber; leaseToken names the claim. */
+export type OutcomeEntry = { id: number; leaseToken: string } & (
   | {
       outcome: 'sent';
       messageId: string;
@@ -17,7 +17,7 @@ export type OutcomeEntry = { id: number } & (
       /** The subscriber whose run of soft bounces this delivery ends, if they had one. */
       clearSoftBouncesOf?: string;
     }
-  | (Decision & { subscriberId: string })
+  | (RecordedDecision & { subscriberId: string })
   | { outcome: 'cancelled'; reason: string }
 );
 
@@ -30,12 +30,10 @@ export interface RecorderOptions {
   maxBuffered?: number;
   /** …or this long after the first of them. */
   maxDelayMs?: number;
-  /** How long a failed write is tried again: as long as the rows stay leased to this worker. */
-  keepTryingMs?: number;
 }
 
 /** Waits between tries of a write that failed. */
-const WRITE_RETRY: Backoff = { base: 1000, cap: 5000 };
+const WRITE_RETRY: Backoff = { base: 500, cap: 5000 };
 
 /**
  * Writes outcomes to the ledger in batches, one statement per kind of outcome and one
@@ -45,9 +43,12 @@ const WRITE_RETRY: Backoff = { base: 1000, cap: 5000 };
  * message's in-flight slot until then, so whatever a crash can resend is within the in-flight
  * bound.
  *
- * A write that fails (the database away for a moment, a pool with no free connection) is tried
- * again with backoff for as long as the rows' leases last, keepTryingMs: until then no other
- * worker takes those rows, and an outcome given up on early is a message sent twice.
+ * A write that fails (the database away, a pool with no free connection) is tried again with
+ * backoff until it succeeds: an outcome given up on is a message sent twice. Meanwhile the sends
+ * waiting on it keep their in-flight slots, so the sender claims nothing more. Each outcome is
+ * written only if its row is still in the claim that produced it (lease_token): a late outcome
+ * lands after an outage of any length, unless another worker has claimed the row since, and then
+ * that worker's outcome counts (the message may have gone twice, within the in-flight bound).
  */
 export class OutcomeRecorder {
   private buffer: OutcomeEntry[] = [];
@@ -57,12 +58,10 @@ export class OutcomeRecorder {
   private timer: NodeJS.Timeout | undefined;
   private readonly maxBuffered: number;
   private readonly maxDelayMs: number;
-  private readonly keepTryingMs: number;
 
   constructor(private readonly options: RecorderOptions) {
     this.maxBuffered = options.maxBuffered ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 100;
-    this.keepTryingMs = options.keepTryingMs ?? 60_000;
   }
 
   record(entry: OutcomeEntry): Promise<void> {
@@ -103,7 +102,6 @@ export class OutcomeRecorder {
   private async writeWithRetries(batch: OutcomeEntry[]): Promise<void> {
     if (batch.length === 0) return;
     const { log } = this.options;
-    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         await withTransaction(this.options.pool, (client) => this.write(client, batch));
@@ -111,13 +109,6 @@ export class OutcomeRecorder {
       } catch (error) {
         // the database is away: keep the outcomes and try again rather than resend everything
         const waitMs = backoffDelay(attempt - 1, WRITE_RETRY);
-        if (Date.now() - started + waitMs > this.keepTryingMs) {
-          log.error(
-            { err: error, attempt, outcomes: batch.length },
-            'could not record delivery outcomes; giving up, their leases will run out and they are sent again',
-          );
-          throw error;
-        }
         log.error(
           { err: error, attempt, outcomes: batch.length, retryInMs: Math.round(waitMs) },
           'could not record delivery outcomes; retrying',
@@ -130,46 +121,63 @@ export class OutcomeRecorder {
   private async write(client: pg.PoolClient, batch: OutcomeEntry[]): Promise<void> {
     const of = <K extends Outcome>(outcome: K) =>
       batch.filter((e) => e.outcome === outcome) as Extract<OutcomeEntry, { outcome: K }>[];
+    const ids = (entries: OutcomeEntry[]) => entries.map((e) => e.id);
+    const tokens = (entries: OutcomeEntry[]) => entries.map((e) => e.leaseToken);
+    const written = async (query: string, params: unknown[]) =>
+      new Set((await client.query<{ id: number }>(query, params)).rows.map((row) => row.id));
+
     const sent = of('sent');
-    const retries = of('retry');
-    const failed = of('failed');
-    const cancelled = of('cancelled');
     if (sent.length) {
-      await client.query(sql.markSent, [
-        sent.map((e) => e.id),
+      const done = await written(sql.markSent, [
+        ids(sent),
+        tokens(sent),
         sent.map((e) => e.messageId),
         sent.map((e) => e.response),
       ]);
+      const cleared = sent.filter((e) => done.has(e.id) && e.clearSoftBouncesOf);
       await resetSoftBounces(
         client,
-        sent.flatMap((e) => (e.clearSoftBouncesOf ? [e.clearSoftBouncesOf] : [])),
+        cleared.map((e) => e.clearSoftBouncesOf as string),
       );
     }
+    const retries = of('retry');
     if (retries.length) {
       await client.query(sql.scheduleRetry, [
-        retries.map((e) => e.id),
+        ids(retries),
+        tokens(retries),
         retries.map((e) => e.error),
         retries.map((e) => e.delaySeconds),
+        retries.map((e) => e.relay),
       ]);
     }
+    const failed = of('failed');
     if (failed.length) {
-      await client.query(sql.markFailed, [
-        failed.map((e) => e.id),
+      const done = await written(sql.markFailed, [
+        ids(failed),
+        tokens(failed),
         failed.map((e) => e.error),
         failed.map((e) => e.response),
+        failed.map((e) => e.relay),
       ]);
+      // only for rows this claim still held: another worker's outcome decides for the others
+      const ours = failed.filter((e) => done.has(e.id));
       await suppressAddresses(
         client,
-        failed.flatMap((e) => (e.suppress ? [{ subscriberId: e.subscriberId, reason: e.suppress }] : [])),
+        ours.flatMap((e) => (e.suppress ? [{ subscriberId: e.subscriberId, reason: e.suppress }] : [])),
       );
       await countSoftBounces(
         client,
-        failed.flatMap((e) => (e.countSoftBounce ? [e.subscriberId] : [])),
+        ours.flatMap((e) => (e.countSoftBounce ? [e.subscriberId] : [])),
         this.options.softBounceLimit,
       );
     }
+    const cancelled = of('cancelled');
     if (cancelled.length) {
-      await client.query(sql.markCancelled, [cancelled.map((e) => e.id), cancelled.map((e) => e.reason)]);
+      await client.query(sql.markCancelled, [
+        ids(cancelled),
+        tokens(cancelled),
+        cancelled.map((e) => e.reason),
+      ]);
     }
   }
 }

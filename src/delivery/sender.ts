@@ -72,8 +72,6 @@ export class Sender {
       pool,
       log,
       softBounceLimit: options.softBounceLimit,
-      // outcomes are worth retrying for as long as the rows stay leased to this worker
-      keepTryingMs: options.leaseSeconds * 1000,
     });
     this.loop = new WorkLoop({
       handle: (delivery) => this.deliver(delivery),
@@ -149,12 +147,12 @@ export class Sender {
 
   private async send(delivery: ClaimedDelivery): Promise<Outcome> {
     const { transport, buildMail, log, pacer, messageIdDomain } = this.options;
-    const { id } = delivery;
+    const { id, leaseToken } = delivery;
     let mail: MailContent;
     try {
       const built = await buildMail(delivery);
       if ('cancel' in built) {
-        await this.recorder.record({ outcome: 'cancelled', id, reason: built.cancel });
+        await this.recorder.record({ outcome: 'cancelled', id, leaseToken, reason: built.cancel });
         return 'cancelled';
       }
       mail = built.mail;
@@ -174,6 +172,7 @@ export class Sender {
     await this.recorder.record({
       outcome: 'sent',
       id,
+      leaseToken,
       messageId: result.messageId,
       response: result.response,
       clearSoftBouncesOf: delivery.subscriber.softBounces > 0 ? delivery.subscriber.id : undefined,
@@ -190,7 +189,13 @@ export class Sender {
         'delivery will be retried',
       );
     else this.options.log.warn({ ...context, attempts: delivery.attempts }, 'delivery failed');
-    await this.recorder.record({ id: delivery.id, subscriberId: delivery.subscriber.id, ...decision });
+    await this.recorder.record({
+      id: delivery.id,
+      leaseToken: delivery.leaseToken,
+      subscriberId: delivery.subscriber.id,
+      relay: fromRelay,
+      ...decision,
+    });
     return decision.outcome;
   }
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 export interface WorkLoopOptions<T> {
   /** Handles one claimed item, its outcome recorded; should not throw (what does is logged). */
   handle(item: T): Promise<void>;
-  /** The item's id, to say which are still in flight at a stop. */
+  /** The item's id, to track it while in flight. */
   key(item: T): number;
   /** Items claimed per claim. */
   batchSize: number;
@@ -27,7 +27,7 @@ export type Claim<T> = (limit: number) => Promise<T[]>;
 export class WorkLoop<T> {
   private running = false;
   private loop: Promise<void> | undefined;
-  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly inFlight = new Map<number, { item: T; done: Promise<void> }>();
   private wakeUp: (() => void) | undefined;
 
   constructor(private readonly options: WorkLoopOptions<T>) {}
@@ -50,10 +50,10 @@ export class WorkLoop<T> {
   }
 
   /**
-   * No more claims; items in flight finish. Resolves with the keys of those still in flight
-   * after graceMs (a relay hanging), for the caller to hand back.
+   * No more claims; items in flight finish. Resolves with those still in flight after graceMs
+   * (a relay hanging), for the caller to hand back.
    */
-  async stop(graceMs: number): Promise<number[]> {
+  async stop(graceMs: number): Promise<T[]> {
     this.running = false;
     this.wake();
     const finished = this.loop ? this.loop.then(() => true) : Promise.resolve(true);
@@ -65,7 +65,7 @@ export class WorkLoop<T> {
       }),
     ]);
     clearTimeout(timer);
-    return inTime ? [] : [...this.inFlight.keys()];
+    return inTime ? [] : [...this.inFlight.values()].map((entry) => entry.item);
   }
 
   /** pump() catches what it expects; anything else is logged and the loop starts over. */
@@ -104,13 +104,13 @@ export class WorkLoop<T> {
       if (claimed.length > 0) continue;
       if (untilIdle) {
         if (this.inFlight.size === 0) break;
-        await Promise.race(this.inFlight.values());
+        await Promise.race([...this.inFlight.values()].map((entry) => entry.done));
         continue;
       }
       await this.options.onIdle?.();
       await this.sleep(pollMs);
     }
-    await Promise.all(this.inFlight.values());
+    await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
     await this.options.onIdle?.();
   }
 
@@ -123,7 +123,7 @@ export class WorkLoop<T> {
         this.inFlight.delete(key);
         this.wake();
       });
-    this.inFlight.set(key, done);
+    this.inFlight.set(key, { item, done });
   }
 
   /** Like sleep(ms), but wake() ends it early. */
