@@ -22,7 +22,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.String({
     default: 'development',
-    description: '`production` requires `SECRET_KEY` and turns `/outbox` off',
+    description:
+      '`production` requires `SECRET_KEY`, an https `PUBLIC_URL` (http only on localhost), a `MAIL_FROM` at a real domain and an aligned `DKIM_DOMAIN`; turns `/outbox` off and keeps `/metrics` and `/docs` for `ADMIN_TOKEN`',
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
   HOST: Type.String({
@@ -110,6 +111,24 @@ export const ConfigSchema = Type.Object({
   }),
   DKIM_SELECTOR: optionalString({ group: 'dkim' }),
   DKIM_PRIVATE_KEY: optionalString({ group: 'dkim' }),
+  DKIM_ALLOW_UNALIGNED: Type.Boolean({
+    default: false,
+    description:
+      'allow a `DKIM_DOMAIN` that is not the From domain nor a parent of it (production refuses it otherwise: DMARC would fail)',
+  }),
+  METRICS_PUBLIC: Type.Optional(
+    Type.Boolean({
+      defaultText: '`true` unless production',
+      description: 'serve `/metrics` to anyone; when false it needs `Authorization: Bearer $ADMIN_TOKEN`',
+    }),
+  ),
+  DOCS_PUBLIC: Type.Optional(
+    Type.Boolean({
+      defaultText: '`true` unless production',
+      description:
+        'serve `/docs` (the OpenAPI document) to anyone; when false it needs `Authorization: Bearer $ADMIN_TOKEN`',
+    }),
+  ),
   HF_API_URL: Type.String({
     protocols: ['http', 'https'],
     default: 'https://huggingface.co',
@@ -182,7 +201,8 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     maximum: 100,
     default: 8,
-    description: 'transient failures before a delivery is marked failed',
+    description:
+      'tries that reached the relay (its 4xx, a dropped connection) before a delivery is marked failed; a crash is not one',
   }),
   DELIVERY_RETRY_BASE_SECONDS: Type.Integer({
     minimum: 1,
@@ -223,7 +243,7 @@ type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
   : Lowercase<S>;
 type DkimName = 'DKIM_DOMAIN' | 'DKIM_SELECTOR' | 'DKIM_PRIVATE_KEY';
-type Derived = 'PUBLIC_URL' | 'OUTBOX_ENABLED' | 'SECRET_KEY' | DkimName;
+type Derived = 'PUBLIC_URL' | 'OUTBOX_ENABLED' | 'METRICS_PUBLIC' | 'DOCS_PUBLIC' | 'SECRET_KEY' | DkimName;
 
 /** The environment, read and validated once at boot: one key per variable of ConfigSchema. */
 export type Config = {
@@ -231,6 +251,8 @@ export type Config = {
 } & {
   publicUrl: string;
   outboxEnabled: boolean;
+  metricsPublic: boolean;
+  docsPublic: boolean;
   secretKey: string;
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
 };
@@ -383,20 +405,64 @@ function dkim(values: Record<string, unknown>): Config['dkim'] {
   };
 }
 
+/** The domain of a From header: `Paperboy <digest@example.org>` → example.org. */
+function fromDomain(mailFrom: string): string {
+  const address = /<([^>]+)>/.exec(mailFrom)?.[1] ?? mailFrom;
+  return address
+    .slice(address.lastIndexOf('@') + 1)
+    .trim()
+    .toLowerCase();
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * What production refuses, because mail providers would: links over http (RFC 8058 one-click
+ * needs https), a From address at localhost, a DKIM signature for a domain that is not the
+ * From domain or a parent of it (DMARC alignment; DKIM_ALLOW_UNALIGNED for the unusual case).
+ * An http PUBLIC_URL on a loopback host is allowed: a trial on one machine (docker compose),
+ * whose links no provider can follow anyway.
+ */
+function checkProduction(config: Config): void {
+  const url = new URL(config.publicUrl);
+  if (url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname))
+    throw new ConfigError(
+      'PUBLIC_URL',
+      `must start with https:// in production (one-click unsubscribe, RFC 8058, requires it), got "${config.publicUrl}"`,
+    );
+  const from = fromDomain(config.mailFrom);
+  if (from === 'localhost' || from.endsWith('.localhost') || from.endsWith('.localdomain'))
+    throw new ConfigError(
+      'MAIL_FROM',
+      `must be an address at a real domain in production, got "${config.mailFrom}"`,
+    );
+  const signing = config.dkim?.domainName.toLowerCase();
+  if (signing && !config.dkimAllowUnaligned && from !== signing && !from.endsWith(`.${signing}`))
+    throw new ConfigError(
+      'DKIM_DOMAIN',
+      `must be the From domain (${from}) or a parent of it, or DMARC fails; got "${signing}" (set DKIM_ALLOW_UNALIGNED=true if this is intended)`,
+    );
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: RawEnv = process.env): Config {
   const values = readVariables(env);
   const { dkimDomain: _d, dkimSelector: _s, dkimPrivateKey: _k, ...plain } = values;
   const nodeEnv = values.nodeEnv as string;
+  const production = nodeEnv === 'production';
   const dataDir = path.resolve(values.dataDir as string);
-  return {
+  const config: Config = {
     ...(plain as Omit<Config, 'publicUrl' | 'outboxEnabled' | 'secretKey' | 'dkim' | 'dataDir'>),
     dataDir,
     publicUrl: (values.publicUrl as string | undefined) ?? `http://localhost:${values.port}`,
-    outboxEnabled: (values.outboxEnabled as boolean | undefined) ?? nodeEnv !== 'production',
+    outboxEnabled: (values.outboxEnabled as boolean | undefined) ?? !production,
+    metricsPublic: (values.metricsPublic as boolean | undefined) ?? !production,
+    docsPublic: (values.docsPublic as boolean | undefined) ?? !production,
     secretKey: secretKey(values.secretKey as string | undefined, nodeEnv, dataDir),
     dkim: dkim(values),
   };
+  if (production) checkProduction(config);
+  return config;
 }
 
 /** How the README shows a variable's default. */

@@ -39,8 +39,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: base.DATA_DIR })).toThrow(
       /SECRET_KEY: must be set in production/,
     );
-    expect(loadConfig({ ...base, NODE_ENV: 'production' }).outboxEnabled).toBe(false);
-    expect(loadConfig({ ...base, NODE_ENV: 'production', OUTBOX_ENABLED: 'true' }).outboxEnabled).toBe(true);
+    const production = { ...base, NODE_ENV: 'production', MAIL_FROM: 'digest@example.org' };
+    expect(loadConfig(production).outboxEnabled).toBe(false);
+    expect(loadConfig({ ...production, OUTBOX_ENABLED: 'true' }).outboxEnabled).toBe(true);
   });
 
   it('stops the command with exit code 1 and a message naming the variable', async () => {
@@ -60,5 +61,54 @@ describe('configuration', () => {
     expect(table.trim(), 'README.md is out of date: run npm run docs:config').toBe(configTable());
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     for (const name of Object.keys(ConfigSchema.properties)) expect(example).toContain(`# ${name}=`);
+  });
+});
+
+describe('production', () => {
+  const production = {
+    ...base,
+    NODE_ENV: 'production',
+    PUBLIC_URL: 'https://digest.example.org',
+    MAIL_FROM: 'Paperboy <digest@example.org>',
+  };
+  const dkimKey = '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----';
+
+  it.each([
+    ['PUBLIC_URL', { PUBLIC_URL: 'http://digest.example.org' }, /PUBLIC_URL: must start with https:\/\//],
+    [
+      'MAIL_FROM',
+      { MAIL_FROM: 'Paperboy <paperboy@localhost>' },
+      /MAIL_FROM: must be an address at a real domain/,
+    ],
+    ['MAIL_FROM', { MAIL_FROM: undefined }, /MAIL_FROM: must be an address at a real domain/],
+    [
+      'DKIM_DOMAIN',
+      { DKIM_DOMAIN: 'other.example', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey },
+      /DKIM_DOMAIN: must be the From domain \(example\.org\) or a parent of it/,
+    ],
+  ])('refuses a deliverability mistake, naming %s', (_name, env, message) => {
+    expect(() => loadConfig({ ...production, ...env })).toThrow(message);
+  });
+
+  it('accepts what is right, an aligned parent domain, an explicit override, and a loopback trial', () => {
+    expect(loadConfig(production).publicUrl).toBe('https://digest.example.org');
+    const dkim = { DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey };
+    const sub = { ...production, MAIL_FROM: 'digest@news.example.org', DKIM_DOMAIN: 'example.org', ...dkim };
+    expect(loadConfig(sub).dkim?.domainName).toBe('example.org');
+    const unaligned = { ...production, DKIM_DOMAIN: 'relay.example', DKIM_ALLOW_UNALIGNED: 'true', ...dkim };
+    expect(loadConfig(unaligned).dkim?.domainName).toBe('relay.example');
+    // docker compose: production settings tried on one machine
+    expect(loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe(
+      'http://localhost:3000',
+    );
+  });
+
+  it('keeps /metrics and /docs for operators unless opened on purpose', () => {
+    expect(loadConfig(production)).toMatchObject({ metricsPublic: false, docsPublic: false });
+    expect(loadConfig({ ...production, METRICS_PUBLIC: 'true', DOCS_PUBLIC: 'yes' })).toMatchObject({
+      metricsPublic: true,
+      docsPublic: true,
+    });
+    expect(loadConfig(base)).toMatchObject({ metricsPublic: true, docsPublic: true });
   });
 });

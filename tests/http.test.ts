@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/http/app.ts';
+import { testConfig } from './helpers/app.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 const bed = useTestBed({ env: { RATE_LIMIT_MAX: '3', ADMIN_TOKEN: 'admin-token-for-tests' } });
@@ -11,6 +13,30 @@ beforeAll(async () => {
 });
 
 describe('the HTTP edge', () => {
+  it('keeps /metrics and /docs for operators in production, and serves them with ADMIN_TOKEN', async () => {
+    const production = await buildApp(
+      testConfig({
+        DATABASE_URL: bed.database.url,
+        NODE_ENV: 'production',
+        MAIL_FROM: 'digest@example.org',
+        ADMIN_TOKEN: 'admin-token-for-tests',
+      }),
+    );
+    try {
+      for (const url of ['/metrics', '/docs/json']) {
+        expect((await production.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+        const allowed = await production.inject({
+          method: 'GET',
+          url,
+          headers: { authorization: 'Bearer admin-token-for-tests' },
+        });
+        expect(allowed.statusCode, url).toBe(200);
+      }
+    } finally {
+      await production.close();
+    }
+  });
+
   it('rate-limits public POSTs with 429 and Retry-After', async () => {
     const post = () =>
       bed.app.inject({
