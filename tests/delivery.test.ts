@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { describe, expect, it } from 'vitest';
 import { addDays, isoDay } from '../src/dates.ts';
 import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
@@ -347,8 +348,8 @@ describe('suppressions for the operator', () => {
 });
 
 describe('DKIM', () => {
-  it('signs List-Unsubscribe-Post along with the usual headers', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  it('signs List-Unsubscribe-Post along with the usual headers, and oversigns: an added header breaks it', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const signed = await buildApp(
       testConfig({
         DATABASE_URL: bed.database.url,
@@ -372,6 +373,28 @@ describe('DKIM', () => {
       expect(signedHeaders).toEqual(
         expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'list-id', 'from', 'subject']),
       );
+
+      // an independent verifier (mailauth) with the selector's key as DNS would publish it
+      const record = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+      const resolver = async (name: string) => {
+        if (name !== 'mail._domainkey.paperboy.test')
+          throw Object.assign(new Error('no record'), { code: 'ENOTFOUND' });
+        return [[record]];
+      };
+      const verdict = async (raw: Buffer) =>
+        (await dkimVerify(raw, { resolver })).results.map((result) => result.status.result);
+      const raw = mail!.raw;
+      expect(await verdict(raw)).toEqual(['pass']);
+      const added = (header: string) => Buffer.concat([Buffer.from(`${header}\r\n`), raw]);
+      // headers added in transit, on top, where a verifier looks first
+      for (const header of [
+        'List-Unsubscribe: <https://evil.example/unsubscribe>',
+        'Reply-To: attacker@evil.example',
+        'Subject: Your account is closed',
+        'From: Bank <bank@example.org>',
+        'List-Id: <fake.evil.example>',
+      ])
+        expect(await verdict(added(header)), header).toEqual(['fail']);
     } finally {
       await signed.close();
     }

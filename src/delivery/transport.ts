@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config.ts';
 import type { OutgoingMail } from '../outbox/mail.ts';
+import { DkimSigner } from './dkim.ts';
 
 interface SendResult {
   messageId: string;
@@ -20,36 +22,18 @@ export function outboxDir(config: Config): string {
   return path.join(config.dataDir, 'outbox');
 }
 
-// Nodemailer's default list, plus List-Unsubscribe-Post: a one-click header outside the
-// signature could be added by anyone on the way, so receivers want it signed (RFC 8058).
-const DKIM_HEADERS = [
-  'From',
-  'Sender',
-  'Reply-To',
-  'Subject',
-  'Date',
-  'Message-ID',
-  'To',
-  'Cc',
-  'MIME-Version',
-  'Content-Type',
-  'Content-Transfer-Encoding',
-  'Content-ID',
-  'Content-Description',
-  'In-Reply-To',
-  'References',
-  'List-Id',
-  'List-Help',
-  'List-Unsubscribe',
-  'List-Unsubscribe-Post',
-  'List-Subscribe',
-  'List-Post',
-  'List-Owner',
-  'List-Archive',
-].join(':');
-
-function dkimOptions(dkim: NonNullable<Config['dkim']>) {
-  return { ...dkim, headerFieldNames: DKIM_HEADERS };
+/**
+ * A mail as the bytes the relay gets, DKIM-signed (dkim.ts, with oversigning), and its envelope.
+ * Nodemailer's MailComposer builds the MIME; the transport then sends it as a raw message.
+ */
+async function signedMessage(
+  mail: OutgoingMail,
+  mailFrom: string,
+  signer: DkimSigner,
+): Promise<{ raw: Buffer; envelope: { from: string | false; to: string[] } }> {
+  const node = new MailComposer({ from: mailFrom, ...mail }).compile();
+  const envelope = node.getEnvelope();
+  return { raw: signer.sign(await node.build()), envelope: { from: envelope.from, to: envelope.to } };
 }
 
 /**
@@ -57,6 +41,7 @@ function dkimOptions(dkim: NonNullable<Config['dkim']>) {
  * per message under DATA_DIR/outbox, shown at /outbox.
  */
 export function createMailTransport(config: Config): MailTransport {
+  const signer = config.dkim ? new DkimSigner(config.dkim) : undefined;
   if (config.smtpUrl) {
     const transporter = nodemailer.createTransport({
       url: config.smtpUrl,
@@ -67,33 +52,31 @@ export function createMailTransport(config: Config): MailTransport {
       // by default, and a relay that had accepted it before the drop would get it twice.
       maxRequeues: 0,
       // no rateLimit here: it would hold per process; SMTP_RATE_PER_SECOND is the sender's pacer.ts
-      ...(config.dkim ? { dkim: dkimOptions(config.dkim) } : {}),
     });
     return {
       description: `SMTP ${new URL(config.smtpUrl).host}`,
       async send(mail) {
-        const info = await transporter.sendMail({ from: config.mailFrom, ...mail });
-        return { messageId: info.messageId, response: info.response };
+        const info = signer
+          ? await transporter.sendMail(await signedMessage(mail, config.mailFrom, signer))
+          : await transporter.sendMail({ from: config.mailFrom, ...mail });
+        return { messageId: mail.messageId, response: info.response };
       },
       close: () => transporter.close(),
     };
   }
 
   const dir = outboxDir(config);
-  const transporter = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'unix',
-    ...(config.dkim ? { dkim: dkimOptions(config.dkim) } : {}),
-  });
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
     description: `local outbox ${dir}`,
     async send(mail) {
-      const info = await transporter.sendMail({ from: config.mailFrom, ...mail });
+      const info = signer
+        ? await transporter.sendMail(await signedMessage(mail, config.mailFrom, signer))
+        : await transporter.sendMail({ from: config.mailFrom, ...mail });
       mkdirSync(dir, { recursive: true });
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '_')}.eml`;
       writeFileSync(path.join(dir, name), info.message as Buffer);
-      return { messageId: info.messageId, response: `written to ${name}` };
+      return { messageId: mail.messageId, response: `written to ${name}` };
     },
     close: () => transporter.close(),
   };

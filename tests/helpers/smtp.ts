@@ -5,16 +5,19 @@ import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 /** How the peer answers the next message: accept it, or fail with an SMTP code. */
 type SmtpBehaviour = { accept: true } | { code: number; message: string } | { dropConnection: true };
 
+/** A message as received: parsed, and its bytes as they came (to verify signatures on). */
+export type ReceivedMail = ParsedMail & { raw: Buffer };
+
 export interface SmtpPeer {
   url: string;
-  messages: ParsedMail[];
+  messages: ReceivedMail[];
   /** Addresses refused at RCPT TO with 550 5.1.1, as a relay does for a mailbox that does not exist. */
   rejectRecipients: Set<string>;
   /** Milliseconds to wait before answering each message: a slow relay. */
   delayMs: number;
   /** Answers for the messages to come, in order; when empty, every message is accepted. */
   behaviours: SmtpBehaviour[];
-  waitForMessages(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Forgets what was received and what it was told: between tests. */
   reset(): void;
   close(): Promise<void>;
@@ -22,7 +25,7 @@ export interface SmtpPeer {
 
 /** A real SMTP server in the test process, keeping what it receives. */
 export async function startSmtpPeer(): Promise<SmtpPeer> {
-  const messages: ParsedMail[] = [];
+  const messages: ReceivedMail[] = [];
   const behaviours: SmtpBehaviour[] = [];
   const rejectRecipients = new Set<string>();
   const state = { delayMs: 0 };
@@ -55,8 +58,14 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
         });
         return;
       }
-      simpleParser(stream).then(
-        (mail) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const received = new Promise<Buffer>((resolve) =>
+        stream.on('end', () => resolve(Buffer.concat(chunks))),
+      );
+      received.then(
+        async (raw) => {
+          const mail: ReceivedMail = Object.assign(await simpleParser(raw), { raw });
           if ('code' in behaviour) {
             callback(Object.assign(new Error(behaviour.message), { responseCode: behaviour.code }));
             return;
