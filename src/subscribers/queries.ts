@@ -29,12 +29,11 @@ const PREFERENCE_COLUMNS = 'frequency, weekday, keywords, keyword_mode, timezone
 
 export const subscriberQueries = {
   insertIfNew: `
-    INSERT INTO subscribers (email, ${PREFERENCE_COLUMNS}, confirmation_sent_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-    ON CONFLICT ((lower(email))) DO NOTHING
-    RETURNING id`,
+    INSERT INTO subscribers (email, ${PREFERENCE_COLUMNS})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT ((lower(email))) DO NOTHING`,
 
-  lockByEmail: `SELECT ${COLUMNS} FROM subscribers WHERE lower(email) = lower($1) FOR UPDATE`,
+  lockIdByEmail: `SELECT id FROM subscribers WHERE lower(email) = lower($1) FOR UPDATE`,
 
   lockById: `SELECT ${COLUMNS} FROM subscribers WHERE id = $1 FOR UPDATE`,
 
