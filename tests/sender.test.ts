@@ -118,7 +118,7 @@ describe('outcomes of a send', () => {
     );
     // the crashed row is newer than the due ones, and due later: it still comes first
     await bed.pool.query(`UPDATE deliveries SET due_at = now() - interval '1 hour' WHERE status = 'pending'`);
-    const claimed = await bed.pool.query<{ id: number }>(deliveryQueries.claimDue, [1, 60]);
+    const claimed = await bed.pool.query<{ id: number }>(deliveryQueries.claimDue, [1, 60, []]);
     expect(claimed.rows.map((row) => row.id)).toEqual([rows[0]!.id]);
   });
 

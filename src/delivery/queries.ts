@@ -12,18 +12,20 @@ const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
 
 /**
  * Takes up to $1 deliveries whose lease ran out (a crashed worker's, first: they have waited a
- * lease already) or that are due, and leases them for $2 seconds under a new lease_token.
+ * lease already) or that are due, and leases them for $2 seconds under a new lease_token. $3
+ * holds the ids this worker still has in flight: a lease of its own that ran out while the
+ * database was away is not taken again (it would be sent twice).
  * SKIP LOCKED lets any number of workers claim side by side, each row going to one.
  * The two kinds of candidates are separate locking scans, each walking its own partial index
  * in order and stopping at $1 rows, rather than one OR that would read and sort every due row.
  * The subscriber comes along, so building the mail needs no further query.
  */
 function claimSql(forEdition: boolean): string {
-  const edition = forEdition ? 'AND edition_id = $3' : '';
+  const edition = forEdition ? 'AND edition_id = $4' : '';
   return `
     WITH expired AS (
       SELECT id, 0 AS rank, lease_expires_at AS at FROM deliveries
-      WHERE status = 'sending' AND lease_expires_at < now() ${edition}
+      WHERE status = 'sending' AND lease_expires_at < now() AND id <> ALL($3::bigint[]) ${edition}
       ORDER BY lease_expires_at LIMIT $1
       FOR UPDATE SKIP LOCKED
     ), pending AS (
@@ -71,7 +73,7 @@ export const deliveryQueries = {
   /** Takes due deliveries of any kind (the worker): see claimSql. */
   claimDue: claimSql(false),
 
-  /** Takes due deliveries of edition $3 only (`digest send`): see claimSql. */
+  /** Takes due deliveries of edition $4 only (`digest send`): see claimSql. */
   claimDueForEdition: claimSql(true),
 
   /**

@@ -58,6 +58,8 @@ export class OutcomeRecorder {
   private timer: NodeJS.Timeout | undefined;
   private readonly maxBuffered: number;
   private readonly maxDelayMs: number;
+  /** While writes fail: settles when one succeeds again. */
+  private failing: { promise: Promise<void>; recovered(): void } | undefined;
 
   constructor(private readonly options: RecorderOptions) {
     this.maxBuffered = options.maxBuffered ?? 1000;
@@ -79,6 +81,15 @@ export class OutcomeRecorder {
     const written = this.batchWritten.promise;
     if (this.buffer.length >= this.maxBuffered) void this.flush().catch(() => undefined);
     return written;
+  }
+
+  /**
+   * Resolves at once, or, while writes are failing (the database away), when they succeed
+   * again. The sender waits on it before claiming: rows whose outcomes are still held here are
+   * its own, and claiming them again after their lease ran out would send them twice.
+   */
+  healthy(): Promise<void> {
+    return this.failing?.promise ?? Promise.resolve();
   }
 
   /** Writes everything recorded so far; resolves when it is in the database. */
@@ -105,8 +116,17 @@ export class OutcomeRecorder {
     for (let attempt = 1; ; attempt++) {
       try {
         await withTransaction(this.options.pool, (client) => this.write(client, batch));
+        this.failing?.recovered();
+        this.failing = undefined;
         return;
       } catch (error) {
+        if (!this.failing) {
+          let recovered!: () => void;
+          const promise = new Promise<void>((resolve) => {
+            recovered = resolve;
+          });
+          this.failing = { promise, recovered };
+        }
         // the database is away: keep the outcomes and try again rather than resend everything
         const waitMs = backoffDelay(attempt - 1, WRITE_RETRY);
         log.error(

@@ -87,7 +87,9 @@ export class Sender {
 
   /** Claims and sends due deliveries in the background until stop(). */
   start(): void {
-    this.loop.start((limit) => this.claim(sql.claimDue, [limit, this.options.leaseSeconds]));
+    this.loop.start((limit) =>
+      this.claim(sql.claimDue, [limit, this.options.leaseSeconds, this.loop.heldKeys()]),
+    );
   }
 
   /** Asks a sleeping sender to look for due mail now (mail was just queued). */
@@ -106,8 +108,8 @@ export class Sender {
       const { leaseSeconds } = this.options;
       await this.loop.drain((limit) =>
         editionId === undefined
-          ? this.claim(sql.claimDue, [limit, leaseSeconds])
-          : this.claim(sql.claimDueForEdition, [limit, leaseSeconds, editionId]),
+          ? this.claim(sql.claimDue, [limit, leaseSeconds, this.loop.heldKeys()])
+          : this.claim(sql.claimDueForEdition, [limit, leaseSeconds, this.loop.heldKeys(), editionId]),
       );
     } finally {
       this.events.off('outcome', count);
@@ -131,6 +133,8 @@ export class Sender {
   }
 
   private async claim(query: string, params: unknown[]): Promise<ClaimedDelivery[]> {
+    // outcomes still waiting to be written are of rows this worker holds: never claim them again
+    await this.recorder.healthy();
     const { rows } = await this.options.pool.query<ClaimedRow>(query, params);
     return rows.map(toClaimedDelivery);
   }

@@ -44,6 +44,11 @@ export class WorkLoop<T> {
     await this.pump(claim, { untilIdle: true });
   }
 
+  /** The keys of the items claimed and not yet handled. */
+  heldKeys(): number[] {
+    return [...this.inFlight.keys()];
+  }
+
   /** Asks a sleeping loop to look for work now (work was just queued, an item finished). */
   wake(): void {
     this.wakeUp?.();

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ValidationError } from '../errors.ts';
 import { renderPage } from '../templates.ts';
 
@@ -44,8 +45,14 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   } else if (error instanceof ValidationError) {
     field = error.field;
     statusCode = 400;
+  } else if (isDatabaseUnavailable(error)) {
+    // not a bug of ours: the database is away for now; say so, and when to try again
+    request.log.warn({ err: error }, 'database unavailable');
+    statusCode = 503;
+    message = 'The service is unavailable for a moment. Please try again shortly.';
+    reply.header('retry-after', '10');
   }
-  if (statusCode >= 500) {
+  if (statusCode >= 500 && statusCode !== 503) {
     request.log.error({ err: error }, 'request failed');
     message = 'Something went wrong on our side. Please try again later.';
   }

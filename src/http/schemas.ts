@@ -22,4 +22,6 @@ export const errorResponses = {
   400: ErrorResponse,
   429: ErrorResponse,
   500: ErrorResponse,
+  // the database cannot be reached for now: try again after Retry-After
+  503: ErrorResponse,
 };

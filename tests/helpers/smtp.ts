@@ -17,6 +17,8 @@ export interface SmtpPeer {
   delayMs: number;
   /** Answers for the messages to come, in order; when empty, every message is accepted. */
   behaviours: SmtpBehaviour[];
+  /** After the behaviours: the share of messages (0–1) answered 421 or 451, or cut off, at random. */
+  faultShare: number;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Forgets what was received and what it was told: between tests. */
   reset(): void;
@@ -28,7 +30,15 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
   const messages: ReceivedMail[] = [];
   const behaviours: SmtpBehaviour[] = [];
   const rejectRecipients = new Set<string>();
-  const state = { delayMs: 0 };
+  const state = { delayMs: 0, faultShare: 0 };
+  const randomFault = (): SmtpBehaviour => {
+    const roll = Math.random();
+    if (roll >= state.faultShare) return { accept: true };
+    const kind = Math.floor((roll / state.faultShare) * 3);
+    if (kind === 0) return { code: 421, message: '4.3.2 service not available, closing channel' };
+    if (kind === 1) return { code: 451, message: '4.3.0 try again later' };
+    return { dropConnection: true };
+  };
   const server = new SMTPServer({
     authOptional: true,
     // any user and password: tests put credentials in SMTP_URL to check they are never logged
@@ -47,7 +57,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       callback();
     },
     onData(stream: SMTPServerDataStream, _session, callback) {
-      const behaviour = behaviours.shift() ?? { accept: true };
+      const behaviour = behaviours.shift() ?? randomFault();
       if ('dropConnection' in behaviour) {
         // cut the line mid-transaction, as a relay that crashes would
         stream.resume();
@@ -91,6 +101,12 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     get delayMs() {
       return state.delayMs;
     },
+    get faultShare() {
+      return state.faultShare;
+    },
+    set faultShare(value: number) {
+      state.faultShare = value;
+    },
     set delayMs(value: number) {
       state.delayMs = value;
     },
@@ -104,6 +120,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       return messages;
     },
     reset() {
+      state.faultShare = 0;
       messages.length = 0;
       behaviours.length = 0;
       rejectRecipients.clear();

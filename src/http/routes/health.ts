@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
-const Health = Type.Object({ status: Type.String() });
+const Health = Type.Object({
+  status: Type.String(),
+  reason: Type.Optional(Type.String({ description: 'why the service is not ready' })),
+});
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { summary: 'The process is up', response: { 200: Health } } }, async () => ({
@@ -17,7 +20,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return { status: 'ready' };
       } catch (error) {
         app.log.warn({ err: error }, 'readiness check failed');
-        return reply.status(503).send({ status: 'database unreachable' });
+        const { code, message } = error as { code?: string; message?: string };
+        return reply.status(503).send({
+          status: 'database unreachable',
+          reason: [code, message].filter(Boolean).join(': ') || 'no answer',
+        });
       }
     },
   );

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
+import { fanOut } from '../src/delivery/fan-out.ts';
+import { type App, buildApp } from '../src/http/app.ts';
+import { testConfig } from './helpers/app.ts';
+import { ingestFixtures } from './helpers/digest-fixtures.ts';
+import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
+
+// The database goes away behind a proxy the test cuts, and comes back.
+
+let database: ScratchDatabase;
+let proxy: TcpProxy;
+let smtp: SmtpPeer;
+let app: App;
+
+beforeAll(async () => {
+  database = await createScratchDatabase();
+  const target = new URL(database.url);
+  proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+  smtp = await startSmtpPeer();
+  const viaProxy = new URL(database.url);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  app = await buildApp(
+    testConfig({
+      DATABASE_URL: viaProxy.toString(),
+      SMTP_URL: smtp.url,
+      DELIVERY_LEASE_SECONDS: '5',
+      SENDER_POLL_MS: '100',
+      SENDER_MAX_IN_FLIGHT: '20',
+      SENDER_BATCH_SIZE: '10',
+    }),
+  );
+  await ingestFixtures(app.services.db.pool);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await proxy?.close();
+  await smtp?.close();
+  await database?.drop();
+});
+
+const post = (email: string) => app.inject({ method: 'POST', url: '/api/subscriptions', payload: { email } });
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
+  const started = Date.now();
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it('answers 503 (quickly, saying why on /readyz) while the database is away, and recovers by itself', {
+  timeout: 60_000,
+}, async () => {
+  expect((await post('before@example.org')).statusCode).toBe(202);
+  await proxy.cut();
+  const started = Date.now();
+  const away = await post('during@example.org');
+  expect(away.statusCode).toBe(503);
+  expect(away.headers['retry-after']).toBeDefined();
+  expect(Date.now() - started).toBeLessThan(5_000);
+  const ready = await app.inject({ method: 'GET', url: '/readyz' });
+  expect(ready.statusCode).toBe(503);
+  expect(ready.json()).toMatchObject({ status: 'database unreachable', reason: expect.any(String) });
+  expect((await app.inject({ method: 'GET', url: '/digests/2026-03-11' })).statusCode).toBe(503);
+
+  await proxy.restore();
+  await waitFor(
+    'ready again',
+    async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200,
+  );
+  expect((await post('after@example.org')).statusCode).toBe(202);
+});
+
+it('sends nothing twice through an outage longer than the lease, and finishes when the database returns', {
+  timeout: 90_000,
+}, async () => {
+  const pool = app.services.db.pool;
+  await pool.query('TRUNCATE subscribers CASCADE');
+  await pool.query(
+    `INSERT INTO subscribers (email, status, confirmed_at)
+     SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, 60) g`,
+  );
+  const { edition } = await app.services.editions.build('daily', '2026-03-11');
+  await fanOut(pool, edition, { now: true });
+  smtp.reset();
+  smtp.delayMs = 50;
+  app.services.sender.start();
+  await waitFor('some mail sent', () => smtp.messages.length >= 10);
+  await proxy.cut();
+  // longer than DELIVERY_LEASE_SECONDS: every claimed row's lease runs out meanwhile
+  await new Promise((resolve) => setTimeout(resolve, 7_000));
+  await proxy.restore();
+  await waitFor('every digest sent', async () => {
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'sent'`);
+    return rows[0].n === 60;
+  });
+  await app.services.sender.stop();
+  const recipients = smtp.messages.map((m) => (m.to as { text: string }).text);
+  expect(new Set(recipients).size).toBe(60);
+  expect(recipients).toHaveLength(60);
+});
