@@ -56,7 +56,7 @@ async function startFaultyRelay(faultShare: number) {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       const roll = Math.random();
       if (roll < faultShare / 2) {
         faults++;
@@ -69,12 +69,12 @@ async function startFaultyRelay(faultShare: number) {
       if (roll < faultShare) {
         faults++;
         stream.resume();
-        // cut the line mid-transaction, as a relay that crashes would
+        // cut this connection mid-transaction, as a relay that crashes would
         stream.on('end', () => {
           for (const connection of (
-            server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }
+            server as unknown as { connections: Set<{ session: unknown; _socket: { destroy(): void } }> }
           ).connections)
-            connection._socket.destroy();
+            if (connection.session === session) connection._socket.destroy();
         });
         return;
       }
@@ -98,13 +98,35 @@ async function startFaultyRelay(faultShare: number) {
   };
 }
 
+let workerFailed = false;
+let stopping = false;
+
+/** The worker's own words, shown when it exits by itself (not killed here). */
 function startWorker(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'worker'], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr?.on('data', () => undefined);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk).slice(-5000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  if (process.env.CHAOS_WORKER_LOG_LEVEL) child.stdout?.on('data', (chunk) => process.stdout.write(chunk));
+  child.on('exit', (code, signal) => {
+    if (!stopping && signal !== 'SIGKILL' && signal !== 'SIGTERM') {
+      say(`worker exited by itself (${code}): ${output}`);
+      workerFailed = true;
+    }
+  });
   return child;
+}
+
+/** Waits for a child to exit, at once if it has already. */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 async function statusCounts(pool: pg.Pool): Promise<Record<string, number>> {
@@ -143,7 +165,7 @@ async function main() {
       SMTP_URL: relay.url,
       SECRET_KEY: 'chaos-secret-key-0123456789abcdef0123456789',
       PUBLIC_URL: 'https://paperboy.example.org',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.CHAOS_WORKER_LOG_LEVEL ?? 'warn',
       SENDER_MAX_IN_FLIGHT: String(IN_FLIGHT),
       SENDER_BATCH_SIZE: String(Math.min(50, IN_FLIGHT)),
       SENDER_POLL_MS: '200',
@@ -156,19 +178,37 @@ async function main() {
     };
     worker = startWorker(env);
     const started = Date.now();
+    // the faults begin once mail is going out
+    while (((await statusCounts(pool)).pending ?? 0) === added) {
+      if (workerFailed) throw new Error('the worker stopped by itself: see above');
+      await sleep(200);
+    }
     let kills = 0;
     let terminations = 0;
     const finished = async () => {
       const counts = await statusCounts(pool);
       return !counts.pending && !counts.sending;
     };
+    /** Until the (re)started worker is connected: a fault before that would hit nothing. */
+    const workerConnected = async () => {
+      for (;;) {
+        const { rows } = await admin.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = 'chaos-worker'`,
+        );
+        if ((rows[0]?.n ?? 0) > 0) return;
+        if (workerFailed) throw new Error('the worker stopped by itself: see above');
+        await sleep(100);
+      }
+    };
     // the faults, at random moments while mail is going out
     while (kills < KILLS || terminations < TERMINATIONS) {
+      await workerConnected();
       await sleep(500 + Math.random() * 2500);
       if (Date.now() - started > TIMEOUT_MS) break;
       if (kills < KILLS && (terminations >= TERMINATIONS || Math.random() < 0.7)) {
         worker.kill('SIGKILL');
-        await new Promise((resolve) => worker?.once('exit', resolve));
+        await exited(worker);
         kills++;
         say(`kill ${kills}: worker SIGKILLed; ${JSON.stringify(await statusCounts(pool))}; restarting`);
         worker = startWorker(env);
@@ -183,12 +223,14 @@ async function main() {
     }
     while (!(await finished())) {
       if (Date.now() - started > TIMEOUT_MS) throw new Error(`not finished in ${TIMEOUT_MS / 1000} s`);
+      if (workerFailed) throw new Error('the worker stopped by itself: see above');
       await sleep(1000);
+      say(`waiting: ${JSON.stringify(await statusCounts(pool))}`);
     }
     // a worker that exits has finished what it sent: nothing more can arrive at the relay
-    const exited = new Promise((resolve) => worker?.once('exit', resolve));
+    stopping = true;
     worker.kill('SIGTERM');
-    await exited;
+    await exited(worker);
 
     const counts = await statusCounts(pool);
     const { rows } = await pool.query<{ attempts: number; expired: number; local: number; most: number }>(
