@@ -214,7 +214,7 @@ describe('rendering', () => {
       edition: big,
       preferences: { ...DEFAULT_PREFERENCES, maxPapers: 50 },
       recipient,
-      renderer: new DigestRenderer(TEST_PUBLIC_URL),
+      renderer: new DigestRenderer(TEST_PUBLIC_URL, 10),
     }))!;
     expect(mail.html.match(/<h2/g)).toHaveLength(50);
     expect(Buffer.byteLength(mail.html)).toBeLessThan(102 * 1024);

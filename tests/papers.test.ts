@@ -8,10 +8,11 @@ import { ingestDay } from '../src/papers/ingest.ts';
 import { joinHardLineBreaks } from '../src/papers/normalize.ts';
 import { trendingScore } from '../src/papers/score.ts';
 import { FileSource, SAMPLE_DIR, SourceError } from '../src/papers/sources.ts';
-import { TEST_SECRET_KEY } from './helpers/app.ts';
+import { TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
 import { capturingLogger, FIXTURES_DIR, type PapersApi, startPapersApi } from './helpers/papers-api.ts';
 
+const defaults = testConfig({});
 let database: ScratchDatabase;
 let pool: pg.Pool;
 let api: PapersApi;
@@ -45,6 +46,10 @@ function source(options: Partial<ConstructorParameters<typeof HuggingFaceSource>
       baseUrl: api.url,
       userAgent: 'Paperboy/test',
       log,
+      // the configured defaults (ConfigSchema), unless a test says otherwise
+      timeoutMs: defaults.hfTimeoutMs,
+      maxRetries: defaults.hfMaxRetries,
+      pageSize: defaults.hfPageSize,
       baseDelayMs: 10,
       ...options,
     }),

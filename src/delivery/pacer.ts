@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { sleep } from '../backoff.ts';
 import { deliveryQueries as sql } from './queries.ts';
 
 /**

@@ -42,7 +42,8 @@ export class DigestRenderer {
 
   constructor(
     private readonly publicUrl: string,
-    cacheSize = 500,
+    /** RENDER_CACHE_SIZE */
+    cacheSize: number,
   ) {
     this.cache = new LRUCache({ max: cacheSize });
   }

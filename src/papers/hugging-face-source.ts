@@ -7,10 +7,12 @@ export interface HuggingFaceSourceOptions {
   baseUrl: string;
   userAgent: string;
   log: Logger;
-  timeoutMs?: number;
-  /** Tries after the first, for network errors, 429 and 5xx. */
-  maxRetries?: number;
-  pageSize?: number;
+  /** HF_TIMEOUT_MS */
+  timeoutMs: number;
+  /** HF_MAX_RETRIES: tries after the first, for network errors, 429 and 5xx. */
+  maxRetries: number;
+  /** HF_PAGE_SIZE */
+  pageSize: number;
   /** First backoff delay; doubled each retry, with jitter. */
   baseDelayMs?: number;
   /** No wait is longer than this, whatever Retry-After asks. */
@@ -35,9 +37,6 @@ export class HuggingFaceSource implements PaperSource {
 
   constructor(options: HuggingFaceSourceOptions) {
     this.options = {
-      timeoutMs: 10_000,
-      maxRetries: 4,
-      pageSize: 50,
       baseDelayMs: 1000,
       maxDelayMs: 60_000,
       ...options,
