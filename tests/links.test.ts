@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Subscriber } from '../src/subscribers/subscriber.ts';
 import { LinkTokens } from '../src/subscribers/tokens.ts';
+import { subscriberById } from './helpers/subscribers.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // no SMTP peer: mail goes to the outbox, which these tests do not read
@@ -20,7 +21,7 @@ async function newSubscriber(email: string, status: 'pending' | 'active' = 'acti
     'UPDATE subscribers SET status = $2 WHERE email = $1 RETURNING id',
     [email, status],
   );
-  return (await bed.app.services.subscribers.findById(rows[0]!.id))!;
+  return (await subscriberById(bed.pool, rows[0]!.id))!;
 }
 
 const oneClick = (url: string, payload = 'List-Unsubscribe=One-Click') =>
@@ -92,7 +93,7 @@ describe('tokens', () => {
     const token = bed.app.services.tokens.create('unsubscribe', bob);
     await bed.pool.query('UPDATE subscribers SET link_nonce = gen_random_uuid()');
     expect((await oneClick(`/unsubscribe/${token}`)).statusCode).toBe(404);
-    expect((await bed.app.services.subscribers.findById(bob.id))?.status).toBe('active');
+    expect((await subscriberById(bed.pool, bob.id))?.status).toBe('active');
   });
 });
 
@@ -136,7 +137,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
       payload: body,
     });
     expect(response.statusCode).toBe(200);
-    expect((await bed.app.services.subscribers.findById(bob.id))?.status).toBe('unsubscribed');
+    expect((await subscriberById(bed.pool, bob.id))?.status).toBe('unsubscribed');
   });
 
   it('POST without List-Unsubscribe=One-Click is refused and changes nothing', async () => {
@@ -146,7 +147,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
       'List-Unsubscribe=Yes',
     );
     expect(response.statusCode).toBe(400);
-    expect((await bed.app.services.subscribers.findById(bob.id))?.status).toBe('active');
+    expect((await subscriberById(bed.pool, bob.id))?.status).toBe('active');
   });
 });
 
@@ -167,7 +168,7 @@ describe('preferences page', () => {
         'frequency=weekly&weekday=2&deliveryHour=18&timezone=Asia%2FTokyo&keywords=vision%2C+agents&keywordMode=only&maxPapers=5',
     });
     expect(saved.statusCode).toBe(200);
-    const after = await bed.app.services.subscribers.findById(bob.id);
+    const after = await subscriberById(bed.pool, bob.id);
     expect(after?.preferences).toEqual({
       frequency: 'weekly',
       weekday: 2,
@@ -189,6 +190,6 @@ describe('preferences page', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().field).toBe('timezone');
-    expect((await bed.app.services.subscribers.findById(bob.id))?.preferences.timezone).toBe('UTC');
+    expect((await subscriberById(bed.pool, bob.id))?.preferences.timezone).toBe('UTC');
   });
 });

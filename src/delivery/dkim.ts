@@ -40,7 +40,7 @@ const SIGNED = [
 ];
 
 /** Signed once more than they occur: nobody may add one. */
-export const OVERSIGNED = new Set(
+const OVERSIGNED = new Set(
   ['From', 'Subject', 'Reply-To', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Id'].map((name) =>
     name.toLowerCase(),
   ),

@@ -9,7 +9,7 @@ import { ValidationError } from '../errors.ts';
  * read); busboy then parses that buffer with room for the one field the standard sends.
  * @fastify/multipart is not used: it reads the request itself, outside the body limit.
  */
-export const ONE_CLICK_LIMITS = { parts: 4, fields: 4, files: 0, fieldNameSize: 100, fieldSize: 200 };
+const ONE_CLICK_LIMITS = { parts: 4, fields: 4, files: 0, fieldNameSize: 100, fieldSize: 200 };
 
 function parseMultipart(request: FastifyRequest, body: Buffer): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import { LINK_PATHS } from '../subscribers/links.ts';
 const TOKEN_IN_PATH = new RegExp(`(${Object.values(LINK_PATHS).join('|')})/[^/?#]+`, 'g');
 
 /** A URL as it may be logged: link tokens replaced, the query string dropped (it may carry anything). */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.split('?')[0]?.replace(TOKEN_IN_PATH, '$1/[redacted]') ?? '';
 }
 

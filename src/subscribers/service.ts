@@ -21,7 +21,7 @@ export type LinkCheck =
   | { ok: false; reason: 'invalid' }
   | { ok: false; reason: 'expired'; subscriber: Subscriber };
 
-export type ConfirmOutcome = 'confirmed' | 'preferences-updated' | 'already-confirmed';
+type ConfirmOutcome = 'confirmed' | 'preferences-updated' | 'already-confirmed';
 
 export type ConfirmResult =
   | { ok: true; subscriber: Subscriber; outcome: ConfirmOutcome }
@@ -155,11 +155,6 @@ export class SubscriberService {
       }
       return check;
     });
-  }
-
-  async findById(id: string): Promise<Subscriber | undefined> {
-    const result = await this.pool.query<SubscriberRow>(sql.findById, [id]);
-    return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
   }
 
   async findByEmail(email: string): Promise<Subscriber | undefined> {

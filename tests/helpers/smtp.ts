@@ -6,7 +6,7 @@ import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 type SmtpBehaviour = { accept: true } | { code: number; message: string } | { dropConnection: true };
 
 /** A message as received: parsed, and its bytes as they came (to verify signatures on). */
-export type ReceivedMail = ParsedMail & { raw: Buffer };
+type ReceivedMail = ParsedMail & { raw: Buffer };
 
 export interface SmtpPeer {
   url: string;
