@@ -22,7 +22,7 @@ it.skipIf(!process.env.TEST_DATABASE_URL)(
       '--faults',
       '0.2',
       '--lease',
-      '4',
+      '5',
     ];
     const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], {
       env: { ...process.env },
