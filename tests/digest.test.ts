@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editionDay, isoWeekLabel } from '../src/digest/editions.ts';
+import { editionDay } from '../src/digest/editions.ts';
 import { KeywordMatcher } from '../src/digest/keywords.ts';
 import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
@@ -62,7 +62,6 @@ describe('editions', () => {
   it('makes a weekly edition of the ISO week, the re-featured paper once', async () => {
     expect(editionDay('weekly', '2026-03-12')).toBe('2026-03-09');
     expect(editionDay('weekly', '2026-03-15')).toBe('2026-03-09');
-    expect(isoWeekLabel('2026-03-09')).toBe('2026-W11');
     const { edition } = await bed.app.services.editions.build('weekly', '2026-03-11');
     expect(edition.day).toBe('2026-03-09');
     const ids = edition.papers.map((p) => p.arxivId);
@@ -154,6 +153,20 @@ describe('personalisation', () => {
 });
 
 describe('rendering', () => {
+  it('names a weekly edition by its dates and says how papers are ranked', async () => {
+    const { edition } = await bed.app.services.editions.build('weekly', '2026-03-11');
+    const mail = await renderPersonalDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient,
+      renderer: bed.app.services.renderer,
+    });
+    expect(mail?.subject).toContain('week of 9 Mar 2026');
+    expect(mail?.subject).not.toMatch(/W\d\d/);
+    expect(mail?.text).toContain('Trending papers of the week of 9 March 2026');
+    expect(mail?.text).toContain('Ranked by trending score');
+  });
+
   it('links no third-party stylesheet and hides no preview text', async () => {
     const { mail } = await dailyDigest(bed.app, '2026-03-12', recipient);
     const confirmation = await renderMail('confirmation', {

@@ -40,14 +40,6 @@ export function editionDay(frequency: Frequency, date: string): string {
   return addDays(date, -((weekday + 6) % 7));
 }
 
-/** "2026-W11" for the ISO week starting on a Monday. */
-export function isoWeekLabel(monday: string): string {
-  const thursday = new Date(`${addDays(monday, 3)}T00:00:00Z`);
-  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((thursday.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
-
 /**
  * Editions: for a date and a frequency, the frozen, ordered papers every subscriber of that
  * frequency is sent a selection of. Daily: the papers featured that day, by trending score.
@@ -88,7 +80,7 @@ export class Editions {
 
   private async explainEmpty(client: Queryable, frequency: Frequency, day: string): Promise<string> {
     const last = frequency === 'daily' ? day : addDays(day, 6);
-    const span = frequency === 'daily' ? day : `the week ${isoWeekLabel(day)} (${day} to ${last})`;
+    const span = frequency === 'daily' ? day : `the week of ${day} (to ${last})`;
     const { rows } = await client.query<{ count: number }>(sql.featuredCount, [day, last]);
     const featured = rows[0]?.count ?? 0;
     if (featured === 0) {

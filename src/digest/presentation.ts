@@ -1,6 +1,5 @@
 import { addDays } from '../dates.ts';
 import type { Edition, EditionPaper } from './editions.ts';
-import { isoWeekLabel } from './editions.ts';
 
 /** How an edition and its papers read, shared by the mail, the archive and the feed. */
 
@@ -35,17 +34,25 @@ const shortDate = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'UTC',
 });
 
+const dayMonthYear = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+/** "Trending papers of Thursday, 12 March 2026"; a weekly one by its dates, "… week of 9 March 2026". */
 export function editionTitle(edition: Pick<Edition, 'frequency' | 'day'>): string {
   const day = new Date(`${edition.day}T00:00:00Z`);
   if (edition.frequency === 'daily') return `Trending papers of ${longDate.format(day)}`;
   const last = new Date(`${addDays(edition.day, 6)}T00:00:00Z`);
-  return `Trending papers of the week ${isoWeekLabel(edition.day)} (${shortDate.format(day)} – ${shortDate.format(last)})`;
+  return `Trending papers of the week of ${dayMonthYear.format(day)} (${shortDate.format(day)} – ${shortDate.format(last)})`;
 }
 
+/** For subjects: "12 Mar 2026", or "week of 9 Mar 2026" (not an ISO week number a reader must decode). */
 export function editionShortDate(edition: Pick<Edition, 'frequency' | 'day'>): string {
-  return edition.frequency === 'daily'
-    ? shortDate.format(new Date(`${edition.day}T00:00:00Z`))
-    : isoWeekLabel(edition.day);
+  const day = shortDate.format(new Date(`${edition.day}T00:00:00Z`));
+  return edition.frequency === 'daily' ? day : `week of ${day}`;
 }
 
 /** The edition's page in the public archive. */

@@ -1,0 +1,72 @@
+/// <reference lib="dom" />
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import axe from 'axe-core';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { useTestBed } from './helpers/test-bed.ts';
+
+// Every kind of page Paperboy serves, in a real browser (Debian's Chromium), checked by axe-core
+// in light and dark mode: no serious or critical findings.
+
+const CHROMIUM = '/usr/bin/chromium';
+const bed = useTestBed({ fixtures: true });
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
+  await bed.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(bed.app.server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function pages(): Promise<string[]> {
+  await bed.app.services.subscribers.subscribe({ email: 'a11y@example.org' });
+  await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
+  const subscriber = (await bed.app.services.subscribers.findByEmail('a11y@example.org'))!;
+  const local = (url: string) => url.replace(/^https?:\/\/[^/]+/, '');
+  await bed.app.services.editions.build('daily', '2026-03-11');
+  return [
+    '/',
+    '/digests',
+    '/digests/2026-03-11',
+    '/digests/2026-02-30',
+    '/confirm/not-a-token',
+    local(bed.app.services.links.url('unsubscribe', subscriber)),
+    local(bed.app.services.links.url('preferences', subscriber)),
+  ];
+}
+
+it('has no serious or critical accessibility findings on any page, in light and dark mode', {
+  timeout: 120_000,
+}, async () => {
+  const findings: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    // bypassCSP: the pages allow no inline script, and axe is injected as one
+    const page = await browser.newPage({ colorScheme, bypassCSP: true });
+    for (const path of await pages()) {
+      await page.goto(`${base}${path}`);
+      await page.addScriptTag({ content: axe.source });
+      const violations = await page.evaluate(async () => {
+        const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+          resultTypes: ['violations'],
+        });
+        return result.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      for (const violation of violations) findings.push(`${colorScheme} ${path}: ${violation}`);
+    }
+    await page.close();
+  }
+  expect(findings).toEqual([]);
+});
