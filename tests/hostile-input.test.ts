@@ -91,6 +91,20 @@ describe('route parameters', () => {
     },
   );
 
+  it('answers an unknown address with a page for browsers and JSON for the rest', async () => {
+    const page = await bed.app.inject({
+      method: 'GET',
+      url: '/no/such/page',
+      headers: { accept: 'text/html' },
+    });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('Page not found');
+    const api = await bed.app.inject({ method: 'GET', url: '/api/no-such-route' });
+    expect(api.statusCode).toBe(404);
+    expect(api.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
   it('answers 400 for a day that is not a date at all', async () => {
     expect((await bed.app.inject({ method: 'GET', url: '/digests/yesterday' })).statusCode).toBe(400);
   });

@@ -40,6 +40,8 @@ async function pages(): Promise<string[]> {
     '/digests',
     '/digests/2026-03-11',
     '/digests/2026-02-30',
+    '/no/such/page',
+    '/subscribed',
     '/confirm/not-a-token',
     local(bed.app.services.links.url('unsubscribe', subscriber)),
     local(bed.app.services.links.url('preferences', subscriber)),

@@ -14,7 +14,8 @@ import Fastify, {
 import type { Config } from '../config.ts';
 import { createServices, type Services } from '../services.ts';
 import { requireBearer } from './bearer.ts';
-import { handleError } from './error-handler.ts';
+import { handleError, wantsHtml } from './error-handler.ts';
+import { sendPage } from './page.ts';
 import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { archiveRoutes } from './routes/archive.ts';
@@ -86,6 +87,18 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   else if (operatorsOnly)
     await app.register(swaggerUi, { routePrefix: '/docs', uiHooks: { onRequest: operatorsOnly } });
   app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsHtml(request))
+      return sendPage(reply, 404, 'message', {
+        title: 'Page not found',
+        message:
+          'There is nothing at this address. If you followed a link from a mail, it may have been cut short.',
+        link: { href: '/', text: 'Paperboy home' },
+      });
+    return reply
+      .status(404)
+      .send({ statusCode: 404, error: 'Not Found', message: `No ${request.method} route at this address` });
+  });
   // the id a 5xx shows is the one in the logs: echo it on every answer
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

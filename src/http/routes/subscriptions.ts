@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { PreferencesInput } from '../../subscribers/preferences.ts';
 import { wantsHtml } from '../error-handler.ts';
 import { sendPage } from '../page.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, HtmlPage } from '../schemas.ts';
 
 const SubscriptionRequest = Type.Object({
   email: Type.String({
@@ -12,6 +12,9 @@ const SubscriptionRequest = Type.Object({
   }),
   ...PreferencesInput.properties,
 });
+
+/** Where a browser's subscribe form post is sent on to. */
+const SUBSCRIBED_PAGE = '/subscribed';
 
 const Accepted = Type.Object({
   status: Type.Literal('accepted'),
@@ -38,17 +41,36 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'address, new or known; at most one confirmation per address is sent every 10 minutes.',
         consumes: ['application/json', 'application/x-www-form-urlencoded'],
         body: SubscriptionRequest,
-        response: { 202: Accepted, ...errorResponses },
+        response: {
+          202: Accepted,
+          303: Type.Null({ description: 'a browser form post: on to /subscribed' }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       await subscribers.subscribe(request.body);
       sender.wake();
+      // a browser goes on to a page of its own (post/redirect/get): reloading it posts nothing again
+      if (wantsHtml(request)) return reply.redirect(SUBSCRIBED_PAGE, 303);
       reply.status(202);
-      if (wantsHtml(request)) {
-        return sendPage(reply, 202, 'message', { title: 'Check your inbox', message: ACCEPTED.message });
-      }
       return ACCEPTED;
     },
+  );
+
+  app.get(
+    SUBSCRIBED_PAGE,
+    {
+      schema: {
+        summary: 'What happens after subscribing (where a browser form post ends)',
+        response: { 200: HtmlPage },
+      },
+    },
+    async (_request, reply) =>
+      sendPage(reply, 200, 'message', {
+        title: 'Check your inbox',
+        message: `${ACCEPTED.message} The link works for 7 days; nothing is sent until it is followed, and your first digest comes at the hour you chose, after the next edition.`,
+        link: { href: '/', text: 'Back to Paperboy' },
+      }),
   );
 };
