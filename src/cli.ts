@@ -46,9 +46,13 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
   });
   if (app) {
     await app.listen({ port: config.port, host: config.host });
-    log.info(
-      `Paperboy is listening on ${config.publicUrl}${config.outboxEnabled && !config.smtpUrl ? ` (mail: ${config.publicUrl}/outbox)` : ''}`,
-    );
+    // the last line of start-up, the one a person looks for: where the site is, where mail goes
+    const mail = config.smtpUrl
+      ? services.transport.description
+      : config.outboxEnabled
+        ? `the outbox, ${config.publicUrl}/outbox`
+        : services.transport.description;
+    log.info(`Paperboy is listening on ${config.publicUrl} · mail goes to ${mail}`);
   }
 }
 

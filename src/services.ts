@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -31,12 +32,19 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** JSON logs to stdout, or to another file descriptor (2 for commands whose stdout is their answer). */
+/**
+ * Logs to stdout, or to another file descriptor (2 for commands whose stdout is their answer):
+ * JSON lines for log collectors, or readable lines (pino-pretty) when a person watches a terminal.
+ */
 export function createLogger(config: Config, fd = 1): Logger {
-  return pino(
-    { level: config.logLevel, base: { pid: process.pid } },
-    pino.destination({ fd, sync: fd === 2 }),
-  );
+  const options = { level: config.logLevel, base: { pid: process.pid } };
+  const terminal = (fd === 1 ? process.stdout : process.stderr).isTTY;
+  if (terminal)
+    return pino(
+      options,
+      pretty({ destination: fd, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
+    );
+  return pino(options, pino.destination({ fd, sync: fd === 2 }));
 }
 
 export async function createServices(config: Config, log: Logger = createLogger(config)): Promise<Services> {
