@@ -68,13 +68,12 @@ export const outboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const mail = await read(request.params.name);
       if (!mail)
         return sendPage(reply, 404, 'message', { title: 'No such message', message: request.params.name });
-      const links = (mail.text ?? '').match(/https?:\/\/[^\s\]>)]+/g) ?? [];
       return sendPage(reply, 200, 'outbox-message', {
         name: request.params.name,
         subject: mail.subject ?? '',
+        to: mail.to ? [mail.to].flat().map((a) => a.text).join(', ') : '',
         headers: mail.headerLines.map((line) => line.line),
         text: mail.text ?? '',
-        links: [...new Set(links)],
         hasHtml: Boolean(mail.html),
       });
     },
@@ -92,12 +91,14 @@ export const outboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const mail = await read(request.params.name);
       if (!mail?.html) return reply.status(404).type('text/html; charset=utf-8').send('no HTML part');
-      // the mail's own HTML: no scripts, no same-origin powers, only inline styles and images
+      // the mail's own HTML: no scripts, no same-origin powers, only inline styles and images;
+      // its links open as in a mail client, in the whole window when clicked
       reply.header(
         'content-security-policy',
-        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'",
+        "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'",
       );
-      return reply.type('text/html; charset=utf-8').send(mail.html);
+      const html = mail.html.replace(/<head([^>]*)>/i, '<head$1><base target="_top">');
+      return reply.type('text/html; charset=utf-8').send(html);
     },
   );
 };
