@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { simpleParser } from 'mailparser';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { Type } from 'typebox';
 import { outboxDir } from '../../delivery/transport.ts';
 import { sendPage } from '../page.ts';
@@ -11,6 +11,15 @@ const MessageParams = Type.Object({
   name: Type.String({ pattern: '^[A-Za-z0-9_.-]+\\.eml$', maxLength: 200 }),
 });
 const LISTED = 100;
+
+/** The To line of a parsed mail, as text. */
+const recipients = (mail: ParsedMail | undefined) =>
+  mail?.to
+    ? [mail.to]
+        .flat()
+        .map((address) => address.text)
+        .join(', ')
+    : '';
 
 /**
  * The local outbox: with no SMTP_URL every mail is written to DATA_DIR/outbox, and these
@@ -41,12 +50,7 @@ export const outboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
           return {
             name,
             subject: mail?.subject ?? '(unreadable)',
-            to: mail?.to
-              ? [mail.to]
-                  .flat()
-                  .map((a) => a.text)
-                  .join(', ')
-              : '',
+            to: recipients(mail),
             date: mail?.date?.toISOString() ?? '',
           };
         }),
@@ -71,7 +75,7 @@ export const outboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return sendPage(reply, 200, 'outbox-message', {
         name: request.params.name,
         subject: mail.subject ?? '',
-        to: mail.to ? [mail.to].flat().map((a) => a.text).join(', ') : '',
+        to: recipients(mail),
         headers: mail.headerLines.map((line) => line.line),
         text: mail.text ?? '',
         hasHtml: Boolean(mail.html),
