@@ -35,8 +35,16 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
   const log = createLogger(config);
   const services = await createServices(config, log);
   log.info({ database: services.db.description, mail: services.transport.description }, 'services ready');
-  if (options.http && options.worker)
-    await loadSampleIntoEmptyDemo({ databaseUrl: config.databaseUrl, pool: services.db.pool, log });
+  if (options.http && options.worker) {
+    const days = await loadSampleIntoEmptyDemo({
+      databaseUrl: config.databaseUrl,
+      pool: services.db.pool,
+      log,
+    });
+    // the sample's days are long past: their editions are built now, so the home page and the
+    // archive show a digest at once (the edition schedule only builds yesterday's)
+    for (const day of days) await services.editions.build('daily', day);
+  }
   const app = options.http ? await buildApp(config, services) : undefined;
   const worker: Worker | undefined = options.worker ? startWorker(services) : undefined;
   onShutdown(async () => {

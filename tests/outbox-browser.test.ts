@@ -45,6 +45,19 @@ afterAll(async () => {
   await database?.drop();
 });
 
+it('shows Subscribe above the fold, at 1280 × 800 and at 390 px', async () => {
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ]) {
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${base}/`);
+    const box = await page.getByRole('button', { name: 'Subscribe' }).boundingBox();
+    expect(box && box.y + box.height, `${viewport.width} px`).toBeLessThanOrEqual(viewport.height);
+    await page.close();
+  }
+});
+
 it('confirms from the Confirm button of the mail in the outbox, and fits a 390 px screen', {
   timeout: 60_000,
 }, async () => {

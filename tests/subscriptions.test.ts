@@ -1,6 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
+import { ingestFixtures } from './helpers/digest-fixtures.ts';
 import { subscriberById } from './helpers/subscribers.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
@@ -347,6 +348,19 @@ describe('form posts', () => {
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('action="/api/subscriptions"');
     expect(response.body).toContain('name="email"');
+    // the details are behind "Customise"; the feed is discoverable
+    expect(response.body).toMatch(/<details><summary>Customise/);
+    expect(response.body).toContain('rel="alternate" type="application/atom+xml"');
+    expect(response.body).toContain('rel="icon"');
+  });
+
+  it('shows the latest digest on the home page', async () => {
+    await ingestFixtures(bed.pool);
+    await bed.app.services.editions.build('daily', '2026-03-11');
+    const response = await bed.app.inject({ method: 'GET', url: '/' });
+    expect(response.body).toContain('The latest digest');
+    expect(response.body).toContain('href="/digests/2026-03-11"');
+    await bed.pool.query('TRUNCATE editions CASCADE');
   });
 });
 

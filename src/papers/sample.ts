@@ -7,20 +7,21 @@ import { FileSource, SAMPLE_DIR } from './sources.ts';
 /**
  * The zero-configuration demo has no network to rely on: on the embedded database, an empty
  * papers table gets the bundled sample (synthetic metadata, see sample/README.md). Never on a
- * real server, where made-up papers would mix with real ones.
+ * real server, where made-up papers would mix with real ones. Returns the days it loaded.
  */
 export async function loadSampleIntoEmptyDemo(deps: {
   databaseUrl: string | undefined;
   pool: pg.Pool;
   log: Logger;
-}): Promise<void> {
-  if (deps.databaseUrl) return;
+}): Promise<string[]> {
+  if (deps.databaseUrl) return [];
   const { rows } = await deps.pool.query<{ count: number }>(paperQueries.countPapers);
-  if ((rows[0]?.count ?? 0) > 0) return;
+  if ((rows[0]?.count ?? 0) > 0) return [];
   const source = new FileSource(SAMPLE_DIR);
   const { results } = await ingestDays(deps.pool, source, await source.availableDays(), deps.log);
   deps.log.info(
     { days: results.map((r) => r.date) },
     'embedded database was empty: loaded the bundled sample papers (synthetic metadata)',
   );
+  return results.map((result) => result.date);
 }
