@@ -193,3 +193,56 @@ describe('preferences page', () => {
     expect((await subscriberById(bed.pool, bob.id))?.preferences.timezone).toBe('UTC');
   });
 });
+
+describe('leaving and coming back', () => {
+  it('offers one digest a week instead of leaving, from the unsubscribe page', async () => {
+    const bob = await newSubscriber('bob@example.org');
+    const page = await bed.app.inject({
+      method: 'GET',
+      url: `/unsubscribe/${bed.app.services.tokens.create('unsubscribe', bob)}`,
+    });
+    const action =
+      /<form method="post" action="([^"]+)">\s*<input type="hidden" name="frequency" value="weekly">/.exec(
+        page.body,
+      )?.[1];
+    expect(action).toMatch(/\/preferences\//);
+    const weekly = await bed.app.inject({
+      method: 'POST',
+      url: new URL(action as string).pathname,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'frequency=weekly',
+    });
+    expect(weekly.statusCode).toBe(200);
+    expect(await subscriberById(bed.pool, bob.id)).toMatchObject({
+      status: 'active',
+      preferences: expect.objectContaining({ frequency: 'weekly' }),
+    });
+  });
+
+  it('shows an unsubscribed address as such, saves without promising mail, and subscribes it again in one click', async () => {
+    const bob = await newSubscriber('bob@example.org');
+    await oneClick(`/unsubscribe/${bed.app.services.tokens.create('unsubscribe', bob)}`);
+    const url = `/preferences/${bed.app.services.tokens.create('preferences', bob)}`;
+    const page = await bed.app.inject({ method: 'GET', url });
+    expect(page.body).toContain('You are unsubscribed');
+    const saved = await bed.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'maxPapers=7',
+    });
+    expect(saved.body).toContain('nothing is sent until you subscribe again');
+    expect(saved.body).not.toContain('You will receive');
+
+    const again = await bed.app.inject({ method: 'POST', url: `${url}/resubscribe` });
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain('You are subscribed again');
+    expect(await subscriberById(bed.pool, bob.id)).toMatchObject({ status: 'active', unsubscribedAt: null });
+    // a forged link changes nothing
+    const forged = await bed.app.inject({
+      method: 'POST',
+      url: `/preferences/${bob.id}.0.${'A'.repeat(32)}/resubscribe`,
+    });
+    expect(forged.statusCode).toBe(404);
+  });
+});

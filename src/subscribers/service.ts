@@ -144,6 +144,19 @@ export class SubscriberService {
     });
   }
 
+  /**
+   * Subscribes an unsubscribed address again from its preferences link, in one click: the link
+   * came in mail to that address, which is the proof double opt-in asks for. Idempotent.
+   */
+  async resubscribe(token: string): Promise<LinkCheck> {
+    return withTransaction(this.pool, async (client) => {
+      const check = await this.checkLink(token, 'preferences', { client, lock: true });
+      if (!check.ok || check.subscriber.status !== 'unsubscribed') return check;
+      await client.query(sql.activate, [check.subscriber.id]);
+      return { ok: true, subscriber: { ...check.subscriber, status: 'active', unsubscribedAt: null } };
+    });
+  }
+
   /** One-click unsubscribe. Idempotent; cancels mail not yet sent. */
   async unsubscribe(token: string): Promise<LinkCheck> {
     return withTransaction(this.pool, async (client) => {

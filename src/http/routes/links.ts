@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
+import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { acceptOneClickMultipart } from '../one-click-form.ts';
 import { sendPage as page } from '../page.ts';
 import { preferenceFormData } from '../preference-form.ts';
@@ -27,6 +28,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Keyed by client (the default, request.ip), never by something in the URL a client can vary.
   const perClientLimit = { max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs };
   const htmlResponses = { 200: HtmlPage, 404: HtmlPage, ...errorResponses };
+  const resubscribeUrl = (subscriber: Subscriber) => `${links.url('preferences', subscriber)}/resubscribe`;
 
   app.get(
     `${LINK_PATHS.confirm}/:token`,
@@ -72,6 +74,9 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return page(reply, 200, 'unsubscribe', {
         email: check.subscriber.email,
         alreadyUnsubscribed: check.subscriber.status === 'unsubscribed',
+        frequency: check.subscriber.preferences.frequency,
+        preferencesUrl: links.url('preferences', check.subscriber),
+        resubscribeUrl: resubscribeUrl(check.subscriber),
       });
     },
   );
@@ -120,7 +125,9 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return page(reply, 200, 'preferences', {
         email: check.subscriber.email,
         status: check.subscriber.status,
+        summary: describePreferences(check.subscriber.preferences),
         unsubscribeUrl: links.url('unsubscribe', check.subscriber),
+        resubscribeUrl: resubscribeUrl(check.subscriber),
         form: preferenceFormData(check.subscriber.preferences),
       });
     },
@@ -141,10 +148,35 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const result = await subscribers.updatePreferences(request.params.token, request.body);
       if (!result.ok) return invalidLink(reply);
+      const { subscriber } = result;
       return page(reply, 200, 'message', {
         title: 'Preferences saved',
+        message:
+          subscriber.status === 'unsubscribed'
+            ? 'Saved. You are unsubscribed: nothing is sent until you subscribe again.'
+            : `You will receive ${describePreferences(subscriber.preferences)}.`,
+        link: { href: links.url('preferences', subscriber), text: 'Back to your preferences' },
+      });
+    },
+  );
+
+  app.post(
+    `${LINK_PATHS.preferences}/:token/resubscribe`,
+    {
+      config: { rateLimit: perClientLimit },
+      schema: {
+        summary: 'Subscribe again in one click, from the preferences link of an unsubscribed address',
+        params: TokenParams,
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      const result = await subscribers.resubscribe(request.params.token);
+      if (!result.ok) return invalidLink(reply);
+      return page(reply, 200, 'message', {
+        title: 'You are subscribed again',
         message: `You will receive ${describePreferences(result.subscriber.preferences)}.`,
-        link: { href: links.url('preferences', result.subscriber), text: 'Back to your preferences' },
+        link: { href: links.url('preferences', result.subscriber), text: 'Your preferences' },
       });
     },
   );
