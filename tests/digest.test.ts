@@ -167,6 +167,16 @@ describe('rendering', () => {
     expect(mail?.text).toContain('Ranked by trending score');
   });
 
+  it('opens with a contents list, shows each paper’s figure with alt text, and gives its links room to tap', async () => {
+    const { edition, mail } = await dailyDigest(bed.app, '2026-03-11', recipient);
+    const shown = edition.papers.slice(0, 10);
+    for (const paper of shown.filter((p) => p.thumbnail))
+      expect(mail.html).toContain(`src="${paper.thumbnail}" alt="Figure from the paper" width="240"`);
+    expect(mail.html.match(/href="#paper-\d+"/g)).toHaveLength(shown.length);
+    expect(mail.html.match(/id="paper-\d+"/g)).toHaveLength(shown.length);
+    expect(mail.html).toMatch(/\.pb-links a \{ display: inline-block; padding: 12px/);
+  });
+
   it('links no third-party stylesheet and hides no preview text', async () => {
     const { mail } = await dailyDigest(bed.app, '2026-03-12', recipient);
     const confirmation = await renderMail('confirmation', {
@@ -208,7 +218,8 @@ describe('rendering', () => {
     expect(mail.text).toContain(recipient.preferencesUrl);
     expect(mail.text).not.toMatch(/PAPERBOY_SLOT/);
     expect(mail.html).not.toMatch(/PAPERBOY_SLOT/);
-    expect(mail.subject).toBe('10 trending papers · 11 Mar 2026');
+    expect(mail.subject).toMatch(/ · and 9 more trending papers · 11 Mar 2026$/);
+    expect(mail.subject.startsWith(edition.papers[0]!.title.slice(0, 30))).toBe(true);
     expect(edition.papers).toHaveLength(11); // maxPapers 10 of them
   });
 
@@ -260,6 +271,13 @@ describe('rendering', () => {
 });
 
 describe('archive and feed', () => {
+  it('shows on an edition’s page the papers the default mail shows', async () => {
+    const { edition, mail } = await dailyDigest(bed.app, '2026-03-11', recipient);
+    expect(edition.papers.length).toBeGreaterThan(10);
+    const page = await bed.app.inject({ method: 'GET', url: '/digests/2026-03-11' });
+    expect(page.body.match(/<h2>/g)).toHaveLength(mail.html.match(/id="paper-\d+"/g)?.length ?? 0);
+  });
+
   it('lists editions and shows one without personal links', async () => {
     await bed.app.services.editions.build('daily', '2026-03-12');
     await bed.app.services.editions.build('weekly', '2026-03-12');

@@ -66,6 +66,9 @@ export function paperView(paper: EditionPaper, extra: { rank: number; matched?: 
     rank: extra.rank,
     matched: extra.matched,
     title: paper.title,
+    /** For the contents list: the title cut at a word near 60 characters. */
+    shortTitle:
+      paper.title.length <= 60 ? paper.title : `${paper.title.slice(0, 60).replace(/\s+\S*$/, '')}…`,
     hfUrl: paper.hfUrl,
     authors: authorsLine(paper),
     upvotes: paper.upvotes,
@@ -76,5 +79,6 @@ export function paperView(paper: EditionPaper, extra: { rank: number; matched?: 
     pdfUrl: paper.pdfUrl,
     codeUrl: paper.githubRepo,
     projectUrl: paper.projectPage,
+    thumbnail: paper.thumbnail,
   };
 }

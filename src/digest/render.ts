@@ -25,6 +25,15 @@ const SLOTS = {
   email: 'PAPERBOY_SLOT_RECIPIENT',
 } as const;
 
+/** Room for the date and counts after the lead title, within what mail clients show of a subject. */
+const SUBJECT_TITLE_LENGTH = 70;
+
+function shorten(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const cut = text.slice(0, length);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), length - 20)).replace(/[\s,;:.]+$/, '')}…`;
+}
+
 const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
@@ -78,12 +87,14 @@ export class DigestRenderer {
   }
 
   private async compile(edition: Edition, selection: SelectedPaper[]): Promise<RenderedDigest> {
-    const matches = selection.filter((s) => s.matched).length;
+    const matched = selection.filter((s) => s.matched);
     const when = editionShortDate(edition);
+    // the subject leads with a paper: the first that matches the reader's keywords, else the top one
+    const lead = shorten((matched[0] ?? selection[0])?.paper.title ?? '', SUBJECT_TITLE_LENGTH);
     const subject =
-      matches > 0
-        ? `${matches} of ${selection.length} trending papers match your keywords · ${when}`
-        : `${selection.length} trending papers · ${when}`;
+      matched.length > 0
+        ? `${lead} · ${matched.length} of ${selection.length} trending papers match your keywords · ${when}`
+        : `${lead} · and ${selection.length - 1} more trending papers · ${when}`;
     const title = editionTitle(edition);
     const { html, text } = await renderMail('digest', {
       title,

@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isRealDay } from '../../dates.ts';
 import type { Edition } from '../../digest/editions.ts';
+import { selectPapers } from '../../digest/personalise.ts';
 import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.ts';
 import { FREQUENCIES } from '../../frequency.ts';
+import { DEFAULT_PREFERENCES } from '../../subscribers/preferences.ts';
 import { renderPage } from '../../templates.ts';
 import { sendPage } from '../page.ts';
 import { HtmlPage } from '../schemas.ts';
@@ -23,11 +25,14 @@ const FrequencyQuery = Type.Object({
 const ARCHIVE_SIZE = 200;
 const FEED_SIZE = 30;
 
+/** An edition as the default mail shows it: the same selection, so archive and mail agree. */
 function editionView(edition: Edition, publicUrl: string) {
   return {
     title: editionTitle(edition),
     url: archiveUrl(publicUrl, edition),
-    papers: edition.papers.map((paper) => paperView(paper, { rank: paper.position })),
+    papers: selectPapers(edition, DEFAULT_PREFERENCES).map((selected) =>
+      paperView(selected.paper, { rank: selected.rank }),
+    ),
   };
 }
 
