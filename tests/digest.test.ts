@@ -271,6 +271,16 @@ describe('rendering', () => {
 });
 
 describe('archive and feed', () => {
+  it('links each edition’s page to the one before and after it', async () => {
+    for (const day of ['2026-03-10', '2026-03-11', '2026-03-12'])
+      await bed.app.services.editions.build('daily', day);
+    const middle = await bed.app.inject({ method: 'GET', url: '/digests/2026-03-11' });
+    expect(middle.body).toContain('href="/digests/2026-03-10" rel="prev"');
+    expect(middle.body).toContain('href="/digests/2026-03-12" rel="next"');
+    const last = await bed.app.inject({ method: 'GET', url: '/digests/2026-03-12' });
+    expect(last.body).not.toContain('rel="next"');
+  });
+
   it('shows on an edition’s page the papers the default mail shows', async () => {
     const { edition, mail } = await dailyDigest(bed.app, '2026-03-11', recipient);
     expect(edition.papers.length).toBeGreaterThan(10);

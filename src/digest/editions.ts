@@ -122,6 +122,17 @@ export class Editions {
     return rows[0] ? this.withPapers(rows[0]) : undefined;
   }
 
+  /** The days of the ready editions before and after this one, of the same frequency. */
+  async neighbours(
+    edition: Pick<Edition, 'frequency' | 'day'>,
+  ): Promise<{ previous: string | null; next: string | null }> {
+    const { rows } = await this.pool.query<{ previous: string | null; next: string | null }>(sql.neighbours, [
+      edition.frequency,
+      edition.day,
+    ]);
+    return rows[0] ?? { previous: null, next: null };
+  }
+
   async findById(id: number): Promise<Edition | undefined> {
     const { rows } = await this.pool.query<EditionRow>(sql.findEditionById, [id]);
     return rows[0] ? this.withPapers(rows[0]) : undefined;

@@ -51,6 +51,14 @@ export const digestQueries = {
     SELECT id, frequency, day::text AS day, status, empty_reason, built_at
     FROM editions WHERE frequency = $1 AND day = $2`,
 
+  /** The ready editions of frequency $1 just before and just after day $2: the archive's arrows. */
+  neighbours: `
+    SELECT
+      (SELECT day::text FROM editions WHERE frequency = $1 AND status = 'ready' AND day < $2
+       ORDER BY day DESC LIMIT 1) AS previous,
+      (SELECT day::text FROM editions WHERE frequency = $1 AND status = 'ready' AND day > $2
+       ORDER BY day LIMIT 1) AS next`,
+
   findEditionById: `
     SELECT id, frequency, day::text AS day, status, empty_reason, built_at FROM editions WHERE id = $1`,
 

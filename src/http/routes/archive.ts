@@ -77,7 +77,14 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
           link: { href: '/digests', text: 'All digests' },
         });
       }
-      return sendPage(reply, 200, 'digest', editionView(edition, config.publicUrl));
+      const { previous, next } = await editions.neighbours(edition);
+      const near = (neighbour: string | null) =>
+        neighbour ? archiveUrl('', { frequency: edition.frequency, day: neighbour }) : null;
+      return sendPage(reply, 200, 'digest', {
+        ...editionView(edition, config.publicUrl),
+        previousUrl: near(previous),
+        nextUrl: near(next),
+      });
     },
   );
 
