@@ -343,6 +343,28 @@ describe('form posts', () => {
     expect(await counts()).toEqual({ subscribers: 0, deliveries: 0 });
   });
 
+  it('shows the form again with what was typed, the message beside the field at fault', async () => {
+    const post = (payload: string) =>
+      bed.app.inject({
+        method: 'POST',
+        url: '/api/subscriptions',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        payload,
+      });
+    const badEmail = await post('email=nope&frequency=weekly&maxPapers=12&keywords=agents');
+    expect(badEmail.statusCode).toBe(400);
+    expect(badEmail.body).toContain('role="alert"');
+    expect(badEmail.body).toMatch(/name="email"[^>]*value="nope"[^>]*aria-invalid="true"/);
+    expect(badEmail.body).toMatch(/<input id="maxPapers"[^>]*value="12"/);
+    expect(badEmail.body).toContain('value="agents"');
+    const badKeywords = await post('email=ok%40example.org&keywords=visit+evil.example');
+    expect(badKeywords.statusCode).toBe(400);
+    expect(badKeywords.body).toContain('<details open>');
+    expect(badKeywords.body).toMatch(/value="visit evil.example"[^>]*aria-invalid="true"/);
+    expect(badKeywords.body).toContain('value="ok@example.org"');
+    expect(await counts()).toEqual({ subscribers: 0, deliveries: 0 });
+  });
+
   it('serves the home page with the form', async () => {
     const response = await bed.app.inject({ method: 'GET', url: '/' });
     expect(response.statusCode).toBe(200);

@@ -27,11 +27,12 @@ export function wantsHtml(request: FastifyRequest): boolean {
   );
 }
 
-/**
- * One error handler for the whole app: 4xx messages are shown to the caller (naming the field
- * for bad input); 5xx are logged with the request id and answered without details.
- */
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+/** What the caller is told about an error: status, message, and the input field at fault. */
+export function describeError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): { statusCode: number; message: string; field: string | undefined } {
   let statusCode = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
   let message = error.message;
   let field: string | undefined;
@@ -56,6 +57,15 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     request.log.error({ err: error }, 'request failed');
     message = 'Something went wrong on our side. Please try again later.';
   }
+  return { statusCode, message, field };
+}
+
+/**
+ * One error handler for the whole app: 4xx messages are shown to the caller (naming the field
+ * for bad input); 5xx are logged with the request id and answered without details.
+ */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const { statusCode, message, field } = describeError(error, request, reply);
   const body = {
     statusCode,
     error: reasonPhrase(statusCode),

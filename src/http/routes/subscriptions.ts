@@ -1,8 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { PreferencesInput } from '../../subscribers/preferences.ts';
-import { wantsHtml } from '../error-handler.ts';
+import {
+  DEFAULT_PREFERENCES,
+  type Preferences,
+  PreferencesInput,
+  resolvePreferences,
+} from '../../subscribers/preferences.ts';
+import { describeError, handleError, wantsHtml } from '../error-handler.ts';
 import { sendPage } from '../page.ts';
+import { preferenceFormData } from '../preference-form.ts';
 import { errorResponses, HtmlPage } from '../schemas.ts';
 
 const SubscriptionRequest = Type.Object({
@@ -12,6 +18,20 @@ const SubscriptionRequest = Type.Object({
   }),
   ...PreferencesInput.properties,
 });
+
+/** The posted choices that are valid, over the defaults: what a form shown again keeps. */
+function keptPreferences(posted: Record<string, unknown>): Preferences {
+  let kept = DEFAULT_PREFERENCES;
+  for (const field of Object.keys(PreferencesInput.properties)) {
+    if (posted[field] === undefined) continue;
+    try {
+      kept = resolvePreferences({ [field]: posted[field] } as PreferencesInput, kept);
+    } catch {
+      // the bad one keeps its default; its message says why
+    }
+  }
+  return kept;
+}
 
 /** Where a browser's subscribe form post is sent on to. */
 const SUBSCRIBED_PAGE = '/subscribed';
@@ -46,6 +66,20 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           303: Type.Null({ description: 'a browser form post: on to /subscribed' }),
           ...errorResponses,
         },
+      },
+      // a browser's form with a bad field comes back filled in, the message beside the field
+      errorHandler: (error, request, reply) => {
+        if (!wantsHtml(request)) return handleError(error, request, reply);
+        const { statusCode, message, field } = describeError(error, request, reply);
+        if (statusCode !== 400) return handleError(error, request, reply);
+        const posted = (request.body ?? {}) as Record<string, unknown>;
+        const form = preferenceFormData(keptPreferences(posted));
+        return sendPage(reply, 400, 'home', {
+          // what was typed stays, even where it was refused
+          form: typeof posted.keywords === 'string' ? { ...form, keywordText: posted.keywords } : form,
+          email: typeof posted.email === 'string' ? posted.email : '',
+          error: { field: field ?? '', message },
+        });
       },
     },
     async (request, reply) => {
