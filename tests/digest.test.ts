@@ -167,6 +167,24 @@ describe('rendering', () => {
     expect(mail?.text).toContain('Ranked by trending score');
   });
 
+  it('says which of the reader’s keywords matched today, or that none did', async () => {
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
+    const digest = (keywords: string[]) =>
+      renderPersonalDigest({
+        edition,
+        preferences: { ...DEFAULT_PREFERENCES, keywords },
+        recipient,
+        renderer: bed.app.services.renderer,
+      });
+    const some = await digest(['LoRA', 'mixture of experts']);
+    expect(some?.text).toMatch(/Your keywords matched today: (LoRA|mixture of experts) \(\d\)/);
+    const none = await digest(['zzzqqq']);
+    expect(none?.text).toContain('None of your keywords matched today');
+    const without = await digest([]);
+    expect(without?.text).not.toContain('keywords matched');
+    expect(without?.text).not.toContain('None of your keywords');
+  });
+
   it('opens with a contents list, shows each paper’s figure with alt text, and gives its links room to tap', async () => {
     const { edition, mail } = await dailyDigest(bed.app, '2026-03-11', recipient);
     const shown = edition.papers.slice(0, 10);

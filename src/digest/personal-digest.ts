@@ -16,5 +16,6 @@ export async function renderPersonalDigest(options: {
   if (options.edition.status !== 'ready') return null;
   const selection = selectPapers(options.edition, options.preferences);
   if (selection.length === 0) return null;
-  return options.renderer.render(options.edition, selection, options.recipient);
+  const noneMatched = options.preferences.keywords.length > 0 && !selection.some((s) => s.matched);
+  return options.renderer.render(options.edition, selection, options.recipient, { noneMatched });
 }

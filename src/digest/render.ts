@@ -34,6 +34,17 @@ function shorten(text: string, length: number): string {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), length - 20)).replace(/[\s,;:.]+$/, '')}…`;
 }
 
+/** Which of the reader's keywords matched today, and how often; or that none did. */
+function keywordLine(matched: SelectedPaper[], noneMatched: boolean): string | undefined {
+  if (noneMatched) return 'None of your keywords matched today’s papers: here is what is trending.';
+  if (matched.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const { matched: keyword } of matched)
+    counts.set(keyword as string, (counts.get(keyword as string) ?? 0) + 1);
+  const list = [...counts].map(([keyword, count]) => `${keyword} (${count})`).join(', ');
+  return `Your keywords matched today: ${list}.`;
+}
+
 const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
@@ -57,23 +68,31 @@ export class DigestRenderer {
     this.cache = new LRUCache({ max: cacheSize });
   }
 
-  /** The compiled variant, with slots where the recipient's values go. */
-  variant(edition: Edition, selection: SelectedPaper[]): Promise<RenderedDigest> {
-    const key = variantKey(edition, selection);
+  /**
+   * The compiled variant, with slots where the recipient's values go. `noneMatched`: the reader
+   * has keywords and none matched today, which the mail says (a variant of its own).
+   */
+  variant(edition: Edition, selection: SelectedPaper[], noneMatched = false): Promise<RenderedDigest> {
+    const key = `${variantKey(edition, selection)}${noneMatched ? ':none-matched' : ''}`;
     const cached = this.cache.get(key);
     if (cached) {
       this.stats.hits++;
       return cached;
     }
     this.stats.compiles++;
-    const compiled = this.compile(edition, selection);
+    const compiled = this.compile(edition, selection, noneMatched);
     this.cache.set(key, compiled);
     compiled.catch(() => this.cache.delete(key));
     return compiled;
   }
 
-  async render(edition: Edition, selection: SelectedPaper[], recipient: Recipient): Promise<RenderedDigest> {
-    const variant = await this.variant(edition, selection);
+  async render(
+    edition: Edition,
+    selection: SelectedPaper[],
+    recipient: Recipient,
+    options: { noneMatched?: boolean } = {},
+  ): Promise<RenderedDigest> {
+    const variant = await this.variant(edition, selection, options.noneMatched);
     const fill = (text: string, encode: (value: string) => string) =>
       text
         .replaceAll(SLOTS.preferencesUrl, encode(recipient.preferencesUrl))
@@ -86,7 +105,11 @@ export class DigestRenderer {
     };
   }
 
-  private async compile(edition: Edition, selection: SelectedPaper[]): Promise<RenderedDigest> {
+  private async compile(
+    edition: Edition,
+    selection: SelectedPaper[],
+    noneMatched: boolean,
+  ): Promise<RenderedDigest> {
     const matched = selection.filter((s) => s.matched);
     const when = editionShortDate(edition);
     // the subject leads with a paper: the first that matches the reader's keywords, else the top one
@@ -98,6 +121,7 @@ export class DigestRenderer {
     const title = editionTitle(edition);
     const { html, text } = await renderMail('digest', {
       title,
+      keywordLine: keywordLine(matched, noneMatched),
       frequency: edition.frequency,
       papers: selection.map((s) => paperView(s.paper, { rank: s.rank, matched: s.matched })),
       archiveUrl: archiveUrl(this.publicUrl, edition),
