@@ -60,14 +60,17 @@ describe('fan-out', () => {
     await addSubscriber('gone@example.org', { status: 'unsubscribed' });
     await addSubscriber('weekly@example.org', { frequency: 'weekly' });
     await addSubscriber('bounced@example.org', { suppressed_at: new Date() });
+    await addSubscriber('away@example.org', { paused_until: new Date(Date.now() + 86_400_000) });
+    await addSubscriber('back@example.org', { paused_until: new Date(Date.now() - 1000) });
     const daily = await edition('daily', '2026-03-10');
-    expect(await fanOut(bed.pool, daily, { now: false })).toBe(2);
+    expect(await fanOut(bed.pool, daily, { now: false })).toBe(3);
     expect(await fanOut(bed.pool, daily, { now: false })).toBe(0);
     await addSubscriber('late@example.org');
     expect(await fanOut(bed.pool, daily, { now: false })).toBe(1);
     expect(Object.keys(await dueTimes(daily.id!))).toEqual([
       'a@example.org',
       'b@example.org',
+      'back@example.org',
       'late@example.org',
     ]);
   });
@@ -155,6 +158,15 @@ describe('sending digests', () => {
     expect(await bed.app.services.sender.drain(daily.id)).toMatchObject({ sent: 0, cancelled: 1 });
     const { rows } = await bed.pool.query(`SELECT status, last_error FROM deliveries`);
     expect(rows[0]).toMatchObject({ status: 'cancelled', last_error: expect.stringContaining('only mode') });
+  });
+
+  it('does not send a digest already queued to a reader who paused since', async () => {
+    await addSubscriber('away@example.org');
+    const { edition: daily } = await bed.app.services.editions.build('daily', '2026-03-11');
+    await fanOut(bed.pool, daily, { now: true });
+    await bed.pool.query(`UPDATE subscribers SET paused_until = now() + interval '7 days'`);
+    expect(await bed.app.services.sender.drain(daily.id)).toMatchObject({ sent: 0, cancelled: 1 });
+    expect(bed.smtp.messages).toHaveLength(0);
   });
 
   it('fails a 550 to RCPT and suppresses the address', async () => {

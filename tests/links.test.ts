@@ -195,6 +195,39 @@ describe('preferences page', () => {
 });
 
 describe('leaving and coming back', () => {
+  it('pauses the digest for a few weeks and resumes it, from the preferences page', async () => {
+    const bob = await newSubscriber('bob@example.org');
+    const url = `/preferences/${bed.app.services.tokens.create('preferences', bob)}`;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await bed.app.inject({ method: 'GET', url })).body).toContain('Pause your digest for');
+    const paused = await bed.app.inject({
+      method: 'POST',
+      url: `${url}/pause`,
+      headers: form,
+      payload: 'weeks=2',
+    });
+    expect(paused.statusCode).toBe(200);
+    expect(paused.body).toContain('Your digest is paused');
+    const until = (await subscriberById(bed.pool, bob.id))?.pausedUntil as Date;
+    expect(Math.round((until.getTime() - Date.now()) / 86_400_000)).toBe(14);
+    expect((await bed.app.inject({ method: 'GET', url })).body).toContain('Resume now');
+    const tooLong = await bed.app.inject({
+      method: 'POST',
+      url: `${url}/pause`,
+      headers: form,
+      payload: 'weeks=9',
+    });
+    expect(tooLong.statusCode).toBe(400);
+    const resumed = await bed.app.inject({
+      method: 'POST',
+      url: `${url}/pause`,
+      headers: form,
+      payload: 'weeks=0',
+    });
+    expect(resumed.body).toContain('Your digest is back');
+    expect((await subscriberById(bed.pool, bob.id))?.pausedUntil).toBeNull();
+  });
+
   it('offers one digest a week instead of leaving, from the unsubscribe page', async () => {
     const bob = await newSubscriber('bob@example.org');
     const page = await bed.app.inject({

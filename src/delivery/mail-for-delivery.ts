@@ -51,6 +51,7 @@ export function createMailBuilder(deps: {
     }
 
     if (subscriber.status !== 'active') return { cancel: `subscriber is ${subscriber.status}` };
+    if (subscriber.pausedUntil && subscriber.pausedUntil > new Date()) return { cancel: 'digest paused' };
     const found = await edition(delivery.editionId as number);
     if (!found) return { cancel: 'edition not found' };
     const { preferencesUrl, unsubscribeUrl, unsubscribeToken } = links.forDigest(subscriber);

@@ -8,7 +8,7 @@ const claimedSubscriberColumns = SUBSCRIBER_COLUMNS.map(
   (column) => `s.${column} AS ${CLAIMED_SUBSCRIBER_PREFIX}${column}`,
 ).join(', ');
 
-const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL`;
+const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL AND (s.paused_until IS NULL OR s.paused_until <= now())`;
 
 /**
  * Takes up to $1 deliveries whose lease ran out (a crashed worker's, first: they have waited a

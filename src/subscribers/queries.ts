@@ -20,6 +20,7 @@ export const SUBSCRIBER_COLUMNS = [
   'created_at',
   'suppressed_at',
   'soft_bounces',
+  'paused_until',
 ] as const;
 
 const COLUMNS = SUBSCRIBER_COLUMNS.join(', ');
@@ -82,6 +83,9 @@ export const subscriberQueries = {
     SET status = 'unsubscribed', unsubscribed_at = now(),
         confirm_nonce = gen_random_uuid(), updated_at = now()
     WHERE id = $1`,
+
+  /** No digest until $2 (a pause of a few weeks); NULL resumes at once. */
+  setPausedUntil: `UPDATE subscribers SET paused_until = $2, updated_at = now() WHERE id = $1`,
 
   countByStatus: `
     SELECT CASE WHEN suppressed_at IS NOT NULL THEN 'suppressed' ELSE status END AS status, count(*)::int AS count

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { type Queryable, withTransaction } from '../db/transaction.ts';
+import { ValidationError } from '../errors.ts';
 import { cancelPendingDeliveries, enqueueConfirmation } from '../outbox/outbox.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
@@ -15,6 +16,9 @@ import { preferenceParams, type Subscriber, type SubscriberRow, toSubscriber } f
 import type { LinkTokens, TokenPurpose } from './tokens.ts';
 
 export type SubscribeInput = PreferencesInput & { email: string };
+
+/** The longest pause a reader can choose. */
+export const MAX_PAUSE_WEEKS = 4;
 
 export type LinkCheck =
   | { ok: true; subscriber: Subscriber }
@@ -154,6 +158,22 @@ export class SubscriberService {
       if (!check.ok || check.subscriber.status !== 'unsubscribed') return check;
       await client.query(sql.activate, [check.subscriber.id]);
       return { ok: true, subscriber: { ...check.subscriber, status: 'active', unsubscribedAt: null } };
+    });
+  }
+
+  /**
+   * Pauses the digest for `weeks` (1–MAX_PAUSE_WEEKS) from now, or resumes it (`weeks` 0), from
+   * the preferences link. Digests due meanwhile are not sent; nothing is sent late.
+   */
+  async pause(token: string, weeks: number): Promise<LinkCheck> {
+    if (!Number.isInteger(weeks) || weeks < 0 || weeks > MAX_PAUSE_WEEKS)
+      throw new ValidationError('weeks', `must be a whole number from 0 to ${MAX_PAUSE_WEEKS}`);
+    return withTransaction(this.pool, async (client) => {
+      const check = await this.checkLink(token, 'preferences', { client, lock: true });
+      if (!check.ok) return check;
+      const pausedUntil = weeks === 0 ? null : new Date(Date.now() + weeks * 7 * 86_400_000);
+      await client.query(sql.setPausedUntil, [check.subscriber.id, pausedUntil]);
+      return { ok: true, subscriber: { ...check.subscriber, pausedUntil } };
     });
   }
 

@@ -22,6 +22,8 @@ export interface Subscriber {
   suppressedAt: Date | null;
   /** Digests in a row undeliverable after every retry; a delivered one resets it. */
   softBounces: number;
+  /** The digest is paused until then: nothing is fanned out or sent before. */
+  pausedUntil: Date | null;
 }
 
 export interface SubscriberRow {
@@ -43,6 +45,7 @@ export interface SubscriberRow {
   created_at: Date;
   suppressed_at: Date | null;
   soft_bounces: number;
+  paused_until: Date | null;
 }
 
 export function toSubscriber(row: SubscriberRow): Subscriber {
@@ -67,6 +70,7 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
     createdAt: row.created_at,
     suppressedAt: row.suppressed_at,
     softBounces: row.soft_bounces,
+    pausedUntil: row.paused_until,
   };
 }
 

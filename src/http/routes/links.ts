@@ -3,11 +3,19 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
+import { MAX_PAUSE_WEEKS } from '../../subscribers/service.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { acceptOneClickMultipart } from '../one-click-form.ts';
 import { sendPage as page } from '../page.ts';
 import { preferenceFormData } from '../preference-form.ts';
 import { errorResponses, HtmlPage, TokenParams } from '../schemas.ts';
+
+const untilDate = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 
 function invalidLink(reply: FastifyReply) {
   return page(reply, 404, 'message', {
@@ -122,9 +130,13 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const check = await subscribers.checkLink(request.params.token, 'preferences');
       if (!check.ok) return invalidLink(reply);
+      const { pausedUntil } = check.subscriber;
       return page(reply, 200, 'preferences', {
         email: check.subscriber.email,
         status: check.subscriber.status,
+        pausedUntil: pausedUntil && pausedUntil > new Date() ? untilDate.format(pausedUntil) : undefined,
+        pauseUrl: `${links.url('preferences', check.subscriber)}/pause`,
+        pauseWeeks: Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1),
         summary: describePreferences(check.subscriber.preferences),
         unsubscribeUrl: links.url('unsubscribe', check.subscriber),
         resubscribeUrl: resubscribeUrl(check.subscriber),
@@ -156,6 +168,32 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ? 'Saved. You are unsubscribed: nothing is sent until you subscribe again.'
             : `You will receive ${describePreferences(subscriber.preferences)}.`,
         link: { href: links.url('preferences', subscriber), text: 'Back to your preferences' },
+      });
+    },
+  );
+
+  app.post(
+    `${LINK_PATHS.preferences}/:token/pause`,
+    {
+      config: { rateLimit: perClientLimit },
+      schema: {
+        summary: `Pause the digest for 1–${MAX_PAUSE_WEEKS} weeks, or resume it (weeks = 0)`,
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        params: TokenParams,
+        body: Type.Object({ weeks: Type.Integer({ minimum: 0, maximum: MAX_PAUSE_WEEKS }) }),
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      const result = await subscribers.pause(request.params.token, request.body.weeks);
+      if (!result.ok) return invalidLink(reply);
+      const { pausedUntil } = result.subscriber;
+      return page(reply, 200, 'message', {
+        title: pausedUntil ? 'Your digest is paused' : 'Your digest is back',
+        message: pausedUntil
+          ? `No digest is sent until ${untilDate.format(pausedUntil)}; the ones due before are skipped, not sent late.`
+          : `You will receive ${describePreferences(result.subscriber.preferences)}.`,
+        link: { href: links.url('preferences', result.subscriber), text: 'Your preferences' },
       });
     },
   );
