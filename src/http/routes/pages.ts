@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.ts';
 import { sendPage } from '../page.ts';
@@ -7,8 +9,24 @@ import { HtmlPage } from '../schemas.ts';
 /** Papers of the latest digest the home page shows: the product before the form's details. */
 const HOME_PAPERS = 5;
 
+/** The one script the pages use, served from the app itself (no CDN): see the file. */
+const TIMEZONE_SCRIPT = readFileSync(
+  fileURLToPath(new URL('../../../templates/assets/timezone.js', import.meta.url)),
+  'utf8',
+);
+
 export const pageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { editions } = app.services;
+
+  app.get(
+    '/assets/timezone.js',
+    { schema: { summary: 'Preselects the browser’s time zone in the subscription form', hide: true } },
+    async (_request, reply) =>
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(TIMEZONE_SCRIPT),
+  );
 
   /** The newest daily edition with papers, its first few papers; none on an empty install. */
   async function latestDigest() {

@@ -1,0 +1,186 @@
+/// <reference lib="dom" />
+import { existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import axe from 'axe-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
+import { type App, buildApp } from '../src/http/app.ts';
+import { testConfig } from './helpers/app.ts';
+
+// The whole path in a real browser (Debian's Chromium), as a new reader walks it: subscribe on
+// the home page, open the confirmation in the outbox and click Confirm inside the mail, change
+// preferences, pause, unsubscribe, subscribe again; at phone and desktop widths, in light and dark
+// mode, with axe-core on every page and screenshots kept in test-artifacts/.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
+let database: ScratchDatabase;
+let app: App;
+let browser: Browser;
+let base: string;
+
+/** A port free right now, so the app's PUBLIC_URL (the links in its mail) can point at itself. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  database = await createScratchDatabase();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  app = await buildApp(testConfig({ DATABASE_URL: database.url, PUBLIC_URL: base }));
+  await app.listen({ port, host: '127.0.0.1' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await database?.drop();
+});
+
+it('shows Subscribe above the fold, at 1280 × 800 and at 390 px', async () => {
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 390, height: 844 },
+  ]) {
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${base}/`);
+    const box = await page.getByRole('button', { name: 'Subscribe' }).boundingBox();
+    expect(box && box.y + box.height, `${viewport.width} px`).toBeLessThanOrEqual(viewport.height);
+    await page.close();
+  }
+});
+
+/** axe-core's serious and critical findings on the page as it is now. */
+async function accessibilityFindings(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+      resultTypes: ['violations'],
+    });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+const walks = [390, 1280].flatMap((width) =>
+  (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })),
+);
+
+it.each(walks)(
+  'walks the whole path at $width px in $colorScheme mode: subscribe, confirm from the outbox, change, pause, unsubscribe, come back',
+  { timeout: 90_000 },
+  async ({ width, colorScheme }) => {
+    const context = await browser.newContext({
+      viewport: { width, height: 900 },
+      colorScheme,
+      timezoneId: 'Europe/Paris',
+      // axe is injected as an inline script, which the pages' CSP rightly forbids
+      bypassCSP: true,
+    });
+    const page = await context.newPage();
+    const findings: string[] = [];
+    const step = async (name: string) => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({
+        path: path.join(ARTIFACTS, `walk-${width}-${colorScheme}-${name}.png`),
+        fullPage: true,
+      });
+      const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      if (!fits) findings.push(`${name}: scrolls sideways`);
+      for (const finding of await accessibilityFindings(page)) findings.push(`${name}: ${finding}`);
+    };
+    const email = `walker-${width}-${colorScheme}@example.org`;
+
+    await page.goto(`${base}/`);
+    // the browser's time zone is preselected (by the page's own script)
+    expect(await page.inputValue('#timezone')).toBe('Europe/Paris');
+    await step('home');
+    await page.fill('input[name=email]', email);
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.waitForURL(`${base}/subscribed`);
+    await step('subscribed');
+    await app.services.sender.drain();
+
+    await page.goto(`${base}/outbox`);
+    await page.getByText('Confirm your Paperboy subscription').first().click();
+    await step('outbox-message');
+    const [confirmed] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.frameLocator('iframe').getByRole('link', { name: 'Confirm', exact: true }).click(),
+    ]);
+    await confirmed.waitForLoadState();
+    expect(await confirmed.textContent('h1')).toContain('You are subscribed');
+    const preferences = (await confirmed
+      .getByRole('link', { name: 'Change your preferences' })
+      .getAttribute('href')) as string;
+    await confirmed.close();
+
+    await page.goto(preferences);
+    await step('preferences');
+    await page.fill('#maxPapers', '7');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForSelector('h1:has-text("Preferences saved")');
+    await page.goto(preferences);
+    await page.selectOption('#weeks', '2');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForSelector('h1:has-text("Your digest is paused")');
+    await page.goto(preferences);
+    await step('paused');
+    await page.getByRole('button', { name: 'Resume now' }).click();
+    await page.waitForSelector('h1:has-text("Your digest is back")');
+
+    await page.goto(preferences);
+    await page.getByRole('link', { name: 'Unsubscribe' }).click();
+    await step('unsubscribe');
+    await page.getByRole('button', { name: 'Unsubscribe' }).click();
+    await page.waitForSelector('h1:has-text("You are unsubscribed")');
+    await page.goto(preferences);
+    await step('unsubscribed-preferences');
+    await page.getByRole('button', { name: 'Subscribe again' }).click();
+    await page.waitForSelector('h1:has-text("You are subscribed again")');
+    const subscriber = await app.services.subscribers.findByEmail(email);
+    expect(subscriber).toMatchObject({ status: 'active', pausedUntil: null });
+    expect(subscriber?.preferences).toMatchObject({ maxPapers: 7, timezone: 'Europe/Paris' });
+    expect(findings).toEqual([]);
+    await context.close();
+  },
+);
+
+it('confirms from the Confirm button of the mail in the outbox, and fits a 390 px screen', {
+  timeout: 60_000,
+}, async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(`${base}/`);
+  await page.fill('input[name=email]', 'reader@example.org');
+  await page.locator('form button[type=submit], form button').first().click();
+  await page.waitForURL(`${base}/subscribed`);
+  await app.services.sender.drain();
+
+  await page.goto(`${base}/outbox`);
+  await page.getByText('Confirm your Paperboy subscription').first().click();
+  const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  expect(fits).toBe(true);
+  // the button opens its link in a new tab, as it would from a mail client
+  const mail = page.frameLocator('iframe');
+  const [confirmed] = await Promise.all([
+    page.waitForEvent('popup'),
+    mail.getByRole('link', { name: 'Confirm', exact: true }).click(),
+  ]);
+  await confirmed.waitForLoadState();
+  expect(confirmed.url()).toMatch(/\/confirm\//);
+  expect(await confirmed.textContent('h1')).toContain('You are subscribed');
+});
