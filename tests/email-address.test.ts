@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/errors.ts';
 import { normalizeEmailAddress } from '../src/subscribers/email-address.ts';
+import { normalizeTimezone, TIME_ZONES } from '../src/subscribers/time-zones.ts';
 
 describe('email addresses', () => {
   it.each([
@@ -38,5 +39,16 @@ describe('email addresses', () => {
   ])('refuses %j (%s)', (input, why) => {
     expect(() => normalizeEmailAddress(input)).toThrow(ValidationError);
     expect(() => normalizeEmailAddress(input)).toThrow(why);
+  });
+});
+
+describe('time zones', () => {
+  it('offers the current IANA names, and still accepts the old ones', () => {
+    expect(TIME_ZONES[0]).toBe('UTC');
+    expect(TIME_ZONES).toContain('Asia/Kolkata');
+    expect(TIME_ZONES).toContain('Europe/Kyiv');
+    expect(TIME_ZONES).not.toContain('Asia/Calcutta');
+    for (const zone of ['Asia/Kolkata', 'Asia/Calcutta', 'Europe/Kyiv', 'Europe/Kiev'])
+      expect(normalizeTimezone(zone)).toBe(zone);
   });
 });

@@ -1,11 +1,31 @@
 import { ValidationError } from '../errors.ts';
 
-/** The time zones the forms offer, UTC first: the runtime's canonical IANA names. */
+/**
+ * Zones IANA has renamed whose old name Node 20's ICU still lists as the canonical one. The
+ * forms offer the current names (both work: the old ones are links to the new). Written here
+ * because no small, maintained package maps only these; the list changes every few years.
+ */
+const RENAMED: Record<string, string> = {
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'America/Godthab': 'America/Nuuk',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
+
+/** The time zones the forms offer, UTC first, by their current IANA names, in order. */
 export const TIME_ZONES: readonly string[] = [
   'UTC',
-  ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC'),
+  ...Intl.supportedValuesOf('timeZone')
+    .filter((zone) => zone !== 'UTC')
+    .map((zone) => RENAMED[zone] ?? zone)
+    .sort(),
 ];
-const CANONICAL = new Set(TIME_ZONES);
+const CANONICAL = new Set([...TIME_ZONES, ...Object.keys(RENAMED)]);
 
 /** A time zone as typed → its IANA name, or a ValidationError naming `timezone`. */
 export function normalizeTimezone(input: string): string {

@@ -20,7 +20,9 @@ const untilDate = new Intl.DateTimeFormat('en-GB', {
 function invalidLink(reply: FastifyReply) {
   return page(reply, 404, 'message', {
     title: 'This link is not valid',
-    message: 'It may have been mistyped, or replaced by a newer mail. Nothing was changed.',
+    message:
+      'It may have been cut short or mistyped, or replaced by a newer mail. Nothing was changed. The newest mail from Paperboy has links that work; or ask for a new confirmation on the home page.',
+    link: { href: '/', text: 'Paperboy home' },
   });
 }
 
