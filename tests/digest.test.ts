@@ -178,6 +178,10 @@ describe('rendering', () => {
       });
     const some = await digest(['LoRA', 'mixture of experts']);
     expect(some?.text).toMatch(/Your keywords matched today: (LoRA|mixture of experts) \(\d\)/);
+    // the words that matched are highlighted where they stand, whole words only
+    expect(some?.html).toMatch(/<mark class="pb-hl">LoRA<\/mark>/);
+    expect(some?.html).toMatch(/<mark class="pb-hl">Mixture of Experts<\/mark>/i);
+    expect(some?.html).not.toMatch(/AL<mark/);
     const none = await digest(['zzzqqq']);
     expect(none?.text).toContain('None of your keywords matched today');
     const without = await digest([]);

@@ -52,3 +52,32 @@ export class KeywordMatcher {
     return this.keywords.find((k) => fields.some((field) => containsSequence(field, k.stems)))?.keyword;
   }
 }
+
+/** A piece of text, and whether it is where a keyword matched. */
+export interface MarkedPart {
+  text: string;
+  mark: boolean;
+}
+
+/**
+ * The text cut into parts, the words that match the keyword (by the same rule as matching:
+ * whole words, stemmed, in sequence) marked, so a mail can highlight what matched.
+ */
+export function markKeyword(text: string, keyword: string): MarkedPart[] {
+  const needle = stems(keyword);
+  const words = [...text.matchAll(/[\p{L}\p{N}]+/gu)];
+  const wordStems = words.map((word) => stemmer(word[0].toLowerCase()));
+  const parts: MarkedPart[] = [];
+  let last = 0;
+  for (let i = 0; needle.length > 0 && i + needle.length <= words.length; i++) {
+    if (!needle.every((stem, j) => wordStems[i + j] === stem)) continue;
+    const first = words[i] as RegExpExecArray;
+    const end = words[i + needle.length - 1] as RegExpExecArray;
+    if (first.index > last) parts.push({ text: text.slice(last, first.index), mark: false });
+    parts.push({ text: text.slice(first.index, end.index + end[0].length), mark: true });
+    last = end.index + end[0].length;
+    i += needle.length - 1;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last), mark: false });
+  return parts;
+}

@@ -1,5 +1,6 @@
 import { addDays } from '../dates.ts';
 import type { Edition, EditionPaper } from './editions.ts';
+import { markKeyword } from './keywords.ts';
 
 /** How an edition and its papers read, shared by the mail, the archive and the feed. */
 
@@ -62,7 +63,12 @@ export function archiveUrl(publicUrl: string, edition: Pick<Edition, 'frequency'
 
 /** The values a template needs for one paper. */
 export function paperView(paper: EditionPaper, extra: { rank: number; matched?: string }) {
+  const summary = blurb(paper);
+  const mark = (text: string) => (extra.matched ? markKeyword(text, extra.matched) : [{ text, mark: false }]);
   return {
+    /** The title and the blurb with the matched keyword's words marked, for the mail. */
+    titleParts: mark(paper.title),
+    blurbParts: mark(summary),
     rank: extra.rank,
     matched: extra.matched,
     title: paper.title,
@@ -74,7 +80,7 @@ export function paperView(paper: EditionPaper, extra: { rank: number; matched?: 
     upvotes: paper.upvotes,
     comments: paper.numComments,
     stars: paper.githubStars,
-    blurb: blurb(paper),
+    blurb: summary,
     arxivUrl: paper.arxivUrl,
     pdfUrl: paper.pdfUrl,
     codeUrl: paper.githubRepo,
