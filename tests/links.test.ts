@@ -192,6 +192,23 @@ describe('preferences page', () => {
     expect(response.json().field).toBe('timezone');
     expect((await subscriberById(bed.pool, bob.id))?.preferences.timezone).toBe('UTC');
   });
+
+  it('brings a browser back to the page with what was typed and the message, storing nothing', async () => {
+    const bob = await newSubscriber('bob@example.org');
+    const response = await bed.app.inject({
+      method: 'POST',
+      url: `/preferences/${bed.app.services.tokens.create('preferences', bob)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: 'timezone=Nowhere%2FLand&maxPapers=7',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('role="alert"');
+    expect(response.body).toContain('Nowhere/Land');
+    expect(response.body).toMatch(/<input id="maxPapers"[^>]*value="7"/);
+    expect(await subscriberById(bed.pool, bob.id)).toMatchObject({
+      preferences: expect.objectContaining({ timezone: 'UTC', maxPapers: 10 }),
+    });
+  });
 });
 
 describe('leaving and coming back', () => {

@@ -61,6 +61,10 @@ describe('the whole path', () => {
     const confirmed = await bed.app.inject({ method: 'GET', url: confirmPath });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.body).toContain('You are subscribed');
+    // the choices behind "Customise" are offered again, now that the digest is theirs
+    expect(confirmed.body).toMatch(
+      /<summary>Make it yours[\s\S]*<form method="post" action="[^"]*\/preferences\//,
+    );
     expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'active' });
 
     // following the link again is harmless

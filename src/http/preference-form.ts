@@ -1,4 +1,10 @@
-import { DEFAULT_PREFERENCES, type Preferences, WEEKDAYS } from '../subscribers/preferences.ts';
+import {
+  DEFAULT_PREFERENCES,
+  type Preferences,
+  PreferencesInput,
+  resolvePreferences,
+  WEEKDAYS,
+} from '../subscribers/preferences.ts';
 import { TIME_ZONES } from '../subscribers/time-zones.ts';
 
 /** What templates/pages/preference-fields.eta needs to draw the form with a choice selected. */
@@ -16,4 +22,21 @@ export function preferenceFormData(preferences: Preferences = DEFAULT_PREFERENCE
       label: `${String(hour).padStart(2, '0')}:00`,
     })),
   };
+}
+
+/** The posted choices that are valid, over the defaults: what a form shown again keeps. */
+export function keptPreferences(
+  posted: Record<string, unknown>,
+  base: Preferences = DEFAULT_PREFERENCES,
+): Preferences {
+  let kept = base;
+  for (const field of Object.keys(PreferencesInput.properties)) {
+    if (posted[field] === undefined) continue;
+    try {
+      kept = resolvePreferences({ [field]: posted[field] } as PreferencesInput, kept);
+    } catch {
+      // the bad one keeps its default; its message says why
+    }
+  }
+  return kept;
 }

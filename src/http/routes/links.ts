@@ -5,9 +5,10 @@ import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
 import { MAX_PAUSE_WEEKS } from '../../subscribers/service.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
+import { describeError, handleError, wantsHtml } from '../error-handler.ts';
 import { acceptOneClickMultipart } from '../one-click-form.ts';
 import { sendPage as page } from '../page.ts';
-import { preferenceFormData } from '../preference-form.ts';
+import { keptPreferences, preferenceFormData } from '../preference-form.ts';
 import { errorResponses, HtmlPage, TokenParams } from '../schemas.ts';
 
 const untilDate = new Intl.DateTimeFormat('en-GB', {
@@ -40,6 +41,22 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const htmlResponses = { 200: HtmlPage, 404: HtmlPage, ...errorResponses };
   const resubscribeUrl = (subscriber: Subscriber) => `${links.url('preferences', subscriber)}/resubscribe`;
 
+  /** What the preferences page shows of a subscriber. */
+  function preferencesPage(subscriber: Subscriber) {
+    const { pausedUntil } = subscriber;
+    return {
+      email: subscriber.email,
+      status: subscriber.status,
+      pausedUntil: pausedUntil && pausedUntil > new Date() ? untilDate.format(pausedUntil) : undefined,
+      pauseUrl: `${links.url('preferences', subscriber)}/pause`,
+      pauseWeeks: Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1),
+      summary: describePreferences(subscriber.preferences),
+      unsubscribeUrl: links.url('unsubscribe', subscriber),
+      resubscribeUrl: resubscribeUrl(subscriber),
+      form: preferenceFormData(subscriber.preferences),
+    };
+  }
+
   app.get(
     `${LINK_PATHS.confirm}/:token`,
     {
@@ -61,10 +78,12 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'already-confirmed': 'You are already subscribed',
       } as const;
       const { subscriber } = result;
-      return page(reply, 200, 'message', {
+      // the choices behind "Customise" on the home page, offered again now that it is theirs
+      return page(reply, 200, 'confirmed', {
         title: titles[result.outcome],
         message: `You will receive ${describePreferences(subscriber.preferences)}.`,
-        link: { href: links.url('preferences', subscriber), text: 'Change your preferences' },
+        preferencesUrl: links.url('preferences', subscriber),
+        form: preferenceFormData(subscriber.preferences),
       });
     },
   );
@@ -132,18 +151,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const check = await subscribers.checkLink(request.params.token, 'preferences');
       if (!check.ok) return invalidLink(reply);
-      const { pausedUntil } = check.subscriber;
-      return page(reply, 200, 'preferences', {
-        email: check.subscriber.email,
-        status: check.subscriber.status,
-        pausedUntil: pausedUntil && pausedUntil > new Date() ? untilDate.format(pausedUntil) : undefined,
-        pauseUrl: `${links.url('preferences', check.subscriber)}/pause`,
-        pauseWeeks: Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1),
-        summary: describePreferences(check.subscriber.preferences),
-        unsubscribeUrl: links.url('unsubscribe', check.subscriber),
-        resubscribeUrl: resubscribeUrl(check.subscriber),
-        form: preferenceFormData(check.subscriber.preferences),
-      });
+      return page(reply, 200, 'preferences', preferencesPage(check.subscriber));
     },
   );
 
@@ -157,6 +165,20 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: TokenParams,
         body: PreferencesInput,
         response: htmlResponses,
+      },
+      // a bad field brings the page back with what was typed and the message
+      errorHandler: async (error, request, reply) => {
+        if (!wantsHtml(request)) return handleError(error, request, reply);
+        const { statusCode, message, field } = describeError(error, request, reply);
+        const { token } = request.params as { token: string };
+        const check = statusCode === 400 ? await subscribers.checkLink(token, 'preferences') : undefined;
+        if (!check?.ok) return handleError(error, request, reply);
+        const posted = (request.body ?? {}) as Record<string, unknown>;
+        return page(reply, 400, 'preferences', {
+          ...preferencesPage(check.subscriber),
+          form: preferenceFormData(keptPreferences(posted, check.subscriber.preferences)),
+          error: { field: field ?? '', message },
+        });
       },
     },
     async (request, reply) => {

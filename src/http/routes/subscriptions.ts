@@ -1,14 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import {
-  DEFAULT_PREFERENCES,
-  type Preferences,
-  PreferencesInput,
-  resolvePreferences,
-} from '../../subscribers/preferences.ts';
+import { PreferencesInput } from '../../subscribers/preferences.ts';
 import { describeError, handleError, wantsHtml } from '../error-handler.ts';
 import { sendPage } from '../page.ts';
-import { preferenceFormData } from '../preference-form.ts';
+import { keptPreferences, preferenceFormData } from '../preference-form.ts';
 import { errorResponses, HtmlPage } from '../schemas.ts';
 
 const SubscriptionRequest = Type.Object({
@@ -18,20 +13,6 @@ const SubscriptionRequest = Type.Object({
   }),
   ...PreferencesInput.properties,
 });
-
-/** The posted choices that are valid, over the defaults: what a form shown again keeps. */
-function keptPreferences(posted: Record<string, unknown>): Preferences {
-  let kept = DEFAULT_PREFERENCES;
-  for (const field of Object.keys(PreferencesInput.properties)) {
-    if (posted[field] === undefined) continue;
-    try {
-      kept = resolvePreferences({ [field]: posted[field] } as PreferencesInput, kept);
-    } catch {
-      // the bad one keeps its default; its message says why
-    }
-  }
-  return kept;
-}
 
 /** Where a browser's subscribe form post is sent on to. */
 const SUBSCRIBED_PAGE = '/subscribed';
