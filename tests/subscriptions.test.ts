@@ -358,7 +358,9 @@ describe('form posts', () => {
     const badEmail = await post('email=nope&frequency=weekly&maxPapers=12&keywords=agents');
     expect(badEmail.statusCode).toBe(400);
     // the message stands right under the field at fault
-    expect(badEmail.body).toMatch(/name="email"[^>]*>\s*<p id="form-error" class="pb-error" role="alert">email:/);
+    expect(badEmail.body).toMatch(
+      /name="email"[^>]*>\s*<p id="form-error" class="pb-error" role="alert">email:/,
+    );
     expect(badEmail.body).toMatch(/name="email"[^>]*value="nope"[^>]*aria-invalid="true"/);
     expect(badEmail.body).toMatch(/<input id="maxPapers"[^>]*value="12"/);
     expect(badEmail.body).toContain('value="agents"');
