@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
-import { fanOut } from '../src/delivery/fan-out.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
-import { ingestFixtures } from './helpers/digest-fixtures.ts';
+import { ingestFixtures, readersWithDueEdition } from './helpers/digest-fixtures.ts';
 import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 
@@ -84,12 +83,7 @@ it('sends nothing twice through an outage longer than the lease, and finishes wh
 }, async () => {
   const pool = app.services.db.pool;
   await pool.query('TRUNCATE subscribers CASCADE');
-  await pool.query(
-    `INSERT INTO subscribers (email, status, confirmed_at)
-     SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, 60) g`,
-  );
-  const { edition } = await app.services.editions.build('daily', '2026-03-11');
-  await fanOut(pool, edition, { now: true });
+  await readersWithDueEdition(app, 60);
   smtp.reset();
   smtp.delayMs = 50;
   app.services.sender.start();

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { fanOut } from '../src/delivery/fan-out.ts';
+import { readersWithDueEdition } from './helpers/digest-fixtures.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // A relay that answers 421 or 451, or drops the connection, on a share of messages at random.
@@ -15,13 +15,7 @@ it('delivers everything in the end through 25% faults, records the attempts and 
   timeout: 120_000,
 }, async () => {
   const subscribers = 80;
-  await bed.pool.query(
-    `INSERT INTO subscribers (email, status, confirmed_at)
-     SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, $1) g`,
-    [subscribers],
-  );
-  const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
-  await fanOut(bed.pool, edition, { now: true });
+  const edition = await readersWithDueEdition(bed.app, subscribers);
   bed.smtp.faultShare = 0.25;
 
   const first = await bed.app.services.sender.drain(edition.id);

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
-import { fanOut } from '../src/delivery/fan-out.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
 import { startCli } from './helpers/cli.ts';
+import { readersWithDueEdition } from './helpers/digest-fixtures.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // Worker processes against one database: sharing an edition, dying mid-send, stopping politely.
@@ -40,14 +40,7 @@ function startWorker(env: Record<string, string> = {}): ChildProcess {
 }
 
 async function editionFor(subscribers: number): Promise<number> {
-  await bed.pool.query(
-    `INSERT INTO subscribers (email, status, confirmed_at)
-     SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, $1) g`,
-    [subscribers],
-  );
-  const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
-  await fanOut(bed.pool, edition, { now: true });
-  return edition.id as number;
+  return (await readersWithDueEdition(bed.app, subscribers)).id as number;
 }
 
 async function statusCounts(): Promise<Record<string, number>> {

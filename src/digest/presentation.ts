@@ -12,13 +12,21 @@ function authorsLine(paper: Pick<EditionPaper, 'authors'>): string {
   return `${names.slice(0, 3).join(', ')} et al.`;
 }
 
+/**
+ * The text if it fits in `length` characters; else cut at the last space (no earlier than
+ * `slack` characters before the end, so one long word does not leave almost nothing), trailing
+ * punctuation dropped, with an ellipsis.
+ */
+export function cutAtWord(text: string, length: number, slack: number): string {
+  if (text.length <= length) return text;
+  const cut = text.slice(0, length);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), length - slack)).replace(/[\s,;:.]+$/, '')}…`;
+}
+
 /** The AI summary, or the abstract's first ~300 characters cut at a word. */
 function blurb(paper: Pick<EditionPaper, 'aiSummary' | 'abstract'>): string {
   if (paper.aiSummary) return paper.aiSummary;
-  const text = paper.abstract.replace(/\s+/g, ' ').trim();
-  if (text.length <= BLURB_LENGTH) return text;
-  const cut = text.slice(0, BLURB_LENGTH);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), BLURB_LENGTH - 40)).replace(/[\s,;:.]+$/, '')}…`;
+  return cutAtWord(paper.abstract.replace(/\s+/g, ' ').trim(), BLURB_LENGTH, 40);
 }
 
 const longDate = new Intl.DateTimeFormat('en-GB', {
@@ -73,8 +81,7 @@ export function paperView(paper: EditionPaper, extra: { rank: number; matched?: 
     matched: extra.matched,
     title: paper.title,
     /** For the contents list: the title cut at a word near 60 characters. */
-    shortTitle:
-      paper.title.length <= 60 ? paper.title : `${paper.title.slice(0, 60).replace(/\s+\S*$/, '')}…`,
+    shortTitle: cutAtWord(paper.title, 60, 20),
     hfUrl: paper.hfUrl,
     authors: authorsLine(paper),
     upvotes: paper.upvotes,

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { renderMail } from '../templates.ts';
 import type { Edition } from './editions.ts';
 import { type SelectedPaper, variantKey } from './personalise.ts';
-import { archiveUrl, editionShortDate, editionTitle, paperView } from './presentation.ts';
+import { archiveUrl, cutAtWord, editionShortDate, editionTitle, paperView } from './presentation.ts';
 
 /** One subscriber's links and address, filled into a compiled variant. */
 export interface Recipient {
@@ -27,12 +27,6 @@ const SLOTS = {
 
 /** Room for the date and counts after the lead title, within what mail clients show of a subject. */
 const SUBJECT_TITLE_LENGTH = 70;
-
-function shorten(text: string, length: number): string {
-  if (text.length <= length) return text;
-  const cut = text.slice(0, length);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), length - 20)).replace(/[\s,;:.]+$/, '')}…`;
-}
 
 /** Which of the reader's keywords matched today, and how often; or that none did. */
 function keywordLine(matched: SelectedPaper[], noneMatched: boolean): string | undefined {
@@ -113,7 +107,7 @@ export class DigestRenderer {
     const matched = selection.filter((s) => s.matched);
     const when = editionShortDate(edition);
     // the subject leads with a paper: the first that matches the reader's keywords, else the top one
-    const lead = shorten((matched[0] ?? selection[0])?.paper.title ?? '', SUBJECT_TITLE_LENGTH);
+    const lead = cutAtWord((matched[0] ?? selection[0])?.paper.title ?? '', SUBJECT_TITLE_LENGTH, 20);
     const subject =
       matched.length > 0
         ? `${lead} · ${matched.length} of ${selection.length} trending papers match your keywords · ${when}`

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import pino from 'pino';
+import { fanOut } from '../../src/delivery/fan-out.ts';
 import type { Edition, EditionPaper } from '../../src/digest/editions.ts';
 import { renderPersonalDigest } from '../../src/digest/personal-digest.ts';
 import type { Recipient } from '../../src/digest/render.ts';
@@ -45,4 +46,20 @@ export async function dailyDigest(app: App, day: string, recipient: Recipient) {
   });
   if (!mail) throw new Error(`the daily edition of ${day} has no digest to compose`);
   return { edition, mail };
+}
+
+/**
+ * `count` active readers (reader1@example.org …), and the daily edition of 2026-03-11 fanned
+ * out to them, due now: the start of every test of sending at volume.
+ */
+export async function readersWithDueEdition(app: App, count: number): Promise<Edition> {
+  const { pool } = app.services.db;
+  await pool.query(
+    `INSERT INTO subscribers (email, status, confirmed_at)
+     SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, $1) g`,
+    [count],
+  );
+  const { edition } = await app.services.editions.build('daily', '2026-03-11');
+  await fanOut(pool, edition, { now: true });
+  return edition;
 }
