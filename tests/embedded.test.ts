@@ -24,7 +24,7 @@ function freePort(): Promise<number> {
 }
 
 async function waitFor<T>(
-  what: string,
+  what: string | (() => string),
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 60_000,
 ): Promise<T> {
@@ -32,7 +32,9 @@ async function waitFor<T>(
   for (;;) {
     const value = await Promise.resolve(probe()).catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -43,10 +45,21 @@ async function serve(env: Record<string, string>) {
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
+  let exitCode: number | null | undefined;
+  child.on('exit', (code) => (exitCode = code));
   const base = `http://127.0.0.1:${env.PORT}`;
-  await waitFor(`paperboy serve on ${base} (output so far: ${output})`, async () =>
-    (await fetch(`${base}/healthz`)).ok ? true : undefined,
+  // A cold embedded start (data folder, migrations, sample papers) takes seconds on a quiet machine
+  // and much longer while the other test files load both cores, so the wait is generous; a server
+  // that exits is reported at once, with what it printed.
+  const outcome = await waitFor(
+    () => `paperboy serve on ${base} (output so far: ${output})`,
+    async () => {
+      if (exitCode !== undefined) return 'exited';
+      return (await fetch(`${base}/healthz`)).ok ? 'ready' : undefined;
+    },
+    180_000,
   );
+  if (outcome === 'exited') throw new Error(`paperboy serve exited with ${exitCode}: ${output}`);
   return {
     base,
     async stop() {
@@ -58,7 +71,7 @@ async function serve(env: Record<string, string>) {
 }
 
 it('keeps its data across a restart, and lets the CLI in while the server runs', {
-  timeout: 240_000,
+  timeout: 480_000,
 }, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
   const port = String(await freePort());
@@ -107,7 +120,7 @@ it('keeps its data across a restart, and lets the CLI in while the server runs',
   expect(await second.stop()).toBe(0);
 });
 
-it('refuses a second server on the same data folder with a clear message', { timeout: 120_000 }, async () => {
+it('refuses a second server on the same data folder with a clear message', { timeout: 300_000 }, async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
   const port = String(await freePort());
   const first = await serve({ DATA_DIR: dataDir, PORT: port });
