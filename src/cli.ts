@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDigestCommands } from './cli-digest.ts';
+import { registerSubscriberCommands } from './cli-subscribers.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { parseDay } from './dates.ts';
 import { openDatabase } from './db/database.ts';
@@ -127,6 +128,7 @@ program
   });
 
 registerDigestCommands(program);
+registerSubscriberCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -91,8 +91,10 @@ export const ConfigSchema = Type.Object({
       '32+ characters; signs the links in mail. Required in production; every process must share it',
   }),
   ADMIN_TOKEN: optionalString({
-    defaultText: 'unset',
-    description: '`Authorization: Bearer …` for `/api/admin/*`',
+    minLength: 16,
+    defaultText: 'unset (console and admin API off)',
+    description:
+      '16+ characters; signs the operator in to the console at `/admin`, and `Authorization: Bearer …` for `/api/admin/*`; unset, both answer 404',
   }),
   WEBHOOK_SECRET: optionalString({
     minLength: 16,

@@ -9,6 +9,7 @@ import { Sender } from './delivery/sender.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
 import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
+import { AddressHasher } from './subscribers/address-hash.ts';
 import { SubscriberLinks } from './subscribers/links.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { LinkTokens } from './subscribers/tokens.ts';
@@ -23,6 +24,7 @@ export interface Services {
   log: Logger;
   db: Database;
   tokens: LinkTokens;
+  addressHasher: AddressHasher;
   links: SubscriberLinks;
   subscribers: SubscriberService;
   transport: MailTransport;
@@ -58,7 +60,8 @@ export async function createServices(config: Config, log: Logger = createLogger(
   }
   const tokens = new LinkTokens(config.secretKey);
   const links = new SubscriberLinks(config.publicUrl, tokens);
-  const subscribers = new SubscriberService(db.pool, tokens);
+  const addressHasher = new AddressHasher(config.secretKey);
+  const subscribers = new SubscriberService(db.pool, tokens, addressHasher);
   const transport = createMailTransport(config);
   const editions = new Editions(db.pool);
   const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize);
@@ -91,6 +94,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     log,
     db,
     tokens,
+    addressHasher,
     links,
     subscribers,
     transport,

@@ -82,7 +82,32 @@ it('logs every request with its link tokens redacted, and never a secret', { tim
     payload: { events: [{ type: 'complaint', email: 'ann@example.org' }] },
   });
 
+  // the operator's calls that name an address, and the console's sign-in with the token in its form
+  await app.inject({
+    method: 'GET',
+    url: '/api/admin/subscribers?q=ann%40example',
+    headers: bearer(SECRETS.ADMIN_TOKEN),
+  });
+  await app.inject({
+    method: 'DELETE',
+    url: '/api/admin/suppressions/ann%40example.org',
+    headers: bearer(SECRETS.ADMIN_TOKEN),
+  });
+  await app.inject({
+    method: 'DELETE',
+    url: '/api/admin/suppressions/ann@example.org',
+    headers: bearer(SECRETS.ADMIN_TOKEN),
+  });
+  await app.inject({
+    method: 'POST',
+    url: '/admin/sign-in',
+    headers: form,
+    payload: `token=${SECRETS.ADMIN_TOKEN}`,
+  });
+
   const log = lines.join('');
+  expect(log).toContain('/api/admin/suppressions/[address]');
+  expect(log).not.toMatch(/ann(@|%40)example/i);
   expect(log).toContain('/confirm/[redacted]');
   expect(log).toContain('/unsubscribe/[redacted]');
   expect(log).toContain('/preferences/[redacted]');

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import axe from 'axe-core';
@@ -85,6 +85,7 @@ it.each(walks)(
   { timeout: 90_000 },
   async ({ width, colorScheme }) => {
     const context = await browser.newContext({
+      acceptDownloads: true,
       viewport: { width, height: 900 },
       colorScheme,
       timezoneId: 'Europe/Paris',
@@ -155,6 +156,23 @@ it.each(walks)(
     const subscriber = await app.services.subscribers.findByEmail(email);
     expect(subscriber).toMatchObject({ status: 'active', pausedUntil: null });
     expect(subscriber?.preferences).toMatchObject({ maxPapers: 7, timezone: 'Europe/Paris' });
+
+    // their own data: download it, then delete themselves, both at once
+    await page.goto(preferences);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download everything Paperboy stores about you' }).click(),
+    ]);
+    const exported = JSON.parse(readFileSync((await download.path()) as string, 'utf8'));
+    expect(exported.subscriber).toMatchObject({ email, max_papers: 7 });
+    expect(exported.history.map((e: { event: string }) => e.event)).toContain('unsubscribed');
+    await page.getByLabel('Delete my address').check();
+    await page.getByRole('button', { name: 'Delete me' }).click();
+    await page.waitForSelector('h1:has-text("Your data is deleted")');
+    await step('deleted');
+    expect(await app.services.subscribers.findByEmail(email)).toBeUndefined();
+    await page.goto(preferences);
+    expect(await page.textContent('h1')).toContain('This link is not valid');
     expect(findings).toEqual([]);
     await context.close();
   },

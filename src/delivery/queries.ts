@@ -148,4 +148,24 @@ export const deliveryQueries = {
 
   countByKindAndStatus: `
     SELECT kind, status, count(*)::int AS count FROM deliveries GROUP BY kind, status ORDER BY kind, status`,
+
+  /** One subscriber's mail, newest first, for the console and a data export. */
+  deliveriesOf: `
+    SELECT d.id, d.kind, e.frequency, to_char(e.day, 'YYYY-MM-DD') AS edition_day, d.status, d.attempts,
+      d.due_at, d.sent_at, d.message_id, d.smtp_response, d.last_error, d.created_at
+    FROM deliveries d LEFT JOIN editions e ON e.id = d.edition_id
+    WHERE d.subscriber_id = $1 ORDER BY d.created_at DESC, d.id DESC`,
+
+  /** Deliveries by status for editions $1 (ids). */
+  countByEdition: `
+    SELECT edition_id, status, count(*)::int AS count FROM deliveries
+    WHERE edition_id = ANY($1::bigint[]) GROUP BY edition_id, status`,
+
+  /** Mail sent in the last $1 seconds, for the sending rate. */
+  sentSince: `SELECT count(*)::int AS count FROM deliveries WHERE status = 'sent' AND sent_at > now() - make_interval(secs => $1)`,
+
+  /** Deliveries due now and waiting, and how long the oldest has waited (seconds). */
+  dueQueue: `
+    SELECT count(*)::int AS depth, COALESCE(EXTRACT(EPOCH FROM now() - min(due_at)), 0)::float8 AS oldest_seconds
+    FROM deliveries WHERE status = 'pending' AND due_at <= now()`,
 } as const;

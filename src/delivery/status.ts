@@ -3,7 +3,8 @@
  * pending for a retry; cancelled when the subscriber leaves before it went out. A 'sending'
  * row whose lease ran out (its worker crashed) is claimable again.
  */
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+export const DELIVERY_STATUSES = ['sent', 'sending', 'pending', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const DeliveryKind = {
   confirmation: 'confirmation',

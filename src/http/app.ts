@@ -19,6 +19,7 @@ import { sendPage } from './page.ts';
 import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { archiveRoutes } from './routes/archive.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/links.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -112,6 +113,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   await app.register(linkRoutes);
   await app.register(archiveRoutes);
   await app.register(adminRoutes, { prefix: '/api/admin' });
+  await app.register(consoleRoutes, { prefix: '/admin' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });
   if (config.outboxEnabled && !config.smtpUrl) await app.register(outboxRoutes);
   return app;

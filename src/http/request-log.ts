@@ -4,9 +4,20 @@ import { LINK_PATHS } from '../subscribers/links.ts';
 /** `/confirm/<token>` and its kin: a token in a log would let anyone who reads it act for the subscriber. */
 const TOKEN_IN_PATH = new RegExp(`(${Object.values(LINK_PATHS).join('|')})/[^/?#]+`, 'g');
 
-/** A URL as it may be logged: link tokens replaced, the query string dropped (it may carry anything). */
-function redactUrl(url: string): string {
-  return url.split('?')[0]?.replace(TOKEN_IN_PATH, '$1/[redacted]') ?? '';
+/** `/api/admin/suppressions/<address>`: the logs hold no address, so an erased one is gone for good. */
+const ADDRESS_IN_PATH = /\/[^/?#]*(@|%40)[^/?#]*/gi;
+
+/**
+ * A URL as it may be logged: link tokens and addresses replaced, the query string dropped (it
+ * may carry anything).
+ */
+export function redactUrl(url: string): string {
+  return (
+    url
+      .split('?')[0]
+      ?.replace(TOKEN_IN_PATH, '$1/[redacted]')
+      .replace(ADDRESS_IN_PATH, '/[address]') ?? ''
+  );
 }
 
 /**

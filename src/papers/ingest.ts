@@ -107,12 +107,90 @@ export async function ingestDay(
   date: string,
   log: Logger,
 ): Promise<IngestResult> {
-  const raw = await source.fetchDay(date);
-  const { papers, skipped } = readItems(raw, date, log);
-  const counts = await storeDay(pool, date, papers);
-  const result = { date, ...counts, skipped };
+  const startedAt = new Date();
+  let result: IngestResult;
+  try {
+    const raw = await source.fetchDay(date);
+    const { papers, skipped } = readItems(raw, date, log);
+    const counts = await storeDay(pool, date, papers);
+    result = { date, ...counts, skipped };
+  } catch (error) {
+    await recordRun(pool, { date, source, startedAt, error: error as Error }).catch((recordError) =>
+      log.warn({ err: recordError }, `could not record the failed ingest of ${date}`),
+    );
+    throw error;
+  }
+  await recordRun(pool, { date, source, startedAt, result });
   log.info(result, `ingested ${date} from ${source.description}`);
   return result;
+}
+
+/** Keeps the run for the operator console (ingest_runs); a failed one with its error. */
+async function recordRun(
+  pool: pg.Pool,
+  run: { date: string; source: PaperSource; startedAt: Date; result?: IngestResult; error?: Error },
+): Promise<void> {
+  const { result } = run;
+  await pool.query(sql.recordIngestRun, [
+    run.date,
+    run.source.description,
+    result?.new ?? null,
+    result?.updated ?? null,
+    result?.unchanged ?? null,
+    result?.skipped ?? null,
+    run.error ? run.error.message.slice(0, 2000) : null,
+    run.startedAt,
+  ]);
+}
+
+export interface IngestRun {
+  id: number;
+  day: string;
+  source: string;
+  /** null when the run failed */
+  counts: Omit<IngestResult, 'date'> | null;
+  error: string | null;
+  startedAt: Date;
+  durationMs: number;
+}
+
+/** The latest ingests, newest first. */
+export async function recentIngestRuns(pool: pg.Pool, limit: number): Promise<IngestRun[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    day: string;
+    source: string;
+    new_count: number | null;
+    updated_count: number | null;
+    unchanged_count: number | null;
+    skipped_count: number | null;
+    error: string | null;
+    started_at: Date;
+    finished_at: Date;
+  }>(sql.recentIngestRuns, [limit]);
+  return rows.map((row) => ({
+    id: Number(row.id),
+    day: row.day,
+    source: row.source,
+    counts:
+      row.error === null
+        ? {
+            new: row.new_count ?? 0,
+            updated: row.updated_count ?? 0,
+            unchanged: row.unchanged_count ?? 0,
+            skipped: row.skipped_count ?? 0,
+          }
+        : null,
+    error: row.error,
+    startedAt: row.started_at,
+    durationMs: row.finished_at.getTime() - row.started_at.getTime(),
+  }));
+}
+
+/** Ingests by outcome (stored, failed), for the metrics. */
+export async function countIngestRuns(pool: pg.Pool): Promise<Array<{ outcome: string; count: number }>> {
+  const { rows } = await pool.query<{ outcome: string; count: number }>(sql.countIngestRuns);
+  return rows;
 }
 
 /** What the schedule ingests: yesterday and today (UTC), as late papers still arrive for yesterday. */

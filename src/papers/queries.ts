@@ -41,4 +41,20 @@ export const paperQueries = {
     ORDER BY d.score DESC, d.rank, p.arxiv_id`,
 
   countPapers: 'SELECT count(*)::int AS count FROM papers',
+
+  /** One ingest of a day, as it ended: counts, or the error that stored nothing. */
+  recordIngestRun: `
+    INSERT INTO ingest_runs (day, source, new_count, updated_count, unchanged_count, skipped_count, error, started_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+
+  /** The latest ingests, newest first ($1 rows). */
+  recentIngestRuns: `
+    SELECT id, to_char(day, 'YYYY-MM-DD') AS day, source, new_count, updated_count, unchanged_count, skipped_count,
+      error, started_at, finished_at
+    FROM ingest_runs ORDER BY started_at DESC, id DESC LIMIT $1`,
+
+  /** Ingests by outcome, for the metrics. */
+  countIngestRuns: `
+    SELECT CASE WHEN error IS NULL THEN 'stored' ELSE 'failed' END AS outcome, count(*)::int AS count
+    FROM ingest_runs GROUP BY 1`,
 } as const;

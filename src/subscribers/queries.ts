@@ -29,9 +29,12 @@ const COLUMNS = SUBSCRIBER_COLUMNS.join(', ');
 const PREFERENCE_COLUMNS = 'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers';
 
 export const subscriberQueries = {
+  /** A new address starts suppressed when its hash ($9) is on the list of erased or blocked addresses. */
   insertIfNew: `
-    INSERT INTO subscribers (email, ${PREFERENCE_COLUMNS})
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    INSERT INTO subscribers (email, ${PREFERENCE_COLUMNS}, suppressed_at, suppression_reason)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+      (SELECT suppressed_at FROM suppressed_addresses WHERE address_hash = $9),
+      (SELECT reason FROM suppressed_addresses WHERE address_hash = $9))
     ON CONFLICT ((lower(email))) DO NOTHING`,
 
   lockIdByEmail: `SELECT id FROM subscribers WHERE lower(email) = lower($1) FOR UPDATE`,
@@ -128,4 +131,95 @@ export const subscriberQueries = {
     SET suppressed_at = NULL, suppression_reason = NULL, soft_bounces = 0, updated_at = now()
     WHERE lower(email) = lower($1) AND suppressed_at IS NOT NULL
     RETURNING id`,
+
+  /** The operator suppresses an address that has a subscriber ($1 address, $2 reason). */
+  suppressByEmail: `
+    UPDATE subscribers SET suppressed_at = now(), suppression_reason = $2, updated_at = now()
+    WHERE lower(email) = lower($1) AND suppressed_at IS NULL
+    RETURNING id`,
+
+  /** Keyed hashes ($1) of addresses no mail may go to that have no subscriber row, with reasons ($2). */
+  suppressHashes: `
+    INSERT INTO suppressed_addresses (address_hash, reason)
+    SELECT * FROM unnest($1::bytea[], $2::text[])
+    ON CONFLICT (address_hash) DO NOTHING`,
+
+  /** Keeps an erased subscriber's suppression as a hash ($1), with when ($2) and why ($3). */
+  keepSuppressionHash: `
+    INSERT INTO suppressed_addresses (address_hash, suppressed_at, reason) VALUES ($1, $2, $3)
+    ON CONFLICT (address_hash) DO NOTHING`,
+
+  liftSuppressionHash: `DELETE FROM suppressed_addresses WHERE address_hash = $1`,
+
+  countSuppressionHashes: `SELECT count(*)::int AS count FROM suppressed_addresses`,
+
+  /**
+   * The console's subscriber list: address fragment $1 (LIKE pattern, already escaped), status
+   * $2 ('suppressed' is its own), keyset after ($3 created_at, $4 id), $5 rows, newest first.
+   */
+  search: `
+    SELECT id, email, status, suppressed_at, paused_until, frequency, created_at FROM subscribers
+    WHERE ($1::text IS NULL OR email ILIKE $1)
+      AND ($2::text IS NULL
+        OR ($2 = 'suppressed' AND suppressed_at IS NOT NULL)
+        OR (status = $2 AND suppressed_at IS NULL))
+      AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+    ORDER BY created_at DESC, id DESC
+    LIMIT $5`,
+
+  /** Every column, for a data export ($1 id). */
+  exportRow: `SELECT * FROM subscribers WHERE id = $1`,
+
+  history: `SELECT event, detail, at FROM subscriber_events WHERE subscriber_id = $1 ORDER BY at, id`,
+
+  requestsOf: `
+    SELECT id, preferences, created_at, applied_at FROM subscription_requests
+    WHERE subscriber_id = $1 ORDER BY created_at, id`,
+
+  /** Erases a subscriber: the row goes, and with it (ON DELETE CASCADE) everything that names them. */
+  erase: `DELETE FROM subscribers WHERE id = $1 RETURNING email, suppressed_at, suppression_reason`,
+
+  /** Subscriber events per UTC day since $1, for the dashboard. */
+  eventsPerDay: `
+    SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, event, count(*)::int AS count
+    FROM subscriber_events WHERE at >= $1 GROUP BY 1, 2`,
+
+  /** The confirmation a pending subscriber can be sent again: their latest unapplied request. */
+  latestOpenRequest: `
+    SELECT id FROM subscription_requests WHERE subscriber_id = $1 AND applied_at IS NULL
+    ORDER BY created_at DESC LIMIT 1`,
+
+  /** The operator resends a confirmation: no 10-minute wait, but never to a suppressed address. */
+  markConfirmationSent: `
+    UPDATE subscribers SET confirmation_sent_at = now() WHERE id = $1 AND suppressed_at IS NULL RETURNING id`,
+
+  /**
+   * Imports opted-in subscribers ($1 addresses, $2…$8 preference arrays, $9 address hashes), as
+   * active; existing addresses are left as they are unless $10, then their preferences are
+   * replaced. Returns one row per address inserted or updated.
+   */
+  importActive: `
+    INSERT INTO subscribers AS s (email, ${PREFERENCE_COLUMNS}, status, confirmed_at, suppressed_at, suppression_reason)
+    SELECT u.email, u.frequency, u.weekday, string_to_array(u.keywords, E'\\n'), u.keyword_mode, u.timezone,
+      u.delivery_hour, u.max_papers, 'active', now(), h.suppressed_at, h.reason
+    FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::smallint[],
+      $8::smallint[], $9::bytea[])
+      AS u(email, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers, hash)
+    LEFT JOIN suppressed_addresses h ON h.address_hash = u.hash
+    ON CONFLICT ((lower(email))) DO UPDATE
+      SET (${PREFERENCE_COLUMNS}) = (excluded.frequency, excluded.weekday, excluded.keywords,
+        excluded.keyword_mode, excluded.timezone, excluded.delivery_hour, excluded.max_papers),
+        updated_at = now()
+      WHERE $10::boolean
+    RETURNING (xmax = 0) AS inserted`,
+
+  /** The export command: every subscriber with status $1 (or all), in the order they came. */
+  exportAll: `
+    SELECT email, CASE WHEN suppressed_at IS NOT NULL THEN 'suppressed' ELSE status END AS status,
+      ${PREFERENCE_COLUMNS}, created_at, confirmed_at, unsubscribed_at, suppressed_at, suppression_reason
+    FROM subscribers
+    WHERE $1::text IS NULL
+      OR ($1 = 'suppressed' AND suppressed_at IS NOT NULL)
+      OR (status = $1 AND suppressed_at IS NULL)
+    ORDER BY created_at, id`,
 } as const;

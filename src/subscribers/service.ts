@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type Queryable, withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
 import { cancelPendingDeliveries, enqueueConfirmation } from '../outbox/outbox.ts';
+import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
 import { subscriberQueries as sql } from './queries.ts';
@@ -40,6 +41,7 @@ export class SubscriberService {
   constructor(
     private readonly pool: pg.Pool,
     private readonly tokens: LinkTokens,
+    private readonly hasher: AddressHasher,
   ) {}
 
   /**
@@ -53,7 +55,7 @@ export class SubscriberService {
     const email = normalizeEmailAddress(input.email);
     const preferences = resolvePreferences(input);
     await withTransaction(this.pool, async (client) => {
-      await client.query(sql.insertIfNew, [email, ...preferenceParams(preferences)]);
+      await client.query(sql.insertIfNew, [email, ...preferenceParams(preferences), this.hasher.hash(email)]);
       const locked = await client.query<{ id: string }>(sql.lockIdByEmail, [email]);
       const subscriberId = (locked.rows[0] as { id: string }).id;
       await client.query(sql.markPending, [subscriberId]);
@@ -188,6 +190,12 @@ export class SubscriberService {
       }
       return check;
     });
+  }
+
+  async findById(id: string): Promise<Subscriber | undefined> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return undefined;
+    const result = await this.pool.query<SubscriberRow>(sql.findById, [id]);
+    return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
   }
 
   async findByEmail(email: string): Promise<Subscriber | undefined> {

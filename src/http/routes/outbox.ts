@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { Type } from 'typebox';
 import { outboxDir } from '../../delivery/transport.ts';
+import { sendMailHtml } from '../mail-html.ts';
 import { sendPage } from '../page.ts';
 import { HtmlPage } from '../schemas.ts';
 
@@ -95,14 +96,7 @@ export const outboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const mail = await read(request.params.name);
       if (!mail?.html) return reply.status(404).type('text/html; charset=utf-8').send('no HTML part');
-      // the mail's own HTML: no scripts, no same-origin powers, only inline styles and images;
-      // its links open as in a mail client, in the whole window when clicked
-      reply.header(
-        'content-security-policy',
-        "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'",
-      );
-      const html = mail.html.replace(/<head([^>]*)>/i, '<head$1><base target="_top">');
-      return reply.type('text/html; charset=utf-8').send(html);
+      return sendMailHtml(reply, mail.html);
     },
   );
 };

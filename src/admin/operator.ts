@@ -1,0 +1,197 @@
+import { addDays, isoDay } from '../dates.ts';
+import { fanOut } from '../delivery/fan-out.ts';
+import {
+  countByEdition,
+  countDeliveries,
+  deliveriesOf,
+  dueQueue,
+  type SubscriberDelivery,
+  sentInLast,
+} from '../delivery/stats.ts';
+import type { Edition } from '../digest/editions.ts';
+import { renderPersonalDigest } from '../digest/personal-digest.ts';
+import type { RenderedDigest } from '../digest/render.ts';
+import type { Frequency } from '../frequency.ts';
+import { type IngestResult, type IngestRun, ingestDay, recentIngestRuns } from '../papers/ingest.ts';
+import { paperSourceFor } from '../papers/source-for.ts';
+import type { Services } from '../services.ts';
+import { DEFAULT_PREFERENCES } from '../subscribers/preferences.ts';
+import {
+  eraseSubscriber,
+  eventsPerDay,
+  type HistoryEvent,
+  subscriberHistory,
+  subscriberRecord,
+} from '../subscribers/records.ts';
+import { countSubscribers } from '../subscribers/stats.ts';
+import type { Subscriber } from '../subscribers/subscriber.ts';
+
+/**
+ * What the operator console and the admin API do, in one place: both call these functions, so
+ * a page and its API route can never disagree. This room depends on every other; none on it.
+ */
+
+/** The subscriber events the dashboard charts, per day. */
+export const CHARTED_EVENTS = ['subscribed', 'confirmed', 'unsubscribed', 'suppressed'] as const;
+export const DASHBOARD_DAYS = 90;
+
+export interface Dashboard {
+  subscribers: Array<{ status: string; count: number }>;
+  /** One entry per UTC day, oldest first, DASHBOARD_DAYS of them ending today. */
+  perDay: Array<{ day: string } & Record<(typeof CHARTED_EVENTS)[number], number>>;
+  editions: Array<{
+    id: number;
+    frequency: string;
+    day: string;
+    status: string;
+    emptyReason: string | null;
+    counts: Record<string, number>;
+  }>;
+  sending: { lastMinute: number; lastHour: number; dueNow: number; oldestDueSeconds: number };
+  ingests: IngestRun[];
+}
+
+export async function dashboard(services: Services, now = new Date()): Promise<Dashboard> {
+  const pool = services.db.pool;
+  const today = isoDay(now);
+  const first = addDays(today, -(DASHBOARD_DAYS - 1));
+  const events = await eventsPerDay(pool, new Date(`${first}T00:00:00Z`));
+  const perDay = Array.from({ length: DASHBOARD_DAYS }, (_, index) => {
+    const day = addDays(first, index);
+    const counts = events.get(day) ?? {};
+    return {
+      day,
+      ...(Object.fromEntries(CHARTED_EVENTS.map((event) => [event, counts[event] ?? 0])) as Record<
+        (typeof CHARTED_EVENTS)[number],
+        number
+      >),
+    };
+  });
+  return {
+    subscribers: await countSubscribers(pool),
+    perDay,
+    editions: await editionsWithCounts(services, 14),
+    sending: {
+      lastMinute: await sentInLast(pool, 60),
+      lastHour: await sentInLast(pool, 3600),
+      ...(await dueQueue(pool).then((q) => ({ dueNow: q.depth, oldestDueSeconds: q.oldestSeconds }))),
+    },
+    ingests: await recentIngestRuns(pool, 10),
+  };
+}
+
+/** The latest editions with their deliveries by status, newest first. */
+export async function editionsWithCounts(services: Services, limit: number): Promise<Dashboard['editions']> {
+  const editions = await services.editions.list({ onlyReady: false, limit });
+  const counts = await countByEdition(
+    services.db.pool,
+    editions.map((edition) => edition.id as number),
+  );
+  return editions.map((edition) => ({
+    id: edition.id as number,
+    frequency: edition.frequency,
+    day: edition.day,
+    status: edition.status,
+    emptyReason: edition.emptyReason,
+    counts: counts.get(edition.id as number) ?? {},
+  }));
+}
+
+export interface SubscriberDetail {
+  subscriber: Subscriber;
+  suppressionReason: string | null;
+  history: HistoryEvent[];
+  deliveries: SubscriberDelivery[];
+}
+
+export async function subscriberDetail(
+  services: Services,
+  id: string,
+): Promise<SubscriberDetail | undefined> {
+  const subscriber = await services.subscribers.findById(id);
+  if (!subscriber) return undefined;
+  const record = await subscriberRecord(services.db.pool, id);
+  return {
+    subscriber,
+    suppressionReason: (record?.subscriber.suppression_reason as string | null) ?? null,
+    history: await subscriberHistory(services.db.pool, id),
+    deliveries: await deliveriesOf(services.db.pool, id),
+  };
+}
+
+/** The answer to a data request: everything stored about one subscriber. */
+export async function exportSubscriber(services: Services, id: string): Promise<object | undefined> {
+  const record = await subscriberRecord(services.db.pool, id);
+  if (!record) return undefined;
+  return {
+    exportedAt: new Date().toISOString(),
+    service: services.config.publicUrl,
+    ...record,
+    deliveries: await deliveriesOf(services.db.pool, id),
+  };
+}
+
+export function erase(services: Services, id: string): Promise<boolean> {
+  return eraseSubscriber(services.db.pool, services.addressHasher, id);
+}
+
+export type EditionAction = { edition: Edition; created: boolean; fannedOut?: number };
+
+/** Builds (freezes) the edition of a date; an existing one is returned as it is. */
+export function buildEdition(services: Services, frequency: Frequency, date: string): Promise<EditionAction> {
+  return services.editions.build(frequency, date);
+}
+
+/**
+ * Builds the edition if needed and fans it out: the worker's sender delivers it at each reader's
+ * hour, or at once with `now`. Idempotent, like `paperboy digest send`.
+ */
+export async function sendEditionOf(
+  services: Services,
+  frequency: Frequency,
+  date: string,
+  now: boolean,
+): Promise<EditionAction> {
+  const built = await services.editions.build(frequency, date);
+  const fannedOut = await fanOut(services.db.pool, built.edition, { now });
+  services.sender.wake();
+  return { ...built, fannedOut };
+}
+
+/**
+ * An edition as one reader would get it: the default reader, or the subscriber with that
+ * address (their selection, keywords and links). Null when nothing would be sent to them.
+ */
+export async function previewEdition(
+  services: Services,
+  edition: Edition,
+  subscriber?: Subscriber,
+): Promise<RenderedDigest | null> {
+  const placeholder = `${services.config.publicUrl}/`;
+  return renderPersonalDigest({
+    edition,
+    preferences: subscriber?.preferences ?? DEFAULT_PREFERENCES,
+    recipient: subscriber
+      ? { email: subscriber.email, ...services.links.forDigest(subscriber) }
+      : { email: 'preview@example.org', preferencesUrl: placeholder, unsubscribeUrl: placeholder },
+    renderer: services.renderer,
+  });
+}
+
+/** The sources an operator can ingest from again: the live API, or the bundled sample. */
+export const INGEST_SOURCES = ['hf', 'sample'] as const;
+
+export function ingestAgain(
+  services: Services,
+  date: string,
+  source: (typeof INGEST_SOURCES)[number],
+): Promise<IngestResult> {
+  return ingestDay(
+    services.db.pool,
+    paperSourceFor(source, services.config, services.log),
+    date,
+    services.log,
+  );
+}
+
+export { countDeliveries };

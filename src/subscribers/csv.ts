@@ -1,0 +1,159 @@
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import type pg from 'pg';
+import { withTransaction } from '../db/transaction.ts';
+import { ValidationError } from '../errors.ts';
+import type { AddressHasher } from './address-hash.ts';
+import { normalizeEmailAddress } from './email-address.ts';
+import { type PreferencesInput, resolvePreferences } from './preferences.ts';
+import { exportSubscribers, type ImportRow, importSubscribers, type ListedStatus } from './records.ts';
+
+/**
+ * Subscriber lists as CSV, in and out (csv-parse, csv-stringify). The columns are the export's;
+ * an import needs `email` and may carry any of the preference columns, each checked as the
+ * subscription form checks it (keywords separated by commas, as in the form).
+ */
+export const CSV_COLUMNS = [
+  'email',
+  'status',
+  'frequency',
+  'weekday',
+  'keywords',
+  'keyword_mode',
+  'timezone',
+  'delivery_hour',
+  'max_papers',
+  'created_at',
+  'confirmed_at',
+  'unsubscribed_at',
+  'suppressed_at',
+  'suppression_reason',
+] as const;
+
+/** Rows written per INSERT: large enough that 100,000 rows take a handful of statements. */
+export const IMPORT_BATCH_SIZE = 5000;
+
+export interface ImportReport {
+  rows: number;
+  added: number;
+  updated: number;
+  /** Addresses already subscribed, left as they were (without `update`). */
+  unchanged: number;
+  invalid: Array<{ line: number; message: string }>;
+}
+
+function integer(value: string | undefined, field: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^\d+$/.test(value.trim()))
+    throw new ValidationError(field, `expected a whole number, got "${value}"`);
+  return Number(value);
+}
+
+function text(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** One CSV record as a subscriber to import; throws ValidationError naming the column. */
+function importRow(record: Record<string, string>): ImportRow {
+  const email = normalizeEmailAddress(record.email ?? '');
+  const frequency = text(record.frequency);
+  if (frequency !== undefined && frequency !== 'daily' && frequency !== 'weekly')
+    throw new ValidationError('frequency', `expected daily or weekly, got "${frequency}"`);
+  const mode = text(record.keyword_mode);
+  if (mode !== undefined && mode !== 'only' && mode !== 'boost')
+    throw new ValidationError('keyword_mode', `expected only or boost, got "${mode}"`);
+  const ranged = (value: string | undefined, field: string, min: number, max: number) => {
+    const n = integer(value, field);
+    if (n !== undefined && (n < min || n > max))
+      throw new ValidationError(field, `must be from ${min} to ${max}`);
+    return n;
+  };
+  const input: PreferencesInput = {
+    frequency: frequency as PreferencesInput['frequency'],
+    weekday: ranged(record.weekday, 'weekday', 1, 7),
+    keywords: record.keywords ?? undefined,
+    keywordMode: mode as PreferencesInput['keywordMode'],
+    timezone: text(record.timezone),
+    deliveryHour: ranged(record.delivery_hour, 'delivery_hour', 0, 23),
+    maxPapers: ranged(record.max_papers, 'max_papers', 1, 50),
+  };
+  for (const key of Object.keys(input) as Array<keyof PreferencesInput>)
+    if (input[key] === undefined) delete input[key];
+  return { email, preferences: resolvePreferences(input) };
+}
+
+/**
+ * Imports people who already opted in, as active subscribers, from CSV with a header row. Invalid
+ * rows are reported with their line numbers and skipped; the valid ones are stored in batches, in
+ * one transaction (a database failure stores none of them). An address twice in the file is
+ * imported once; the second is reported.
+ */
+export async function importCsv(options: {
+  pool: pg.Pool;
+  hasher: AddressHasher;
+  input: Readable;
+  update: boolean;
+  onRow?(): void;
+}): Promise<ImportReport> {
+  const report: ImportReport = { rows: 0, added: 0, updated: 0, unchanged: 0, invalid: [] };
+  const parser = options.input.pipe(
+    parse({
+      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      skip_empty_lines: true,
+      relax_column_count: true,
+      bom: true,
+      info: true,
+    }),
+  );
+  const firstLine = new Map<string, number>();
+  await withTransaction(options.pool, async (client) => {
+    let batch: ImportRow[] = [];
+    const flush = async () => {
+      const { added, updated } = await importSubscribers(client, options.hasher, batch, options.update);
+      report.added += added;
+      report.updated += updated;
+      report.unchanged += batch.length - added - updated;
+      batch = [];
+    };
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      report.rows++;
+      options.onRow?.();
+      if (report.rows === 1 && !('email' in record))
+        throw new ValidationError('email', 'the CSV needs a header row with an email column');
+      try {
+        const row = importRow(record);
+        const key = row.email.toLowerCase();
+        const seen = firstLine.get(key);
+        if (seen !== undefined) throw new ValidationError('email', `${row.email} is also on line ${seen}`);
+        firstLine.set(key, info.lines);
+        batch.push(row);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        report.invalid.push({ line: info.lines, message: error.message });
+        continue;
+      }
+      if (batch.length >= IMPORT_BATCH_SIZE) await flush();
+    }
+    await flush();
+  });
+  return report;
+}
+
+const asCsvValue = (value: unknown): string => {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.join(', ');
+  return value === null || value === undefined ? '' : String(value);
+};
+
+/** Every subscriber (or those of one status) as CSV with a header row; importable again. */
+export async function exportCsv(pool: pg.Pool, status?: ListedStatus): Promise<string> {
+  const rows = await exportSubscribers(pool, status);
+  return stringify(
+    rows.map((row) => CSV_COLUMNS.map((column) => asCsvValue(row[column]))),
+    { header: true, columns: [...CSV_COLUMNS] },
+  );
+}

@@ -1,0 +1,154 @@
+/// <reference lib="dom" />
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import axe from 'axe-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
+import { type App, buildApp } from '../src/http/app.ts';
+import { testConfig } from './helpers/app.ts';
+import { ingestFixtures } from './helpers/digest-fixtures.ts';
+
+// The operator console in a real browser: sign in, every page, a data request answered (export,
+// then erase), an edition built and previewed, a day ingested again; at phone and desktop widths,
+// light and dark, with axe-core on every page and screenshots kept in test-artifacts/.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
+const ADMIN_TOKEN = 'console-token-0123456789abcdef';
+let database: ScratchDatabase;
+let app: App;
+let browser: Browser;
+let base: string;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  database = await createScratchDatabase();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  app = await buildApp(testConfig({ DATABASE_URL: database.url, PUBLIC_URL: base, ADMIN_TOKEN }));
+  await ingestFixtures(app.services.db.pool);
+  await app.listen({ port, host: '127.0.0.1' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await database?.drop();
+});
+
+async function accessibilityFindings(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
+      resultTypes: ['violations'],
+    });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+const walks = [390, 1280].flatMap((width) =>
+  (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })),
+);
+
+it.each(walks)(
+  'runs the list from the console at $width px in $colorScheme mode: sign in, dashboard, a data request, an edition, an ingest',
+  { timeout: 120_000 },
+  async ({ width, colorScheme }) => {
+    const email = `member-${width}-${colorScheme}@example.org`;
+    await app.services.subscribers.subscribe({ email, keywords: ['agents'] });
+    const context = await browser.newContext({
+      acceptDownloads: true,
+      viewport: { width, height: 900 },
+      colorScheme,
+      bypassCSP: true,
+    });
+    const page = await context.newPage();
+    const findings: string[] = [];
+    const step = async (name: string) => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({
+        path: path.join(ARTIFACTS, `console-${width}-${colorScheme}-${name}.png`),
+        fullPage: true,
+      });
+      const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      if (!fits) findings.push(`${name}: scrolls sideways`);
+      for (const finding of await accessibilityFindings(page)) findings.push(`${name}: ${finding}`);
+    };
+
+    await page.goto(`${base}/admin/subscribers`);
+    await page.waitForURL(/\/admin\/sign-in/);
+    await step('sign-in');
+    await page.fill('#token', 'not the token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.textContent('.pb-error')).toContain('not the ADMIN_TOKEN');
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // back where the operator was going
+    await page.waitForURL(`${base}/admin/subscribers`);
+
+    await page.goto(`${base}/admin`);
+    expect(await page.locator('svg.pb-chart').count()).toBeGreaterThan(0);
+    await step('dashboard');
+
+    // a data request in two clicks from the subscriber's page: export, erase
+    await page.goto(`${base}/admin/subscribers`);
+    await page.fill('#q', email.split('@')[0] as string);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await step('subscribers');
+    await page.getByRole('link', { name: email }).click();
+    await step('subscriber');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export (JSON)' }).click(),
+    ]);
+    const exported = JSON.parse(readFileSync((await download.path()) as string, 'utf8'));
+    expect(exported.subscriber.email).toBe(email);
+    await page.getByRole('button', { name: 'Resend confirmation' }).click();
+    expect(await page.textContent('[role=status]')).toContain('A new confirmation is on its way');
+    await page.getByLabel(/^Erase /).check();
+    await page.getByRole('button', { name: 'Erase', exact: true }).click();
+    expect(await page.textContent('[role=status]')).toContain('erased');
+    expect(await app.services.subscribers.findByEmail(email)).toBeUndefined();
+
+    await page.goto(`${base}/admin/editions`);
+    await page.fill('#edition-date', '2026-03-11');
+    await page.getByRole('button', { name: 'Build', exact: true }).click();
+    expect(await page.textContent('[role=status]')).toContain('The edition is built');
+    await step('editions');
+    await page.getByRole('link', { name: 'Preview' }).first().click();
+    await page.frameLocator('iframe').locator('body').waitFor();
+    await step('edition-preview');
+
+    await page.goto(`${base}/admin/ingests`);
+    await page.fill('#ingest-date', '2026-03-10');
+    await page.selectOption('#ingest-source', 'sample');
+    await page.getByRole('button', { name: 'Ingest this day again' }).click();
+    expect(await page.textContent('[role=status]')).toContain('ingested');
+    expect(await page.textContent('table')).toContain('2026-03-10');
+    await step('ingests');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/admin\/sign-in/);
+    await page.goto(`${base}/admin`);
+    await page.waitForURL(/\/admin\/sign-in/);
+    expect(findings).toEqual([]);
+    await context.close();
+  },
+);
