@@ -13,10 +13,7 @@ const ADDRESS_IN_PATH = /\/[^/?#]*(@|%40)[^/?#]*/gi;
  */
 export function redactUrl(url: string): string {
   return (
-    url
-      .split('?')[0]
-      ?.replace(TOKEN_IN_PATH, '$1/[redacted]')
-      .replace(ADDRESS_IN_PATH, '/[address]') ?? ''
+    url.split('?')[0]?.replace(TOKEN_IN_PATH, '$1/[redacted]').replace(ADDRESS_IN_PATH, '/[address]') ?? ''
   );
 }
 
