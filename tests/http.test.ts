@@ -94,7 +94,12 @@ describe('the HTTP edge', () => {
 
   it('serves health, readiness and the OpenAPI document', async () => {
     expect((await bed.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    expect((await bed.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    expect((await bed.app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({
+      status: 'ready',
+      database: 'ok',
+      pendingMigrations: [],
+      relay: { state: 'outbox' },
+    });
     const spec = (await bed.app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(spec.openapi).toMatch(/^3\./);
     expect(spec.paths['/api/subscriptions'].post.responses).toHaveProperty('202');

@@ -134,3 +134,10 @@ export async function migrate(pool: pg.Pool, migrations = readMigrations()): Pro
   }
   return applied;
 }
+
+/** The migrations of this code that the database has not got: a process ahead of its schema. */
+export async function pendingMigrations(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
+  const { rows } = await pool.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const applied = new Set(rows.map((row) => Number(row.version)));
+  return migrations.filter((migration) => !applied.has(migration.version)).map((migration) => migration.file);
+}

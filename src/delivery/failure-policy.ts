@@ -14,6 +14,8 @@ export interface SendFailure {
   addressRejected: boolean;
   /** The relay said so (or the connection to it failed); false for a failure before SMTP. */
   fromRelay: boolean;
+  /** The relay's reply code ("451"), or the network error's ("ECONNRESET"): the metrics' label. */
+  code: string;
 }
 
 export function classifySendError(error: unknown, fromRelay: boolean): SendFailure {
@@ -32,6 +34,7 @@ export function classifySendError(error: unknown, fromRelay: boolean): SendFailu
     response: e.response,
     addressRejected: permanent && e.command === 'RCPT TO',
     fromRelay,
+    code: String(e.responseCode ?? e.code ?? 'unknown'),
   };
 }
 

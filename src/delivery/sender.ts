@@ -39,6 +39,8 @@ export interface SenderOptions {
 export interface SenderEvents {
   /** A delivery's outcome is recorded. */
   outcome: [outcome: Outcome, delivery: ClaimedDelivery];
+  /** The relay refused a message or the connection to it failed: its reply or error code. */
+  relayError: [code: string, delivery: ClaimedDelivery];
 }
 
 export type OutcomeCounts = Record<Outcome, number>;
@@ -185,7 +187,9 @@ export class Sender {
   }
 
   private async fail(delivery: ClaimedDelivery, error: unknown, { fromRelay }: { fromRelay: boolean }) {
-    const decision = decide(delivery, classifySendError(error, fromRelay), this.options.failurePolicy);
+    const failure = classifySendError(error, fromRelay);
+    if (fromRelay) this.events.emit('relayError', failure.code, delivery);
+    const decision = decide(delivery, failure, this.options.failurePolicy);
     const context = { deliveryId: delivery.id, error: decision.error };
     if (decision.outcome === 'retry')
       this.options.log.info(

@@ -11,12 +11,24 @@ interface SendResult {
   response: string;
 }
 
+/** What is known of the relay: from the last message sent or refused, or an explicit check. */
+export interface RelayStatus {
+  state: 'ok' | 'failing' | 'unchecked' | 'outbox';
+  checkedAt: Date | null;
+  detail?: string;
+}
+
 export interface MailTransport {
   /** Where mail goes, for logs. */
   description: string;
   send(mail: OutgoingMail): Promise<SendResult>;
+  /** The relay as last seen; a check (SMTP EHLO and AUTH, no mail) when nothing was seen for `maxAgeMs`. */
+  relayStatus(maxAgeMs: number): Promise<RelayStatus>;
   close(): void;
 }
+
+/** How long a relay check may take before it counts as failing. */
+const RELAY_CHECK_TIMEOUT_MS = 5000;
 
 export function outboxDir(config: Config): string {
   return path.join(config.dataDir, 'outbox');
@@ -53,13 +65,41 @@ export function createMailTransport(config: Config): MailTransport {
       maxRequeues: 0,
       // no rateLimit here: it would hold per process; SMTP_RATE_PER_SECOND is the sender's pacer.ts
     });
+    let status: RelayStatus = { state: 'unchecked', checkedAt: null };
+    const seen = (state: 'ok' | 'failing', detail?: string) => {
+      status = { state, checkedAt: new Date(), ...(detail ? { detail } : {}) };
+    };
     return {
       description: `SMTP ${new URL(config.smtpUrl).host}`,
       async send(mail) {
-        const info = signer
-          ? await transporter.sendMail(await signedMessage(mail, config.mailFrom, signer))
-          : await transporter.sendMail({ from: config.mailFrom, ...mail });
-        return { messageId: mail.messageId, response: info.response };
+        try {
+          const info = signer
+            ? await transporter.sendMail(await signedMessage(mail, config.mailFrom, signer))
+            : await transporter.sendMail({ from: config.mailFrom, ...mail });
+          seen('ok');
+          return { messageId: mail.messageId, response: info.response };
+        } catch (error) {
+          // a refused recipient is the address's fault, not the relay's
+          const { responseCode, message } = error as { responseCode?: number; message?: string };
+          if (!(responseCode && responseCode >= 500)) seen('failing', message);
+          throw error;
+        }
+      },
+      async relayStatus(maxAgeMs) {
+        if (status.checkedAt && Date.now() - status.checkedAt.getTime() < maxAgeMs) return status;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer in 5 s')), RELAY_CHECK_TIMEOUT_MS);
+        });
+        try {
+          await Promise.race([transporter.verify(), timeout]);
+          seen('ok');
+        } catch (error) {
+          seen('failing', (error as Error).message);
+        } finally {
+          clearTimeout(timer);
+        }
+        return status;
       },
       close: () => transporter.close(),
     };
@@ -78,6 +118,7 @@ export function createMailTransport(config: Config): MailTransport {
       writeFileSync(path.join(dir, name), info.message as Buffer);
       return { messageId: mail.messageId, response: `written to ${name}` };
     },
+    relayStatus: async () => ({ state: 'outbox', checkedAt: null, detail: `no relay: mail goes to ${dir}` }),
     close: () => transporter.close(),
   };
 }

@@ -15,6 +15,7 @@ import type { Config } from '../config.ts';
 import { createServices, type Services } from '../services.ts';
 import { requireBearer } from './bearer.ts';
 import { handleError, wantsHtml } from './error-handler.ts';
+import { createMetrics } from './metrics.ts';
 import { sendPage } from './page.ts';
 import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -105,9 +106,12 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
     reply.header('x-request-id', request.id);
   });
   logRequests(app);
+  const metrics = createMetrics(services);
+  app.addHook('onResponse', metrics.observeRequest);
+  app.addHook('onClose', async () => metrics.detach());
 
   await app.register(healthRoutes);
-  await app.register(metricsRoutes);
+  await app.register(metricsRoutes, { metrics });
   await app.register(pageRoutes);
   await app.register(subscriptionRoutes);
   await app.register(linkRoutes);

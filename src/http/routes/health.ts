@@ -1,10 +1,31 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { pendingMigrations } from '../../db/migrate.ts';
 
-const Health = Type.Object({
-  status: Type.String(),
+const Health = Type.Object({ status: Type.String() });
+
+const Readiness = Type.Object({
+  status: Type.String({ description: 'ready, or what keeps the service from being ready' }),
   reason: Type.Optional(Type.String({ description: 'why the service is not ready' })),
+  database: Type.String({ description: 'ok or unreachable' }),
+  pendingMigrations: Type.Array(Type.String(), {
+    description: 'migrations this code has and the database has not: the schema is behind',
+  }),
+  relay: Type.Object(
+    {
+      state: Type.String({ description: 'ok, failing, unchecked, or outbox (no SMTP_URL)' }),
+      checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      detail: Type.Optional(Type.String()),
+    },
+    {
+      description:
+        'the SMTP relay as last seen by this process (the last message sent, or a check at most a minute old); reported, never a reason for 503: mail waits in the ledger while the relay is away',
+    },
+  ),
 });
+
+/** How old the relay's last known state may be before /readyz checks it again. */
+const RELAY_STATUS_MAX_AGE_MS = 60_000;
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { summary: 'The process is up', response: { 200: Health } } }, async () => ({
@@ -13,19 +34,44 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/readyz',
-    { schema: { summary: 'The database answers', response: { 200: Health, 503: Health } } },
+    {
+      schema: {
+        summary: 'The database answers and has every migration; the relay as last checked',
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
     async (_request, reply) => {
-      try {
-        await app.services.db.pool.query('SELECT 1');
-        return { status: 'ready' };
-      } catch (error) {
+      const { db, transport } = app.services;
+      const relayChecked = transport.relayStatus(RELAY_STATUS_MAX_AGE_MS);
+      const migrations = pendingMigrations(db.pool).then(
+        (pending) => ({ pending }),
+        (error: unknown) => ({ error }),
+      );
+      const relay = await relayChecked;
+      const relayAnswer = { ...relay, checkedAt: relay.checkedAt?.toISOString() ?? null };
+      const checked = await migrations;
+      if ('error' in checked) {
+        const { error } = checked;
         app.log.warn({ err: error }, 'readiness check failed');
         const { code, message } = error as { code?: string; message?: string };
         return reply.status(503).send({
           status: 'database unreachable',
           reason: [code, message].filter(Boolean).join(': ') || 'no answer',
+          database: 'unreachable',
+          pendingMigrations: [],
+          relay: relayAnswer,
         });
       }
+      const { pending } = checked;
+      if (pending.length > 0)
+        return reply.status(503).send({
+          status: 'migrations pending',
+          reason: `the database lacks ${pending.join(', ')}: run paperboy migrate`,
+          database: 'ok',
+          pendingMigrations: pending,
+          relay: relayAnswer,
+        });
+      return { status: 'ready', database: 'ok', pendingMigrations: [], relay: relayAnswer };
     },
   );
 };
