@@ -35,8 +35,14 @@ CREATE FUNCTION record_subscriber_events() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO subscriber_events (subscriber_id, event) VALUES (NEW.id, 'subscribed');
+    -- a row that starts past pending was imported (paperboy subscribers import)
     IF NEW.status = 'active' THEN
       INSERT INTO subscriber_events (subscriber_id, event, detail) VALUES (NEW.id, 'confirmed', 'imported');
+    ELSIF NEW.status = 'unsubscribed' THEN
+      INSERT INTO subscriber_events (subscriber_id, event, detail) VALUES (NEW.id, 'unsubscribed', 'imported');
+    END IF;
+    IF NEW.suppressed_at IS NOT NULL THEN
+      INSERT INTO subscriber_events (subscriber_id, event, detail) VALUES (NEW.id, 'suppressed', NEW.suppression_reason);
     END IF;
     RETURN NEW;
   END IF;

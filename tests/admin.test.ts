@@ -377,6 +377,29 @@ describe('the operator console', () => {
     expect(wrongToken.statusCode).toBe(403);
     const anonymous = await post({ cookies: {} }, `/admin/subscribers/${id}/erase`, { confirm: 'yes' });
     expect(anonymous.statusCode).toBe(401);
+    // every action of the console, likewise
+    const actions: Array<[string, Record<string, string>]> = [
+      [`/admin/subscribers/${id}/confirmation`, {}],
+      [`/admin/subscribers/${id}/suppression`, { action: 'suppress' }],
+      ['/admin/editions/build', { date: '2026-03-11', frequency: 'daily' }],
+      ['/admin/editions/send', { date: '2026-03-11', frequency: 'daily' }],
+      ['/admin/ingests', { date: '2026-03-11', source: 'sample' }],
+      ['/admin/sign-out', {}],
+    ];
+    const count = async (table: string) => (await bed.pool.query(`SELECT 1 FROM ${table}`)).rowCount;
+    const [editionsBefore, runsBefore, deliveriesBefore] = [
+      await count('editions'),
+      await count('ingest_runs'),
+      await count('deliveries'),
+    ];
+    for (const [url, form] of actions) {
+      expect((await post({ cookies: {} }, url, form)).statusCode, `${url} without a session`).toBe(401);
+      expect((await post(session, url, form)).statusCode, `${url} without a CSRF token`).toBe(403);
+    }
+    expect(await count('editions')).toBe(editionsBefore);
+    expect(await count('ingest_runs')).toBe(runsBefore);
+    expect(await count('deliveries')).toBe(deliveriesBefore);
+    expect((await bed.pool.query('SELECT suppressed_at FROM subscribers')).rows[0]?.suppressed_at).toBeNull();
     expect((await bed.pool.query('SELECT 1 FROM subscribers')).rowCount).toBe(1);
     // the form as the console serves it erases
     const page = await get(session, `/admin/subscribers/${id}`);

@@ -7,7 +7,13 @@ import { ValidationError } from '../errors.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
-import { exportSubscribers, type ImportRow, importSubscribers, type ListedStatus } from './records.ts';
+import {
+  exportSubscribers,
+  IMPORTED_STATUSES,
+  type ImportRow,
+  importSubscribers,
+  type ListedStatus,
+} from './records.ts';
 
 /**
  * Subscriber lists as CSV, in and out (csv-parse, csv-stringify). The columns are the export's;
@@ -57,6 +63,14 @@ function text(value: string | undefined): string | undefined {
 /** One CSV record as a subscriber to import; throws ValidationError naming the column. */
 function importRow(record: Record<string, string>): ImportRow {
   const email = normalizeEmailAddress(record.email ?? '');
+  const status = text(record.status) ?? 'active';
+  if (status === 'pending')
+    throw new ValidationError(
+      'status',
+      'pending: this person has not confirmed; ask them to subscribe through the form instead',
+    );
+  if (!(IMPORTED_STATUSES as readonly string[]).includes(status))
+    throw new ValidationError('status', `expected ${IMPORTED_STATUSES.join(', ')}, got "${status}"`);
   const frequency = text(record.frequency);
   if (frequency !== undefined && frequency !== 'daily' && frequency !== 'weekly')
     throw new ValidationError('frequency', `expected daily or weekly, got "${frequency}"`);
@@ -80,11 +94,13 @@ function importRow(record: Record<string, string>): ImportRow {
   };
   for (const key of Object.keys(input) as Array<keyof PreferencesInput>)
     if (input[key] === undefined) delete input[key];
-  return { email, preferences: resolvePreferences(input) };
+  return { email, preferences: resolvePreferences(input), status: status as ImportRow['status'] };
 }
 
 /**
- * Imports people who already opted in, as active subscribers, from CSV with a header row. Invalid
+ * Imports people who already opted in, from CSV with a header row: as active subscribers, or as
+ * the `status` column says (unsubscribed and suppressed addresses get no mail; a pending one is
+ * refused, since only a confirmation can make it active). Invalid
  * rows are reported with their line numbers and skipped; the valid ones are stored in batches, in
  * one transaction (a database failure stores none of them). An address twice in the file is
  * imported once; the second is reported.

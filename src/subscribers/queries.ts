@@ -194,23 +194,30 @@ export const subscriberQueries = {
     UPDATE subscribers SET confirmation_sent_at = now() WHERE id = $1 AND suppressed_at IS NULL RETURNING id`,
 
   /**
-   * Imports opted-in subscribers ($1 addresses, $2…$8 preference arrays, $9 address hashes), as
-   * active; existing addresses are left as they are unless $10, then their preferences are
-   * replaced. Returns one row per address inserted or updated.
+   * Imports opted-in subscribers ($1 addresses, $2…$8 preference arrays, $9 statuses: active,
+   * unsubscribed or suppressed, $10 address hashes); existing addresses are left as they are
+   * unless $11, then their preferences are replaced. Returns one row per address inserted or
+   * updated.
    */
-  importActive: `
-    INSERT INTO subscribers AS s (email, ${PREFERENCE_COLUMNS}, status, confirmed_at, suppressed_at, suppression_reason)
+  importSubscribers: `
+    INSERT INTO subscribers AS s (email, ${PREFERENCE_COLUMNS}, status, confirmed_at, unsubscribed_at,
+      suppressed_at, suppression_reason)
     SELECT u.email, u.frequency, u.weekday, string_to_array(u.keywords, E'\\n'), u.keyword_mode, u.timezone,
-      u.delivery_hour, u.max_papers, 'active', now(), h.suppressed_at, h.reason
+      u.delivery_hour, u.max_papers,
+      CASE WHEN u.status = 'unsubscribed' THEN 'unsubscribed' ELSE 'active' END,
+      CASE WHEN u.status = 'unsubscribed' THEN NULL ELSE now() END,
+      CASE WHEN u.status = 'unsubscribed' THEN now() END,
+      COALESCE(h.suppressed_at, CASE WHEN u.status = 'suppressed' THEN now() END),
+      COALESCE(h.reason, CASE WHEN u.status = 'suppressed' THEN 'imported as suppressed' END)
     FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::smallint[],
-      $8::smallint[], $9::bytea[])
-      AS u(email, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers, hash)
+      $8::smallint[], $9::text[], $10::bytea[])
+      AS u(email, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers, status, hash)
     LEFT JOIN suppressed_addresses h ON h.address_hash = u.hash
     ON CONFLICT ((lower(email))) DO UPDATE
       SET (${PREFERENCE_COLUMNS}) = (excluded.frequency, excluded.weekday, excluded.keywords,
         excluded.keyword_mode, excluded.timezone, excluded.delivery_hour, excluded.max_papers),
         updated_at = now()
-      WHERE $10::boolean
+      WHERE $11::boolean
     RETURNING (xmax = 0) AS inserted`,
 
   /** The export command: every subscriber with status $1 (or all), in the order they came. */

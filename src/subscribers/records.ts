@@ -253,13 +253,18 @@ export async function eventsPerDay(
   return days;
 }
 
+/** The statuses an import may give: people who opted in, left since, or must get no mail. */
+export const IMPORTED_STATUSES = ['active', 'unsubscribed', 'suppressed'] as const;
+
 export interface ImportRow {
   email: string;
   preferences: Preferences;
+  status: (typeof IMPORTED_STATUSES)[number];
 }
 
 /**
- * Stores opted-in subscribers as active, in one statement per batch. Existing addresses are left
+ * Stores imported subscribers (active, or unsubscribed or suppressed as the list says), in one
+ * statement per batch. Existing addresses are left
  * as they are, or get the imported preferences with `update`. Returns how many were added and
  * updated.
  */
@@ -271,7 +276,7 @@ export async function importSubscribers(
 ): Promise<{ added: number; updated: number }> {
   if (rows.length === 0) return { added: 0, updated: 0 };
   const column = <T>(pick: (row: ImportRow) => T) => rows.map(pick);
-  const result = await client.query<{ inserted: boolean }>(sql.importActive, [
+  const result = await client.query<{ inserted: boolean }>(sql.importSubscribers, [
     column((r) => r.email),
     column((r) => r.preferences.frequency),
     column((r) => r.preferences.weekday),
@@ -280,6 +285,7 @@ export async function importSubscribers(
     column((r) => r.preferences.timezone),
     column((r) => r.preferences.deliveryHour),
     column((r) => r.preferences.maxPapers),
+    column((r) => r.status),
     column((r) => hasher.hash(r.email)),
     update,
   ]);
