@@ -173,7 +173,12 @@ async function main() {
     const { edition } = await services.editions.build('daily', '2026-03-12');
     const sample = await services.renderer.render(
       edition,
-      edition.papers.slice(0, 10).map((paper, i) => ({ paper, rank: i + 1, matched: undefined })),
+      edition.papers.slice(0, 10).map((paper, i) => ({
+        paper,
+        rank: i + 1,
+        matched: undefined,
+        reason: { kind: 'trending' as const },
+      })),
       {
         email: 'reader1@example.org',
         preferencesUrl: 'https://paperboy.example.org/preferences/x'.padEnd(120, 'x'),

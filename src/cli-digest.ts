@@ -1,16 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { previewEdition } from './admin/operator.ts';
 import { parseDay } from './dates.ts';
 import { sendEdition } from './delivery/send-edition.ts';
 import { editionStatus } from './delivery/stats.ts';
 import type { DeliveryStatus } from './delivery/status.ts';
 import type { Edition } from './digest/editions.ts';
-import { renderPersonalDigest } from './digest/personal-digest.ts';
 import { editionTitle } from './digest/presentation.ts';
 import { FREQUENCIES, type Frequency } from './frequency.ts';
 import { type Progress, startProgress } from './progress.ts';
 import { withServices } from './services.ts';
-import { DEFAULT_PREFERENCES } from './subscribers/preferences.ts';
 
 const dateOption = () =>
   new Option('--date <YYYY-MM-DD>', 'the edition date (weekly: any day of its ISO week)').argParser((value) =>
@@ -94,20 +93,11 @@ export function registerDigestCommands(program: Command): void {
     .option('--out <file>', 'write the HTML there (the text part beside it, .txt) instead of to stdout')
     .action((options: { date: string; frequency: Frequency; email?: string; out?: string }) =>
       withServices(async (services) => {
-        const { config } = services;
         const edition = await services.editions.findOrDraft(options.frequency, options.date);
         const subscriber = options.email ? await services.subscribers.findByEmail(options.email) : undefined;
         if (options.email && !subscriber)
           throw new Error(`--email: no subscriber with the address ${options.email}`);
-        const preview = `${config.publicUrl}/`;
-        const digestMail = await renderPersonalDigest({
-          edition,
-          preferences: subscriber?.preferences ?? DEFAULT_PREFERENCES,
-          recipient: subscriber
-            ? { email: subscriber.email, ...services.links.forDigest(subscriber) }
-            : { email: 'preview@example.org', preferencesUrl: preview, unsubscribeUrl: preview },
-          renderer: services.renderer,
-        });
+        const digestMail = await previewEdition(services, edition, subscriber);
         if (!digestMail) {
           console.error(
             edition.status === 'empty'

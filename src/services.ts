@@ -10,6 +10,7 @@ import { createMailTransport, type MailTransport } from './delivery/transport.ts
 import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
 import { AddressHasher } from './subscribers/address-hash.ts';
+import { feedbackOf } from './subscribers/feedback.ts';
 import { SubscriberLinks } from './subscribers/links.ts';
 import { SubscriberService } from './subscribers/service.ts';
 import { LinkTokens } from './subscribers/tokens.ts';
@@ -74,6 +75,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
       listUnsubscribeMailto: config.listUnsubscribeMailto,
       links,
       findRequest: (id) => subscribers.findRequest(id),
+      feedbackOf: (id) => feedbackOf(db.pool, id),
       editions,
       renderer,
     }),

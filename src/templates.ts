@@ -37,7 +37,11 @@ export async function renderMail(name: string, data: object): Promise<RenderedMa
       `Mail template ${name} is not valid MJML: ${errors.map((e) => e.formattedMessage ?? e.message).join('; ')}`,
     );
   }
-  return { html, text: htmlToText(html) };
+  // MJML indents its output for people to read; mail clients do not need it, and Gmail clips a
+  // message's HTML beyond 102 KB. A line break and the indentation after it render as one space,
+  // as a line break alone does (the mail holds no <pre>).
+  const compact = html.replace(/\n\s+/g, '\n');
+  return { html: compact, text: htmlToText(compact) };
 }
 
 function htmlToText(html: string): string {

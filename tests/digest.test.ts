@@ -196,7 +196,7 @@ describe('rendering', () => {
       expect(mail.html).toContain(`src="${paper.thumbnail}" alt="Figure from the paper" width="240"`);
     expect(mail.html.match(/href="#paper-\d+"/g)).toHaveLength(shown.length);
     expect(mail.html.match(/id="paper-\d+"/g)).toHaveLength(shown.length);
-    expect(mail.html).toMatch(/\.pb-links a \{ display: inline-block; padding: 12px/);
+    expect(mail.html).toMatch(/\.pb-links a, \.pb-fb a \{ display: inline-block; padding: 12px/);
   });
 
   it('links no third-party stylesheet and hides no preview text', async () => {
@@ -256,12 +256,22 @@ describe('rendering', () => {
   it('keeps a 50-paper digest under 102 KB of HTML, where Gmail clips', async () => {
     const { edition } = await bed.app.services.editions.build('weekly', '2026-03-11');
     const big = largeEdition(edition.papers, 50);
+    // a real reader's links, "more / less like this" under each of the 50 papers included
+    const reader = {
+      id: '0b9c6f3e-5d2a-4c1b-9e8f-7a6b5c4d3e2f',
+      linkNonce: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+      confirmNonce: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a',
+    };
     const mail = (await renderPersonalDigest({
       edition: big,
       preferences: { ...DEFAULT_PREFERENCES, maxPapers: 50 },
-      recipient,
+      recipient: {
+        email: 'a.long.address.of.a.reader@example.org',
+        ...bed.app.services.links.forDigest(reader),
+      },
       renderer: new DigestRenderer(TEST_PUBLIC_URL, 10),
     }))!;
+    expect(mail.html).toContain('/less-like-this/0b9c6f3e-5d2a-4c1b-9e8f-7a6b5c4d3e2f.');
     expect(mail.html.match(/<h2/g)).toHaveLength(50);
     expect(Buffer.byteLength(mail.html)).toBeLessThan(102 * 1024);
   });

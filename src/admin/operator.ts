@@ -15,6 +15,7 @@ import type { Frequency } from '../frequency.ts';
 import { type IngestResult, type IngestRun, ingestDay, recentIngestRuns } from '../papers/ingest.ts';
 import { paperSourceFor } from '../papers/source-for.ts';
 import type { Services } from '../services.ts';
+import { feedbackOf } from '../subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../subscribers/preferences.ts';
 import {
   eraseSubscriber,
@@ -127,6 +128,10 @@ export async function exportSubscriber(services: Services, id: string): Promise<
     exportedAt: new Date().toISOString(),
     service: services.config.publicUrl,
     ...record,
+    learned: await feedbackOf(services.db.pool, id).then(({ signals, follows }) => ({
+      signals: signals.map(({ arxivId, signal, at, title }) => ({ arxivId, signal, at, title })),
+      follows,
+    })),
     deliveries: await deliveriesOf(services.db.pool, id),
   };
 }
@@ -171,6 +176,7 @@ export async function previewEdition(
   return renderPersonalDigest({
     edition,
     preferences: subscriber?.preferences ?? DEFAULT_PREFERENCES,
+    feedback: subscriber?.learnedAt ? await feedbackOf(services.db.pool, subscriber.id) : undefined,
     recipient: subscriber
       ? { email: subscriber.email, ...services.links.forDigest(subscriber) }
       : { email: 'preview@example.org', preferencesUrl: placeholder, unsubscribeUrl: placeholder },

@@ -4,6 +4,7 @@ import { renderPersonalDigest } from '../digest/personal-digest.ts';
 import type { DigestRenderer } from '../digest/render.ts';
 import type { MailContent } from '../outbox/mail.ts';
 import { confirmationMail } from '../subscribers/confirmation-mail.ts';
+import type { ReaderFeedback } from '../subscribers/feedback.ts';
 import type { SubscriberLinks } from '../subscribers/links.ts';
 import type { SubscriptionRequest } from '../subscribers/requests.ts';
 import type { ClaimedDelivery } from './claimed.ts';
@@ -23,10 +24,12 @@ export function createMailBuilder(deps: {
   listUnsubscribeMailto: string | undefined;
   links: SubscriberLinks;
   findRequest(id: string): Promise<SubscriptionRequest | undefined>;
+  /** What a reader taught their digest; asked only of readers who taught something. */
+  feedbackOf(subscriberId: string): Promise<ReaderFeedback>;
   editions: Editions;
   renderer: DigestRenderer;
 }): MailBuilder {
-  const { publicUrl, listUnsubscribeMailto, links, findRequest, editions, renderer } = deps;
+  const { publicUrl, listUnsubscribeMailto, links, findRequest, feedbackOf, editions, renderer } = deps;
   const host = new URL(publicUrl).hostname;
   // editions are frozen: each is read once per worker, not once per mail
   const editionCache = new LRUCache<number, Promise<Edition | undefined>>({ max: 20 });
@@ -54,11 +57,12 @@ export function createMailBuilder(deps: {
     if (subscriber.pausedUntil && subscriber.pausedUntil > new Date()) return { cancel: 'digest paused' };
     const found = await edition(delivery.editionId as number);
     if (!found) return { cancel: 'edition not found' };
-    const { preferencesUrl, unsubscribeUrl, unsubscribeToken } = links.forDigest(subscriber);
+    const { preferencesUrl, unsubscribeUrl, unsubscribeToken, feedbackUrl } = links.forDigest(subscriber);
     const digest = await renderPersonalDigest({
       edition: found,
       preferences: subscriber.preferences,
-      recipient: { email: subscriber.email, preferencesUrl, unsubscribeUrl },
+      feedback: subscriber.learnedAt ? await feedbackOf(subscriber.id) : undefined,
+      recipient: { email: subscriber.email, preferencesUrl, unsubscribeUrl, feedbackUrl },
       renderer,
     });
     if (!digest) return { cancel: 'no paper matches the subscriber’s keywords (only mode)' };

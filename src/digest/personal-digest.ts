@@ -1,3 +1,4 @@
+import type { ReaderFeedback } from '../subscribers/feedback.ts';
 import type { Preferences } from '../subscribers/preferences.ts';
 import type { Edition } from './editions.ts';
 import { selectPapers } from './personalise.ts';
@@ -10,11 +11,13 @@ import type { DigestRenderer, Recipient, RenderedDigest } from './render.ts';
 export async function renderPersonalDigest(options: {
   edition: Edition;
   preferences: Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'>;
+  /** What the reader taught their digest ("more / less like this", follows), if anything. */
+  feedback?: ReaderFeedback;
   recipient: Recipient;
   renderer: DigestRenderer;
 }): Promise<RenderedDigest | null> {
   if (options.edition.status !== 'ready') return null;
-  const selection = selectPapers(options.edition, options.preferences);
+  const selection = selectPapers(options.edition, options.preferences, options.feedback);
   if (selection.length === 0) return null;
   const noneMatched = options.preferences.keywords.length > 0 && !selection.some((s) => s.matched);
   return options.renderer.render(options.edition, selection, options.recipient, { noneMatched });

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { renderMail } from '../templates.ts';
 import type { Edition } from './editions.ts';
-import { type SelectedPaper, variantKey } from './personalise.ts';
+import { reasonText, type SelectedPaper, variantKey } from './personalise.ts';
 import { archiveUrl, cutAtWord, editionShortDate, editionTitle, paperView } from './presentation.ts';
 
 /** One subscriber's links and address, filled into a compiled variant. */
@@ -9,6 +9,8 @@ export interface Recipient {
   email: string;
   preferencesUrl: string;
   unsubscribeUrl: string;
+  /** The "more / less like this" link of a paper; a preview without a reader has none. */
+  feedbackUrl?(purpose: 'more' | 'less', arxivId: string): string;
 }
 
 export interface RenderedDigest {
@@ -17,13 +19,18 @@ export interface RenderedDigest {
   text: string;
 }
 
-// Markers the variant is compiled with and each recipient's values replace. Letters and
-// underscores only: MJML, Eta and html-to-text pass them through untouched.
+// Markers the variant is compiled with and each recipient's values replace. Letters, digits and
+// underscores only: MJML, Eta and html-to-text pass them through untouched. Each paper's
+// feedback links have a pair of their own, numbered by its rank.
 const SLOTS = {
   preferencesUrl: 'PAPERBOY_SLOT_PREFERENCES_URL',
   unsubscribeUrl: 'PAPERBOY_SLOT_UNSUBSCRIBE_URL',
   email: 'PAPERBOY_SLOT_RECIPIENT',
 } as const;
+const feedbackSlot = (purpose: 'more' | 'less', rank: number) =>
+  `PAPERBOY_SLOT_${purpose.toUpperCase()}_${rank}_`;
+/** Every slot, in one pass over the variant. */
+const ANY_SLOT = /PAPERBOY_SLOT_(PREFERENCES_URL|UNSUBSCRIBE_URL|RECIPIENT|(MORE|LESS)_(\d+)_)/g;
 
 /** Room for the date and counts after the lead title, within what mail clients show of a subject. */
 const SUBJECT_TITLE_LENGTH = 70;
@@ -87,11 +94,27 @@ export class DigestRenderer {
     options: { noneMatched?: boolean } = {},
   ): Promise<RenderedDigest> {
     const variant = await this.variant(edition, selection, options.noneMatched);
+    const feedback = new Map<string, string>();
+    const feedbackUrl = (purpose: 'more' | 'less', rank: number) => {
+      const key = `${purpose}${rank}`;
+      let url = feedback.get(key);
+      if (url === undefined) {
+        const arxivId = selection[rank - 1]?.paper.arxivId ?? '';
+        url = recipient.feedbackUrl ? recipient.feedbackUrl(purpose, arxivId) : `${this.publicUrl}/`;
+        feedback.set(key, url);
+      }
+      return url;
+    };
+    const slotValue = (slot: string, purpose: string | undefined, rank: string | undefined): string => {
+      if (purpose) return feedbackUrl(purpose === 'MORE' ? 'more' : 'less', Number(rank));
+      if (slot === 'PREFERENCES_URL') return recipient.preferencesUrl;
+      if (slot === 'UNSUBSCRIBE_URL') return recipient.unsubscribeUrl;
+      return recipient.email;
+    };
     const fill = (text: string, encode: (value: string) => string) =>
-      text
-        .replaceAll(SLOTS.preferencesUrl, encode(recipient.preferencesUrl))
-        .replaceAll(SLOTS.unsubscribeUrl, encode(recipient.unsubscribeUrl))
-        .replaceAll(SLOTS.email, encode(recipient.email));
+      text.replace(ANY_SLOT, (_match, slot: string, purpose?: string, rank?: string) =>
+        encode(slotValue(slot, purpose, rank)),
+      );
     return {
       subject: variant.subject,
       html: fill(variant.html, escapeHtml),
@@ -117,7 +140,12 @@ export class DigestRenderer {
       title,
       keywordLine: keywordLine(matched, noneMatched),
       frequency: edition.frequency,
-      papers: selection.map((s) => paperView(s.paper, { rank: s.rank, matched: s.matched })),
+      papers: selection.map((s) => ({
+        ...paperView(s.paper, { rank: s.rank, matched: s.matched }),
+        reason: reasonText(s.reason),
+        moreUrl: feedbackSlot('more', s.rank),
+        lessUrl: feedbackSlot('less', s.rank),
+      })),
       archiveUrl: archiveUrl(this.publicUrl, edition),
       publicUrl: this.publicUrl,
       ...SLOTS,

@@ -21,6 +21,7 @@ import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { archiveRoutes } from './routes/archive.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/links.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   await app.register(pageRoutes);
   await app.register(subscriptionRoutes);
   await app.register(linkRoutes);
+  await app.register(feedbackRoutes);
   await app.register(archiveRoutes);
   await app.register(adminRoutes, { prefix: '/api/admin' });
   await app.register(consoleRoutes, { prefix: '/admin' });

@@ -1,3 +1,5 @@
+import type { Queryable } from '../db/transaction.ts';
+import { paperQueries } from './queries.ts';
 /** A paper as Paperboy stores and shows it. */
 export interface Paper {
   arxivId: string;
@@ -62,4 +64,10 @@ export function toPaper(row: PaperRow): Paper {
     arxivUrl: row.arxiv_url,
     pdfUrl: row.pdf_url,
   };
+}
+
+/** One stored paper by its arXiv id. */
+export async function findPaper(pool: Queryable, arxivId: string): Promise<Paper | undefined> {
+  const { rows } = await pool.query<PaperRow>(paperQueries.findPaper, [arxivId]);
+  return rows[0] ? toPaper(rows[0]) : undefined;
 }

@@ -57,4 +57,6 @@ export const paperQueries = {
   countIngestRuns: `
     SELECT CASE WHEN error IS NULL THEN 'stored' ELSE 'failed' END AS outcome, count(*)::int AS count
     FROM ingest_runs GROUP BY 1`,
+
+  findPaper: 'SELECT * FROM papers WHERE arxiv_id = $1',
 } as const;

@@ -5,6 +5,8 @@ export const LINK_PATHS = {
   confirm: '/confirm',
   preferences: '/preferences',
   unsubscribe: '/unsubscribe',
+  more: '/more-like-this',
+  less: '/less-like-this',
 } as const satisfies Record<TokenPurpose, string>;
 
 /** The signed links of a subscriber's mail and pages, built in one place. */
@@ -24,17 +26,24 @@ export class SubscriberLinks {
     return `${this.publicUrl}${LINK_PATHS[purpose]}/${token}`;
   }
 
+  /** "More like this" or "less like this" on one paper: `${path}/${token}/${arXiv id}`. */
+  feedbackUrl(purpose: 'more' | 'less', subject: TokenSubject, arxivId: string): string {
+    return `${this.urlOfToken(purpose, this.tokens.create(purpose, subject, undefined, arxivId))}/${arxivId}`;
+  }
+
   /** The two links every digest carries. */
   forDigest(subject: TokenSubject): {
     preferencesUrl: string;
     unsubscribeUrl: string;
     unsubscribeToken: string;
+    feedbackUrl(purpose: 'more' | 'less', arxivId: string): string;
   } {
     const unsubscribeToken = this.tokens.create('unsubscribe', subject);
     return {
       preferencesUrl: this.url('preferences', subject),
       unsubscribeUrl: this.urlOfToken('unsubscribe', unsubscribeToken),
       unsubscribeToken,
+      feedbackUrl: (purpose, arxivId) => this.feedbackUrl(purpose, subject, arxivId),
     };
   }
 }

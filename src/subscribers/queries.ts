@@ -21,6 +21,7 @@ export const SUBSCRIBER_COLUMNS = [
   'suppressed_at',
   'soft_bounces',
   'paused_until',
+  'learned_at',
 ] as const;
 
 const COLUMNS = SUBSCRIBER_COLUMNS.join(', ');
@@ -229,4 +230,36 @@ export const subscriberQueries = {
       OR ($1 = 'suppressed' AND suppressed_at IS NOT NULL)
       OR (status = $1 AND suppressed_at IS NULL)
     ORDER BY created_at, id`,
+
+  /** A reader's answer on a paper ($3: 1 more, -1 less); the latest answer counts. */
+  recordSignal: `
+    WITH signal AS (
+      INSERT INTO reader_signals (subscriber_id, arxiv_id, signal) VALUES ($1, $2, $3)
+      ON CONFLICT (subscriber_id, arxiv_id) DO UPDATE SET signal = excluded.signal, created_at = now()
+      RETURNING subscriber_id
+    )
+    UPDATE subscribers SET learned_at = COALESCE(learned_at, now()) WHERE id = (SELECT subscriber_id FROM signal)`,
+
+  removeSignal: `DELETE FROM reader_signals WHERE subscriber_id = $1 AND arxiv_id = $2`,
+
+  follow: `
+    WITH followed AS (
+      INSERT INTO reader_follows (subscriber_id, author) VALUES ($1, $2)
+      ON CONFLICT DO NOTHING RETURNING subscriber_id
+    )
+    UPDATE subscribers SET learned_at = COALESCE(learned_at, now()) WHERE id = (SELECT subscriber_id FROM followed)`,
+
+  unfollow: `DELETE FROM reader_follows WHERE subscriber_id = $1 AND author = $2`,
+
+  forgetSignals: `DELETE FROM reader_signals WHERE subscriber_id = $1`,
+  forgetFollows: `DELETE FROM reader_follows WHERE subscriber_id = $1`,
+  clearLearned: `UPDATE subscribers SET learned_at = NULL WHERE id = $1`,
+
+  /** A reader's signals with the papers' text, for their relevance profile and their page. */
+  signalsOf: `
+    SELECT r.arxiv_id, r.signal, r.created_at, p.title, p.abstract, p.ai_keywords
+    FROM reader_signals r JOIN papers p USING (arxiv_id)
+    WHERE r.subscriber_id = $1 ORDER BY r.created_at DESC`,
+
+  followsOf: `SELECT author, created_at FROM reader_follows WHERE subscriber_id = $1 ORDER BY author`,
 } as const;

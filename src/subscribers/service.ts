@@ -77,7 +77,11 @@ export class SubscriberService {
   async checkLink(
     token: string,
     purpose: TokenPurpose,
-    { client = this.pool, lock = false }: { client?: Queryable; lock?: boolean } = {},
+    {
+      client = this.pool,
+      lock = false,
+      object,
+    }: { client?: Queryable; lock?: boolean; object?: string } = {},
   ): Promise<LinkCheck> {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
@@ -85,7 +89,7 @@ export class SubscriberService {
     const row = result.rows[0];
     if (!row) return { ok: false, reason: 'invalid' };
     const subscriber = toSubscriber(row);
-    if (!this.tokens.matches(parsed, purpose, subscriber)) return { ok: false, reason: 'invalid' };
+    if (!this.tokens.matches(parsed, purpose, subscriber, object)) return { ok: false, reason: 'invalid' };
     if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now())
       return { ok: false, reason: 'expired', subscriber };
     return { ok: true, subscriber };

@@ -24,6 +24,8 @@ export interface Subscriber {
   softBounces: number;
   /** The digest is paused until then: nothing is fanned out or sent before. */
   pausedUntil: Date | null;
+  /** Set once the reader has said "more / less like this" or followed someone (feedback.ts). */
+  learnedAt: Date | null;
 }
 
 export interface SubscriberRow {
@@ -46,6 +48,7 @@ export interface SubscriberRow {
   suppressed_at: Date | null;
   soft_bounces: number;
   paused_until: Date | null;
+  learned_at: Date | null;
 }
 
 export function toSubscriber(row: SubscriberRow): Subscriber {
@@ -71,6 +74,7 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
     suppressedAt: row.suppressed_at,
     softBounces: row.soft_bounces,
     pausedUntil: row.paused_until,
+    learnedAt: row.learned_at,
   };
 }
 

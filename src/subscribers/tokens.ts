@@ -12,7 +12,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * - mac: HMAC-SHA256 under a key derived from SECRET_KEY over
  *   `purpose \n subject id \n expiry \n nonce`, truncated to 192 bits, base64url.
  *
- * The purpose is inside the MAC, so a preferences token never works as an unsubscribe token.
+ * The purpose is inside the MAC, so a preferences token never works as an unsubscribe token; for
+ * "more / less like this" so is the paper (`\n arXiv id` after the nonce), so a token for one
+ * paper never answers for another.
  * The nonce is a random per-subscriber value kept in the database (subscribers.link_nonce for
  * preferences and unsubscribe, subscribers.confirm_nonce for confirm): rotating it revokes
  * every link of that kind at once (unsubscribing rotates confirm_nonce, so an old confirmation
@@ -20,7 +22,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * derived at send time, one HMAC each, without a write per mail. Verification recomputes the
  * MAC and compares it with crypto.timingSafeEqual.
  */
-export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe';
+export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe' | 'more' | 'less';
+
+/**
+ * Purposes whose token is bound to one thing besides the subscriber: "more like this" and "less
+ * like this" name a paper (its arXiv id is in the MAC, and in the link beside the token).
+ */
+export const PURPOSES_WITH_OBJECT: readonly TokenPurpose[] = ['more', 'less'];
 
 export const CONFIRM_TOKEN_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -52,16 +60,25 @@ export class LinkTokens {
     this.key = createHmac('sha256', secretKey).update('paperboy link tokens v1').digest();
   }
 
-  private mac(purpose: TokenPurpose, subjectId: string, expiry: string, nonce: string): Buffer {
+  private mac(
+    purpose: TokenPurpose,
+    subjectId: string,
+    expiry: string,
+    nonce: string,
+    object?: string,
+  ): Buffer {
     return createHmac('sha256', this.key)
-      .update(`${purpose}\n${subjectId}\n${expiry}\n${nonce}`)
+      .update(`${purpose}\n${subjectId}\n${expiry}\n${nonce}${object === undefined ? '' : `\n${object}`}`)
       .digest()
       .subarray(0, MAC_BYTES);
   }
 
-  create(purpose: TokenPurpose, subject: TokenSubject, expiresAt?: Date): string {
+  /** `object`: the paper of a "more / less like this" token (PURPOSES_WITH_OBJECT). */
+  create(purpose: TokenPurpose, subject: TokenSubject, expiresAt?: Date, object?: string): string {
     const expiry = expiresAt ? Math.floor(expiresAt.getTime() / 1000).toString(36) : '0';
-    const mac = this.mac(purpose, subject.id, expiry, nonceFor(purpose, subject)).toString('base64url');
+    const mac = this.mac(purpose, subject.id, expiry, nonceFor(purpose, subject), object).toString(
+      'base64url',
+    );
     return `${subject.id}.${expiry}.${mac}`;
   }
 
@@ -82,9 +99,10 @@ export class LinkTokens {
   }
 
   /** Whether the token was made for this purpose and subject and has not been revoked. */
-  matches(parsed: ParsedToken, purpose: TokenPurpose, subject: TokenSubject): boolean {
+  matches(parsed: ParsedToken, purpose: TokenPurpose, subject: TokenSubject, object?: string): boolean {
     if (parsed.subjectId !== subject.id) return false;
-    const expected = this.mac(purpose, subject.id, parsed.raw.expiry, nonceFor(purpose, subject));
+    if (PURPOSES_WITH_OBJECT.includes(purpose) !== (object !== undefined)) return false;
+    const expected = this.mac(purpose, subject.id, parsed.raw.expiry, nonceFor(purpose, subject), object);
     return parsed.raw.mac.length === expected.length && timingSafeEqual(parsed.raw.mac, expected);
   }
 }

@@ -2,6 +2,13 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { erase, exportSubscriber } from '../../admin/operator.ts';
+import {
+  feedbackOf,
+  forgetFeedback,
+  MAX_AUTHOR_LENGTH,
+  removeSignal,
+  unfollowAuthor,
+} from '../../subscribers/feedback.ts';
 import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
 import { MAX_PAUSE_WEEKS } from '../../subscribers/service.ts';
@@ -19,7 +26,8 @@ const untilDate = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'UTC',
 });
 
-function invalidLink(reply: FastifyReply) {
+/** The page of a link that is not (or no longer) one of ours: nothing was changed. */
+export function invalidLink(reply: FastifyReply) {
   return page(reply, 404, 'message', {
     title: 'This link is not valid',
     message:
@@ -43,9 +51,18 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const resubscribeUrl = (subscriber: Subscriber) => `${links.url('preferences', subscriber)}/resubscribe`;
 
   /** What the preferences page shows of a subscriber. */
-  function preferencesPage(subscriber: Subscriber) {
+  async function preferencesPage(subscriber: Subscriber) {
     const { pausedUntil } = subscriber;
+    const learned = await feedbackOf(app.services.db.pool, subscriber.id);
+    const preferencesUrl = links.url('preferences', subscriber);
     return {
+      learned: {
+        likes: learned.signals.filter((s) => s.signal === 1),
+        dislikes: learned.signals.filter((s) => s.signal === -1),
+        follows: learned.follows,
+        forgetUrl: `${preferencesUrl}/learned/forget`,
+        resetUrl: `${preferencesUrl}/learned/reset`,
+      },
       email: subscriber.email,
       status: subscriber.status,
       pausedUntil: pausedUntil && pausedUntil > new Date() ? untilDate.format(pausedUntil) : undefined,
@@ -154,7 +171,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const check = await subscribers.checkLink(request.params.token, 'preferences');
       if (!check.ok) return invalidLink(reply);
-      return page(reply, 200, 'preferences', preferencesPage(check.subscriber));
+      return page(reply, 200, 'preferences', await preferencesPage(check.subscriber));
     },
   );
 
@@ -178,7 +195,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!check?.ok) return handleError(error, request, reply);
         const posted = (request.body ?? {}) as Record<string, unknown>;
         return page(reply, 400, 'preferences', {
-          ...preferencesPage(check.subscriber),
+          ...(await preferencesPage(check.subscriber)),
           form: preferenceFormData(keptPreferences(posted, check.subscriber.preferences)),
           error: { field: field ?? '', message },
         });
@@ -291,6 +308,58 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         message:
           'Paperboy no longer has your address, your settings or the mail it sent you, and sends you nothing more. You are welcome to subscribe again at any time.',
         link: { href: '/', text: 'Paperboy home' },
+      });
+    },
+  );
+
+  app.post(
+    `${LINK_PATHS.preferences}/:token/learned/forget`,
+    {
+      config: { rateLimit: perClientLimit },
+      schema: {
+        summary:
+          'Remove one thing Paperboy learned: a "more / less like this" on a paper, or a followed author',
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        params: TokenParams,
+        body: Type.Object({
+          arxivId: Type.Optional(Type.String({ maxLength: 64 })),
+          author: Type.Optional(Type.String({ maxLength: MAX_AUTHOR_LENGTH })),
+        }),
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      const check = await subscribers.checkLink(request.params.token, 'preferences');
+      if (!check.ok) return invalidLink(reply);
+      const { arxivId, author } = request.body;
+      if (arxivId) await removeSignal(app.services.db.pool, check.subscriber.id, arxivId);
+      if (author) await unfollowAuthor(app.services.db.pool, check.subscriber.id, author);
+      return page(reply, 200, 'preferences', {
+        ...(await preferencesPage(check.subscriber)),
+        notice: author
+          ? `You no longer follow ${author}.`
+          : 'Removed: that paper no longer shapes your digest.',
+      });
+    },
+  );
+
+  app.post(
+    `${LINK_PATHS.preferences}/:token/learned/reset`,
+    {
+      config: { rateLimit: perClientLimit },
+      schema: {
+        summary: 'Reset what Paperboy learned: every "more / less like this" and every follow',
+        params: TokenParams,
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      const check = await subscribers.checkLink(request.params.token, 'preferences');
+      if (!check.ok) return invalidLink(reply);
+      await forgetFeedback(app.services.db.pool, check.subscriber.id);
+      return page(reply, 200, 'preferences', {
+        ...(await preferencesPage(check.subscriber)),
+        notice: 'Reset: your digest is ranked by what is trending and by your keywords again.',
       });
     },
   );

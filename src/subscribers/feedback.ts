@@ -1,0 +1,77 @@
+import type pg from 'pg';
+import { withTransaction } from '../db/transaction.ts';
+import { subscriberQueries as sql } from './queries.ts';
+
+/**
+ * What a reader taught their digest from the mail: "more like this" (1) and "less like this" (-1)
+ * on papers, and the authors they follow. The digest room learns their ranking from it.
+ */
+export type Signal = 1 | -1;
+
+export interface SignalledPaper {
+  arxivId: string;
+  signal: Signal;
+  at: Date;
+  title: string;
+  abstract: string;
+  aiKeywords: string[];
+}
+
+export interface ReaderFeedback {
+  signals: SignalledPaper[];
+  /** Author names exactly as the API gives them. */
+  follows: string[];
+}
+
+export const NO_FEEDBACK: ReaderFeedback = { signals: [], follows: [] };
+
+/** The longest author name a follow keeps (the column's limit). */
+export const MAX_AUTHOR_LENGTH = 200;
+
+export async function recordSignal(pool: pg.Pool, subscriberId: string, arxivId: string, signal: Signal) {
+  await pool.query(sql.recordSignal, [subscriberId, arxivId, signal]);
+}
+
+export async function removeSignal(pool: pg.Pool, subscriberId: string, arxivId: string): Promise<boolean> {
+  return ((await pool.query(sql.removeSignal, [subscriberId, arxivId])).rowCount ?? 0) > 0;
+}
+
+export async function followAuthor(pool: pg.Pool, subscriberId: string, author: string) {
+  await pool.query(sql.follow, [subscriberId, author]);
+}
+
+export async function unfollowAuthor(pool: pg.Pool, subscriberId: string, author: string): Promise<boolean> {
+  return ((await pool.query(sql.unfollow, [subscriberId, author])).rowCount ?? 0) > 0;
+}
+
+/** "Reset what Paperboy learned": every signal and follow goes; the ranking is trending again. */
+export async function forgetFeedback(pool: pg.Pool, subscriberId: string): Promise<void> {
+  await withTransaction(pool, async (client) => {
+    await client.query(sql.forgetSignals, [subscriberId]);
+    await client.query(sql.forgetFollows, [subscriberId]);
+    await client.query(sql.clearLearned, [subscriberId]);
+  });
+}
+
+export async function feedbackOf(pool: pg.Pool, subscriberId: string): Promise<ReaderFeedback> {
+  const signals = await pool.query<{
+    arxiv_id: string;
+    signal: Signal;
+    created_at: Date;
+    title: string;
+    abstract: string;
+    ai_keywords: string[];
+  }>(sql.signalsOf, [subscriberId]);
+  const follows = await pool.query<{ author: string }>(sql.followsOf, [subscriberId]);
+  return {
+    signals: signals.rows.map((row) => ({
+      arxivId: row.arxiv_id,
+      signal: row.signal,
+      at: row.created_at,
+      title: row.title,
+      abstract: row.abstract,
+      aiKeywords: row.ai_keywords,
+    })),
+    follows: follows.rows.map((row) => row.author),
+  };
+}
