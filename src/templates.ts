@@ -44,7 +44,17 @@ export async function renderMail(name: string, data: object): Promise<RenderedMa
   return { html: compact, text: htmlToText(compact) };
 }
 
-function htmlToText(html: string): string {
+/**
+ * A piece of HTML for a mail, filled by Eta without MJML, with its plain text: for parts set into
+ * a compiled MJML frame afterwards (a digest's paper cards), which MJML would pass through as they
+ * are inside an mj-text anyway.
+ */
+export function renderMailPart(name: string, data: object): RenderedMail {
+  const html = mailTemplates.render(name, data).replace(/\n\s+/g, '\n');
+  return { html, text: htmlToText(html) };
+}
+
+export function htmlToText(html: string): string {
   return convert(html, {
     // mail clients wrap plain text themselves; hard wraps would split titles and links
     wordwrap: false,

@@ -4,6 +4,7 @@ import { KeywordMatcher } from '../src/digest/keywords.ts';
 import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
 import { DigestRenderer } from '../src/digest/render.ts';
+import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { renderMail } from '../src/templates.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
@@ -276,29 +277,39 @@ describe('rendering', () => {
     expect(Buffer.byteLength(mail.html)).toBeLessThan(102 * 1024);
   });
 
-  it('compiles MJML once per variant, and keeps the cache bounded', async () => {
+  it('compiles MJML once per frame however many readers and selections, and keeps the cache bounded', async () => {
     const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
     const renderer = new DigestRenderer(TEST_PUBLIC_URL, 2);
-    const profiles = [
-      DEFAULT_PREFERENCES,
-      { ...DEFAULT_PREFERENCES, keywords: ['LoRA'] },
-      { ...DEFAULT_PREFERENCES, keywords: ['regression'] },
-    ];
-    const renderFor = (index: number, profile: (typeof profiles)[number]) =>
+    const profiles = [DEFAULT_PREFERENCES, { ...DEFAULT_PREFERENCES, keywords: ['LoRA'] }];
+    const renderFor = (index: number, preferences: typeof DEFAULT_PREFERENCES, feedback?: ReaderFeedback) =>
       renderPersonalDigest({
         edition,
-        preferences: profile,
+        preferences,
+        feedback,
         renderer,
         recipient: { ...recipient, email: `r${index}@example.org` },
       });
     const first = await Promise.all(Array.from({ length: 60 }, (_, i) => renderFor(i, profiles[i % 2]!)));
+    // one frame without a keyword line, one with
     expect(renderer.stats.compiles).toBe(2);
     expect(new Set(first.map((m) => m?.html)).size).toBe(60); // each with its own address
-    await renderFor(0, profiles[2]!); // a third variant evicts the least recently used
-    await renderFor(0, profiles[1]!);
-    expect(renderer.stats.compiles).toBe(3);
-    await renderFor(0, profiles[0]!);
+    // readers each with a ranking of their own: no compile more
+    const learned = await Promise.all(
+      edition.papers.slice(0, 8).map((liked, i) =>
+        renderFor(100 + i, DEFAULT_PREFERENCES, {
+          signals: [{ ...liked, signal: 1, at: new Date() }],
+          follows: [],
+        }),
+      ),
+    );
+    expect(renderer.stats.compiles).toBe(2);
+    expect(new Set(learned.map((m) => m?.html.replace(/r\d+@example\.org/g, ''))).size).toBeGreaterThan(1);
+    // frames of other sizes evict the least recently used
+    await renderFor(0, { ...DEFAULT_PREFERENCES, maxPapers: 5 });
+    await renderFor(0, { ...DEFAULT_PREFERENCES, maxPapers: 6 });
     expect(renderer.stats.compiles).toBe(4);
+    await renderFor(0, { ...profiles[1]!, maxPapers: 3 });
+    expect(renderer.stats.compiles).toBe(5);
   });
 });
 

@@ -20,5 +20,6 @@ export async function renderPersonalDigest(options: {
   const selection = selectPapers(options.edition, options.preferences, options.feedback);
   if (selection.length === 0) return null;
   const noneMatched = options.preferences.keywords.length > 0 && !selection.some((s) => s.matched);
-  return options.renderer.render(options.edition, selection, options.recipient, { noneMatched });
+  const learned = (options.feedback?.signals.length ?? 0) > 0;
+  return options.renderer.render(options.edition, selection, options.recipient, { noneMatched, learned });
 }

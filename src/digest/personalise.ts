@@ -141,16 +141,6 @@ function learnedRelevance(edition: Edition, keywords: string[], feedback: Reader
   };
 }
 
-/**
- * What makes two subscribers' digests identical apart from their links: the edition, the
- * papers chosen and the keywords they matched. Rendering is cached under this key.
- */
-export function variantKey(edition: Edition, selection: SelectedPaper[]): string {
-  return `${edition.frequency}:${edition.day}:${edition.id ?? 'draft'}:${JSON.stringify(
-    selection.map((s) => [s.paper.arxivId, s.matched?.toLowerCase() ?? '', reasonText(s.reason)]),
-  )}`;
-}
-
 /** The few words a card shows on why the paper is there. */
 export function reasonText(reason: Reason): string {
   switch (reason.kind) {

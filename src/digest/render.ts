@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { renderMail } from '../templates.ts';
+import { type RenderedMail, renderMail, renderMailPart } from '../templates.ts';
 import type { Edition } from './editions.ts';
-import { reasonText, type SelectedPaper, variantKey } from './personalise.ts';
+import { reasonText, type SelectedPaper } from './personalise.ts';
 import { archiveUrl, cutAtWord, editionShortDate, editionTitle, paperView } from './presentation.ts';
 
 /** One subscriber's links and address, filled into a compiled variant. */
@@ -19,18 +19,49 @@ export interface RenderedDigest {
   text: string;
 }
 
-// Markers the variant is compiled with and each recipient's values replace. Letters, digits and
-// underscores only: MJML, Eta and html-to-text pass them through untouched. Each paper's
+// Markers the frame and cards are compiled with, where each reader's values go. Letters, digits
+// and underscores only: MJML, Eta and html-to-text pass them through untouched. Each paper's
 // feedback links have a pair of their own, numbered by its rank.
 const SLOTS = {
-  preferencesUrl: 'PAPERBOY_SLOT_PREFERENCES_URL',
-  unsubscribeUrl: 'PAPERBOY_SLOT_UNSUBSCRIBE_URL',
-  email: 'PAPERBOY_SLOT_RECIPIENT',
+  preferencesUrl: 'PAPERBOY_SLOT_PREFERENCES_URL_',
+  unsubscribeUrl: 'PAPERBOY_SLOT_UNSUBSCRIBE_URL_',
+  email: 'PAPERBOY_SLOT_RECIPIENT_',
 } as const;
+const FRAME_SLOTS = {
+  intro: 'PAPERBOY_SLOT_INTRO_',
+  keywordLine: 'PAPERBOY_SLOT_KEYWORD_LINE_',
+  contents: 'PAPERBOY_SLOT_CONTENTS_',
+  card: (rank: number) => `PAPERBOY_SLOT_CARD_${rank}_`,
+};
 const feedbackSlot = (purpose: 'more' | 'less', rank: number) =>
   `PAPERBOY_SLOT_${purpose.toUpperCase()}_${rank}_`;
-/** Every slot, in one pass over the variant. */
-const ANY_SLOT = /PAPERBOY_SLOT_(PREFERENCES_URL|UNSUBSCRIBE_URL|RECIPIENT|(MORE|LESS)_(\d+)_)/g;
+/** Why the paper at a rank is there: a slot, so a card serves every reason it is shown for. */
+const reasonSlot = (rank: number) => `PAPERBOY_SLOT_REASON_${rank}_`;
+/** Every slot; String.split with this keeps the slot's name and number as their own items. */
+const ANY_SLOT =
+  /PAPERBOY_SLOT_(PREFERENCES_URL|UNSUBSCRIBE_URL|RECIPIENT|INTRO|KEYWORD_LINE|CONTENTS|CARD|REASON|MORE|LESS)_(?:(\d+)_)?/;
+
+/** A compiled piece split at its slots, once: text, then a slot, then text, and so on. */
+type Segment = string | { slot: string; rank: number };
+interface Split {
+  html: Segment[];
+  text: Segment[];
+}
+
+function splitAtSlots(compiled: RenderedMail): Split {
+  const split = (source: string): Segment[] => {
+    const parts = source.split(new RegExp(ANY_SLOT.source, 'g'));
+    const segments: Segment[] = [];
+    // split() gives text, name, number (or undefined), text, name, number, …
+    for (let i = 0; i < parts.length; i += 3) {
+      if (parts[i]) segments.push(parts[i] as string);
+      if (i + 1 < parts.length)
+        segments.push({ slot: parts[i + 1] as string, rank: Number(parts[i + 2] ?? 0) });
+    }
+    return segments;
+  };
+  return { html: split(compiled.html), text: split(compiled.text) };
+}
 
 /** Room for the date and counts after the lead title, within what mail clients show of a subject. */
 const SUBJECT_TITLE_LENGTH = 70;
@@ -52,13 +83,22 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
+/** A paper's card for each rank and keyword it is shown with, per edition. */
+const CARDS_PER_EDITION = 5000;
+
 /**
- * Renders digests. MJML costs milliseconds per compile, so it runs once per variant (edition ×
- * selected papers × matched keywords); each recipient only costs a few string replacements.
- * Variants live in a bounded LRU cache; concurrent requests for one variant share one compile.
+ * Renders digests without running MJML per reader, even when every reader's selection is their
+ * own (learned rankings). MJML compiles a frame once per edition, number of papers and presence
+ * of a keyword line: the header, footer and layout, with slots for the reader's parts. Each paper's
+ * card (plain HTML, digest-card.eta) is filled once per edition, rank and keyword. Both are
+ * split at their slots once; a reader's digest is one walk over the frame's pieces, their cards'
+ * pieces and their values (intro, contents, links, address), joined into one string. Frames live
+ * in a bounded LRU cache (concurrent requests for one frame share one compile), cards in one per
+ * edition.
  */
 export class DigestRenderer {
-  private readonly cache: LRUCache<string, Promise<RenderedDigest>>;
+  private readonly frames: LRUCache<string, Promise<Split>>;
+  private readonly cards = new WeakMap<Edition, LRUCache<string, Split>>();
   readonly stats = { compiles: 0, hits: 0 };
 
   constructor(
@@ -66,90 +106,161 @@ export class DigestRenderer {
     /** RENDER_CACHE_SIZE */
     cacheSize: number,
   ) {
-    this.cache = new LRUCache({ max: cacheSize });
+    this.frames = new LRUCache({ max: cacheSize });
   }
 
   /**
-   * The compiled variant, with slots where the recipient's values go. `noneMatched`: the reader
-   * has keywords and none matched today, which the mail says (a variant of its own).
+   * One reader's digest. `noneMatched`: the reader has keywords and none matched today; `learned`:
+   * their ranking is their own (feedback.ts), which the intro says.
    */
-  variant(edition: Edition, selection: SelectedPaper[], noneMatched = false): Promise<RenderedDigest> {
-    const key = `${variantKey(edition, selection)}${noneMatched ? ':none-matched' : ''}`;
-    const cached = this.cache.get(key);
+  async render(
+    edition: Edition,
+    selection: SelectedPaper[],
+    recipient: Recipient,
+    options: { noneMatched?: boolean; learned?: boolean } = {},
+  ): Promise<RenderedDigest> {
+    const keywords = keywordLine(
+      selection.filter((s) => s.matched),
+      options.noneMatched ?? false,
+    );
+    const frame = await this.frame(edition, selection.length, keywords !== undefined);
+    const cards = selection.map((selected) => this.card(edition, selected));
+    const intro = introLine(selection, options.learned ?? false);
+    const contents = (format: 'html' | 'text') =>
+      format === 'html'
+        ? `<ol style="margin:0;padding-left:22px">${selection
+            .map(
+              (s) =>
+                `<li><a href="#paper-${s.rank}">${escapeHtml(cutAtWord(s.paper.title, 60, 20))}</a></li>`,
+            )
+            .join('')}</ol>`
+        : selection.map((s) => ` ${s.rank}. ${cutAtWord(s.paper.title, 60, 20)}`).join('\n');
+    const feedbackUrl = (purpose: 'more' | 'less', rank: number) => {
+      const arxivId = selection[rank - 1]?.paper.arxivId ?? '';
+      return recipient.feedbackUrl ? recipient.feedbackUrl(purpose, arxivId) : `${this.publicUrl}/`;
+    };
+    // the text and the HTML carry the same links: each token is made once
+    const links = new Map<string, string>();
+    const link = (slot: 'MORE' | 'LESS', rank: number) => {
+      const key = `${slot}${rank}`;
+      let url = links.get(key);
+      if (url === undefined) {
+        url = feedbackUrl(slot === 'MORE' ? 'more' : 'less', rank);
+        links.set(key, url);
+      }
+      return url;
+    };
+    const emit = (format: 'html' | 'text') => {
+      const encode = format === 'html' ? escapeHtml : (value: string) => value;
+      const out: string[] = [];
+      const walk = (segments: Segment[]) => {
+        for (const segment of segments) {
+          if (typeof segment === 'string') {
+            out.push(segment);
+            continue;
+          }
+          switch (segment.slot) {
+            case 'CARD':
+              walk(cards[segment.rank - 1]?.[format] ?? []);
+              break;
+            case 'INTRO':
+              out.push(encode(intro));
+              break;
+            case 'KEYWORD_LINE':
+              out.push(encode(keywords ?? ''));
+              break;
+            case 'CONTENTS':
+              out.push(contents(format));
+              break;
+            case 'REASON':
+              out.push(encode(reasonText((selection[segment.rank - 1] as SelectedPaper).reason)));
+              break;
+            case 'MORE':
+            case 'LESS':
+              out.push(encode(link(segment.slot, segment.rank)));
+              break;
+            case 'PREFERENCES_URL':
+              out.push(encode(recipient.preferencesUrl));
+              break;
+            case 'UNSUBSCRIBE_URL':
+              out.push(encode(recipient.unsubscribeUrl));
+              break;
+            default:
+              out.push(encode(recipient.email));
+          }
+        }
+      };
+      walk(frame[format]);
+      return out.join('');
+    };
+    return { subject: subjectOf(edition, selection), html: emit('html'), text: emit('text') };
+  }
+
+  /** The MJML-compiled frame of an edition's digests of `count` papers, split at its slots. */
+  private frame(edition: Edition, count: number, withKeywordLine: boolean): Promise<Split> {
+    const key = `${edition.frequency}:${edition.day}:${edition.id ?? 'draft'}:${count}:${withKeywordLine ? 'k' : '-'}`;
+    const cached = this.frames.get(key);
     if (cached) {
       this.stats.hits++;
       return cached;
     }
     this.stats.compiles++;
-    const compiled = this.compile(edition, selection, noneMatched);
-    this.cache.set(key, compiled);
-    compiled.catch(() => this.cache.delete(key));
-    return compiled;
-  }
-
-  async render(
-    edition: Edition,
-    selection: SelectedPaper[],
-    recipient: Recipient,
-    options: { noneMatched?: boolean } = {},
-  ): Promise<RenderedDigest> {
-    const variant = await this.variant(edition, selection, options.noneMatched);
-    const feedback = new Map<string, string>();
-    const feedbackUrl = (purpose: 'more' | 'less', rank: number) => {
-      const key = `${purpose}${rank}`;
-      let url = feedback.get(key);
-      if (url === undefined) {
-        const arxivId = selection[rank - 1]?.paper.arxivId ?? '';
-        url = recipient.feedbackUrl ? recipient.feedbackUrl(purpose, arxivId) : `${this.publicUrl}/`;
-        feedback.set(key, url);
-      }
-      return url;
-    };
-    const slotValue = (slot: string, purpose: string | undefined, rank: string | undefined): string => {
-      if (purpose) return feedbackUrl(purpose === 'MORE' ? 'more' : 'less', Number(rank));
-      if (slot === 'PREFERENCES_URL') return recipient.preferencesUrl;
-      if (slot === 'UNSUBSCRIBE_URL') return recipient.unsubscribeUrl;
-      return recipient.email;
-    };
-    const fill = (text: string, encode: (value: string) => string) =>
-      text.replace(ANY_SLOT, (_match, slot: string, purpose?: string, rank?: string) =>
-        encode(slotValue(slot, purpose, rank)),
-      );
-    return {
-      subject: variant.subject,
-      html: fill(variant.html, escapeHtml),
-      text: fill(variant.text, (value) => value),
-    };
-  }
-
-  private async compile(
-    edition: Edition,
-    selection: SelectedPaper[],
-    noneMatched: boolean,
-  ): Promise<RenderedDigest> {
-    const matched = selection.filter((s) => s.matched);
-    const when = editionShortDate(edition);
-    // the subject leads with a paper: the first that matches the reader's keywords, else the top one
-    const lead = cutAtWord((matched[0] ?? selection[0])?.paper.title ?? '', SUBJECT_TITLE_LENGTH, 20);
-    const subject =
-      matched.length > 0
-        ? `${lead} · ${matched.length} of ${selection.length} trending papers match your keywords · ${when}`
-        : `${lead} · and ${selection.length - 1} more trending papers · ${when}`;
-    const title = editionTitle(edition);
-    const { html, text } = await renderMail('digest', {
-      title,
-      keywordLine: keywordLine(matched, noneMatched),
+    const compiled = renderMail('digest', {
+      title: editionTitle(edition),
+      intro: FRAME_SLOTS.intro,
+      keywordLine: withKeywordLine ? FRAME_SLOTS.keywordLine : undefined,
+      contents: FRAME_SLOTS.contents,
+      cards: Array.from({ length: count }, (_, index) => FRAME_SLOTS.card(index + 1)),
       frequency: edition.frequency,
-      papers: selection.map((s) => ({
-        ...paperView(s.paper, { rank: s.rank, matched: s.matched }),
-        reason: reasonText(s.reason),
-        moreUrl: feedbackSlot('more', s.rank),
-        lessUrl: feedbackSlot('less', s.rank),
-      })),
       archiveUrl: archiveUrl(this.publicUrl, edition),
       publicUrl: this.publicUrl,
       ...SLOTS,
-    });
-    return { subject, html, text };
+    }).then(splitAtSlots);
+    this.frames.set(key, compiled);
+    compiled.catch(() => this.frames.delete(key));
+    return compiled;
   }
+
+  /** A paper's card at its rank, with its keyword marked, for this edition. */
+  private card(edition: Edition, selected: SelectedPaper): Split {
+    let cards = this.cards.get(edition);
+    if (!cards) {
+      cards = new LRUCache({ max: CARDS_PER_EDITION });
+      this.cards.set(edition, cards);
+    }
+    const key = `${selected.paper.arxivId}\n${selected.rank}\n${selected.matched ?? ''}`;
+    let card = cards.get(key);
+    if (!card) {
+      card = splitAtSlots(
+        renderMailPart('digest-card', {
+          ...paperView(selected.paper, { rank: selected.rank, matched: selected.matched }),
+          reason: reasonSlot(selected.rank),
+          moreUrl: feedbackSlot('more', selected.rank),
+          lessUrl: feedbackSlot('less', selected.rank),
+        }),
+      );
+      cards.set(key, card);
+    }
+    return card;
+  }
+}
+/** The line under the title: how the papers are ordered for this reader. */
+function introLine(selection: SelectedPaper[], learned: boolean): string {
+  const first = [
+    selection.some((s) => s.reason.kind === 'follow') ? 'papers by authors you follow' : undefined,
+    selection.some((s) => s.matched) ? 'papers matching your keywords' : undefined,
+  ].filter(Boolean);
+  return `Ranked by trending score (upvotes, comments and code stars on Hugging Face Daily Papers, and freshness)${
+    learned ? ' and by what you told Paperboy with “More like this” and “Less like this”' : ''
+  }${first.length > 0 ? `; ${first.join(' and ')} come first` : ''}.`;
+}
+
+/** The subject leads with a paper: the first that matches the reader's keywords, else the top one. */
+function subjectOf(edition: Edition, selection: SelectedPaper[]): string {
+  const matched = selection.filter((s) => s.matched);
+  const when = editionShortDate(edition);
+  const lead = cutAtWord((matched[0] ?? selection[0])?.paper.title ?? '', SUBJECT_TITLE_LENGTH, 20);
+  return matched.length > 0
+    ? `${lead} · ${matched.length} of ${selection.length} trending papers match your keywords · ${when}`
+    : `${lead} · and ${selection.length - 1} more trending papers · ${when}`;
 }
