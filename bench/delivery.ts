@@ -4,10 +4,11 @@
  * An SMTP sink runs as a separate process. First the raw limit: Nodemailer's pooled transport
  * sending one rendered digest again and again over SMTP_MAX_CONNECTIONS connections, as fast
  * as the sink takes it. Then Paperboy's whole pipeline for the same number of subscribers over
- * the same connections: fan-out, claiming, personalising (50 keyword profiles), rendering,
- * sending, and the ledger updates. Worker memory (RSS) is sampled throughout, at two sizes.
+ * the same connections: fan-out, claiming, personalising (50 keyword profiles; LEARNED of the
+ * readers with answers of their own, so a ranking of their own), rendering, sending, and the
+ * ledger updates. Worker memory (RSS) is sampled throughout, at two sizes.
  *
- *   npm run bench:delivery [-- --subscribers 50000 --small 10000]
+ *   npm run bench:delivery [-- --subscribers 50000 --small 10000 --learned 20000]
  * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) it uses a fresh database on that server,
  * otherwise the embedded one.
  */
@@ -29,8 +30,11 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '50000' },
     small: { type: 'string', default: '10000' },
     connections: { type: 'string', default: '5' },
+    learned: { type: 'string', default: '20000' },
   },
 });
+/** Readers with "more / less like this" answers of their own: each gets a ranking of their own. */
+const LEARNED = Number(values.learned);
 const LARGE = Number(values.subscribers);
 const SMALL = Number(values.small);
 const CONNECTIONS = Number(values.connections);
@@ -88,6 +92,23 @@ async function addSubscribers(services: Services, count: number, offset: number)
             ARRAY[($2::text[])[1 + g % 10], ($2::text[])[1 + (g / 10) % 5]], 5 + g % 3 * 5
      FROM generate_series($3 + 1, $3 + $1) g`,
     [count, profiles, offset],
+  );
+}
+
+/** Three "more like this" and one "less like this" on papers picked per reader, for `count` readers. */
+async function addAnswers(services: Services, count: number) {
+  if (count === 0) return;
+  await services.db.pool.query(
+    `INSERT INTO reader_signals (subscriber_id, arxiv_id, signal)
+     SELECT s.id, p.arxiv_id, CASE WHEN k < 3 THEN 1 ELSE -1 END
+     FROM (SELECT id FROM subscribers ORDER BY email LIMIT $1) s
+     CROSS JOIN generate_series(0, 3) k
+     CROSS JOIN LATERAL (SELECT arxiv_id FROM papers ORDER BY md5(s.id::text || k || arxiv_id) LIMIT 1) p
+     ON CONFLICT DO NOTHING`,
+    [count],
+  );
+  await services.db.pool.query(
+    'UPDATE subscribers SET learned_at = now() WHERE id IN (SELECT subscriber_id FROM reader_signals)',
   );
 }
 
@@ -170,7 +191,14 @@ async function main() {
     await addSubscribers(services, SMALL, 0);
     const small = await withMemory(() => pipeline(services, '2026-03-10'));
     await addSubscribers(services, LARGE - SMALL, SMALL);
+    await addAnswers(services, LEARNED);
     const { edition } = await services.editions.build('daily', '2026-03-12');
+    // the same bytes as a typical digest, with a reader's real links ("more / less like this" too)
+    const reader = {
+      id: '00000000-0000-4000-8000-000000000001',
+      linkNonce: '00000000-0000-4000-8000-000000000002',
+      confirmNonce: '00000000-0000-4000-8000-000000000003',
+    };
     const sample = await services.renderer.render(
       edition,
       edition.papers.slice(0, 10).map((paper, i) => ({
@@ -179,11 +207,7 @@ async function main() {
         matched: undefined,
         reason: { kind: 'trending' as const },
       })),
-      {
-        email: 'reader1@example.org',
-        preferencesUrl: 'https://paperboy.example.org/preferences/x'.padEnd(120, 'x'),
-        unsubscribeUrl: 'https://paperboy.example.org/unsubscribe/x'.padEnd(120, 'x'),
-      },
+      { email: 'reader1@example.org', ...services.links.forDigest(reader) },
     );
     // raw before and after the pipeline, half each: drift in the machine's speed hits both alike
     const rawBefore = await raw(sink.url, sample.html, sample.text, LARGE / 2, config.senderMaxInFlight);
@@ -198,6 +222,7 @@ async function main() {
     console.log(
       `pipeline, ${large.result.sent} subscribers: ${large.result.rate.toFixed(0)} messages/s (fan-out ${large.result.fanOutMs.toFixed(0)} ms) = ${(large.result.rate / rawRate).toFixed(2)} of raw`,
     );
+    console.log(`  (${LEARNED} of them with answers of their own: a ranking each)`);
     console.log(`pipeline, ${small.result.sent} subscribers: ${small.result.rate.toFixed(0)} messages/s`);
     console.log(
       `worker RSS: ${small.result.sent} subscribers peak ${small.peakMb.toFixed(0)} MB (from ${small.startMb.toFixed(0)}); ${large.result.sent} subscribers peak ${large.peakMb.toFixed(0)} MB (from ${large.startMb.toFixed(0)})`,

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Edition, EditionPaper } from '../src/digest/editions.ts';
-import { selectPapers } from '../src/digest/personalise.ts';
+import { RELEVANCE_WEIGHT, selectPapers } from '../src/digest/personalise.ts';
 import type { ApiItem } from '../src/papers/api-item.ts';
 import { normalizeItem } from '../src/papers/normalize.ts';
 import { trendingScore } from '../src/papers/score.ts';
@@ -107,19 +107,29 @@ function ndcgAt(k: number, ranked: string[], relevant: Set<string>): number {
 type Ranking = 'trending' | 'keywords' | 'learned' | 'both';
 const RANKINGS: Ranking[] = ['trending', 'keywords', 'learned', 'both'];
 
-function rank(edition: Edition, topic: (typeof TOPICS)[number], ranking: Ranking, feedback: ReaderFeedback) {
+function rank(
+  edition: Edition,
+  topic: (typeof TOPICS)[number],
+  ranking: Ranking,
+  feedback: ReaderFeedback,
+  weight = RELEVANCE_WEIGHT,
+) {
   const keywords = ranking === 'keywords' || ranking === 'both' ? [topic.keyword] : [];
   const learned = ranking === 'learned' || ranking === 'both' ? feedback : undefined;
-  return selectPapers(edition, { ...DEFAULT_PREFERENCES, keywords, maxPapers: 50 }, learned).map(
+  return selectPapers(edition, { ...DEFAULT_PREFERENCES, keywords, maxPapers: 50 }, learned, weight).map(
     (s) => s.paper.arxivId,
   );
 }
+
+/** The learned ranking's scores at other weights of relevance against trending, same answers. */
+const SWEEP = [0.5, 1, 2, 4, 8];
 
 function main() {
   const training = TRAINING_DAYS.map(editionOf);
   const test = TEST_DAYS.map(editionOf);
   const rows: Array<{ topic: string; ranking: Ranking; p5: number; ndcg10: number; relevantPerDay: number }> =
     [];
+  const sweep = new Map<number, { p5: number; ndcg10: number }>();
   for (const topic of TOPICS) {
     const relevant = new Set(topic.papers);
     // the training days: the reader answers what the learned ranking shows them, day by day
@@ -135,6 +145,15 @@ function main() {
         const answer: SignalledPaper = { ...paper, arxivId: id, signal, at: new Date() };
         feedback.signals.push(answer);
       }
+    }
+    for (const weight of SWEEP) {
+      const sum = sweep.get(weight) ?? { p5: 0, ndcg10: 0 };
+      for (const day of test) {
+        const ranked = rank(day, topic, 'learned', feedback, weight);
+        sum.p5 += precisionAt(5, ranked, relevant) / test.length / TOPICS.length;
+        sum.ndcg10 += ndcgAt(10, ranked, relevant) / test.length / TOPICS.length;
+      }
+      sweep.set(weight, sum);
     }
     for (const ranking of RANKINGS) {
       let p5 = 0;
@@ -175,6 +194,10 @@ function main() {
       mine.reduce((s, r) => s + pick(r), 0) / mine.length;
     console.log(`| ${ranking} | ${f(mean((r) => r.p5))} | ${f(mean((r) => r.ndcg10))} |`);
   }
+  console.log(`\nThe learned ranking at other weights of relevance (Paperboy uses ${RELEVANCE_WEIGHT}):\n`);
+  console.log('| weight | mean precision@5 | mean nDCG@10 |');
+  console.log('|---:|---:|---:|');
+  for (const [weight, sum] of sweep) console.log(`| ${weight} | ${f(sum.p5)} | ${f(sum.ndcg10)} |`);
 }
 
 main();

@@ -118,10 +118,10 @@ async function main() {
   const learnedRenderer = new DigestRenderer(PUBLIC_URL, 500);
   const learnedReaders = Math.min(SUBSCRIBERS, 20_000);
   const feedbackFor = (i: number) => {
-    // a different few papers for each reader (a multiplicative hash of reader and pick)
+    // a different few papers for each reader (the high bits of a multiplicative hash of reader and pick)
     const pick = (k: number) =>
       edition.papers[
-        (Math.imul(i * 4 + k, 2654435761) >>> 0) % edition.papers.length
+        (Math.imul(i * 4 + k + 1, 2654435761) >>> 8) % edition.papers.length
       ] as (typeof edition.papers)[number];
     return {
       signals: [

@@ -20,8 +20,12 @@ export interface SelectedPaper {
   reason: Reason;
 }
 
-/** How much a reader's learned relevance (a cosine, -1…1) weighs against the trending score (0…1). */
-export const RELEVANCE_WEIGHT = 1;
+/**
+ * How much a reader's learned relevance (a cosine, -1…1) weighs against the trending score, scaled
+ * to 0…1: a strong resemblance to what they liked (cosine 0.5) outweighs the whole trending range,
+ * a faint one (0.1) only nudges. EVALUATION.md has the sweep it was chosen from.
+ */
+export const RELEVANCE_WEIGHT = 2;
 /** A paper this close to one the reader liked says so ("like …"). */
 const LIKE_REASON_SIMILARITY = 0.15;
 
@@ -36,10 +40,12 @@ export function selectPapers(
   edition: Edition,
   preferences: PersonalPreferences,
   feedback?: ReaderFeedback,
+  /** For the evaluation's sweep only (bench/eval.ts): the weight of learned relevance. */
+  relevanceWeight = RELEVANCE_WEIGHT,
 ): SelectedPaper[] {
   // a reader who taught their digest something has a ranking of their own
   if (feedback && (feedback.signals.length > 0 || feedback.follows.length > 0))
-    return computeSelection(edition, preferences, feedback);
+    return computeSelection(edition, preferences, feedback, relevanceWeight);
   // the others share a handful of profiles: each is worked out once per edition
   let memo = selections.get(edition);
   if (!memo) {
@@ -86,6 +92,7 @@ function computeSelection(
   edition: Edition,
   preferences: PersonalPreferences,
   feedback?: ReaderFeedback,
+  relevanceWeight = RELEVANCE_WEIGHT,
 ): SelectedPaper[] {
   const matcher = new KeywordMatcher(preferences.keywords);
   const followed = new Set(feedback?.follows ?? []);
@@ -107,7 +114,7 @@ function computeSelection(
           ? { kind: 'like', title: like }
           : { kind: 'trending' };
     const group = author ? 0 : keyword ? 1 : 2;
-    const blended = learned ? paper.score / topScore + RELEVANCE_WEIGHT * learned.relevance(index) : -index;
+    const blended = learned ? paper.score / topScore + relevanceWeight * learned.relevance(index) : -index;
     return { paper, matched: keyword, reason, group, blended, index };
   });
   const onlyMatching = preferences.keywordMode === 'only' && !matcher.isEmpty;

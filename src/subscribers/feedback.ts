@@ -54,24 +54,13 @@ export async function forgetFeedback(pool: pg.Pool, subscriberId: string): Promi
 }
 
 export async function feedbackOf(pool: pg.Pool, subscriberId: string): Promise<ReaderFeedback> {
-  const signals = await pool.query<{
-    arxiv_id: string;
-    signal: Signal;
-    created_at: Date;
-    title: string;
-    abstract: string;
-    ai_keywords: string[];
-  }>(sql.signalsOf, [subscriberId]);
-  const follows = await pool.query<{ author: string }>(sql.followsOf, [subscriberId]);
+  const { rows } = await pool.query<{
+    signals: Array<Omit<SignalledPaper, 'at'> & { at: string }>;
+    follows: string[];
+  }>(sql.feedbackOf, [subscriberId]);
+  const row = rows[0] ?? { signals: [], follows: [] };
   return {
-    signals: signals.rows.map((row) => ({
-      arxivId: row.arxiv_id,
-      signal: row.signal,
-      at: row.created_at,
-      title: row.title,
-      abstract: row.abstract,
-      aiKeywords: row.ai_keywords,
-    })),
-    follows: follows.rows.map((row) => row.author),
+    signals: row.signals.map((signal) => ({ ...signal, at: new Date(signal.at) })),
+    follows: row.follows,
   };
 }

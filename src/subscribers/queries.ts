@@ -255,11 +255,14 @@ export const subscriberQueries = {
   forgetFollows: `DELETE FROM reader_follows WHERE subscriber_id = $1`,
   clearLearned: `UPDATE subscribers SET learned_at = NULL WHERE id = $1`,
 
-  /** A reader's signals with the papers' text, for their relevance profile and their page. */
-  signalsOf: `
-    SELECT r.arxiv_id, r.signal, r.created_at, p.title, p.abstract, p.ai_keywords
-    FROM reader_signals r JOIN papers p USING (arxiv_id)
-    WHERE r.subscriber_id = $1 ORDER BY r.created_at DESC`,
-
-  followsOf: `SELECT author, created_at FROM reader_follows WHERE subscriber_id = $1 ORDER BY author`,
+  /**
+   * What a reader taught, in one round trip (the sender asks it for every reader who taught
+   * something): their signals with the papers' text, newest first, and the authors they follow.
+   */
+  feedbackOf: `
+    SELECT
+      (SELECT COALESCE(json_agg(json_build_object('arxivId', r.arxiv_id, 'signal', r.signal, 'at', r.created_at,
+          'title', p.title, 'abstract', p.abstract, 'aiKeywords', p.ai_keywords) ORDER BY r.created_at DESC), '[]')
+        FROM reader_signals r JOIN papers p USING (arxiv_id) WHERE r.subscriber_id = $1) AS signals,
+      (SELECT COALESCE(json_agg(author ORDER BY author), '[]') FROM reader_follows WHERE subscriber_id = $1) AS follows`,
 } as const;
