@@ -128,10 +128,18 @@ function computeSelection(
 /** The reader's relevance for each paper of the edition, and the liked paper each is nearest to. */
 function learnedRelevance(edition: Edition, keywords: string[], feedback: ReaderFeedback) {
   const { vocabulary, vectors } = vectorsOf(edition);
-  const liked = feedback.signals.filter((s) => s.signal === 1);
-  const disliked = feedback.signals.filter((s) => s.signal === -1);
-  const profile = profileVector(vocabulary, keywords, liked, disliked);
-  const likedVectors = liked.map((paper) => ({ title: paper.title, vector: vocabulary.vectorOf(paper) }));
+  const likedVectors = feedback.signals
+    .filter((s) => s.signal === 1)
+    .map((paper) => ({ title: paper.title, vector: vocabulary.vectorOf(paper) }));
+  const dislikedVectors = feedback.signals
+    .filter((s) => s.signal === -1)
+    .map((paper) => vocabulary.vectorOf(paper));
+  const profile = profileVector(
+    vocabulary,
+    keywords,
+    likedVectors.map((like) => like.vector),
+    dislikedVectors,
+  );
   return {
     relevance: (index: number) => dot(profile, vectors[index] as Vector),
     nearestLike(index: number): string | undefined {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { stemmer } from 'stemmer';
 import { eng, removeStopwords } from 'stopword';
 
@@ -54,6 +55,7 @@ const STOP_WORDS = [...eng, ...BOILERPLATE];
 export type Vector = Map<string, number>;
 
 export interface TextOfPaper {
+  arxivId: string;
   title: string;
   abstract: string;
   aiKeywords: string[];
@@ -67,10 +69,23 @@ export function terms(text: string): string[] {
   ).map((word) => stemmer(word));
 }
 
+/**
+ * A paper's terms, stemmed once per process: the same liked paper shapes many readers' profiles,
+ * and stemming its abstract is most of what a profile costs. A paper's text does not change once
+ * featured (ingest.ts), and the cache is bounded.
+ */
+const paperTerms = new LRUCache<string, string[]>({ max: 20_000 });
+
 function termsOfPaper(paper: TextOfPaper): string[] {
-  const title = terms(paper.title);
-  const keywords = terms(paper.aiKeywords.join(' '));
-  return [...title, ...title, ...terms(paper.abstract), ...keywords, ...keywords];
+  const key = `${paper.arxivId}\n${paper.title}`;
+  let cached = paperTerms.get(key);
+  if (!cached) {
+    const title = terms(paper.title);
+    const keywords = terms(paper.aiKeywords.join(' '));
+    cached = [...title, ...title, ...terms(paper.abstract), ...keywords, ...keywords];
+    paperTerms.set(key, cached);
+  }
+  return cached;
 }
 
 function normalise(vector: Vector): Vector {
@@ -129,17 +144,16 @@ function addScaled(target: Vector, source: Vector, factor: number): void {
   for (const [term, value] of source) target.set(term, (target.get(term) ?? 0) + value * factor);
 }
 
-/** The reader's profile: empty (all zero) when they taught nothing and have no keywords. */
+/** The reader's profile from the vectors of what they liked and disliked: all zero when nothing. */
 export function profileVector(
   vocabulary: Vocabulary,
   keywords: string[],
-  liked: TextOfPaper[],
-  disliked: TextOfPaper[],
+  liked: Vector[],
+  disliked: Vector[],
 ): Vector {
   const profile: Vector = new Map();
   if (keywords.length > 0) addScaled(profile, vocabulary.vectorOfKeywords(keywords), ROCCHIO.alpha);
-  for (const paper of liked) addScaled(profile, vocabulary.vectorOf(paper), ROCCHIO.beta / liked.length);
-  for (const paper of disliked)
-    addScaled(profile, vocabulary.vectorOf(paper), -ROCCHIO.gamma / disliked.length);
+  for (const vector of liked) addScaled(profile, vector, ROCCHIO.beta / liked.length);
+  for (const vector of disliked) addScaled(profile, vector, -ROCCHIO.gamma / disliked.length);
   return normalise(profile);
 }

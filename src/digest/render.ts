@@ -33,13 +33,19 @@ const FRAME_SLOTS = {
   contents: 'PAPERBOY_SLOT_CONTENTS_',
   card: (rank: number) => `PAPERBOY_SLOT_CARD_${rank}_`,
 };
-const feedbackSlot = (purpose: 'more' | 'less', rank: number) =>
-  `PAPERBOY_SLOT_${purpose.toUpperCase()}_${rank}_`;
-/** Why the paper at a rank is there: a slot, so a card serves every reason it is shown for. */
-const reasonSlot = (rank: number) => `PAPERBOY_SLOT_REASON_${rank}_`;
+/**
+ * A card's own slots carry no number: they take the rank of the card they are in, so one card
+ * serves a paper at every rank, for every reason and every reader.
+ */
+const CARD_SLOTS = {
+  rank: 'PAPERBOY_SLOT_RANK_',
+  reason: 'PAPERBOY_SLOT_REASON_',
+  more: 'PAPERBOY_SLOT_MORE_',
+  less: 'PAPERBOY_SLOT_LESS_',
+} as const;
 /** Every slot; String.split with this keeps the slot's name and number as their own items. */
 const ANY_SLOT =
-  /PAPERBOY_SLOT_(PREFERENCES_URL|UNSUBSCRIBE_URL|RECIPIENT|INTRO|KEYWORD_LINE|CONTENTS|CARD|REASON|MORE|LESS)_(?:(\d+)_)?/;
+  /PAPERBOY_SLOT_(PREFERENCES_URL|UNSUBSCRIBE_URL|RECIPIENT|INTRO|KEYWORD_LINE|CONTENTS|CARD|RANK|REASON|MORE|LESS)_(?:(\d+)_)?/;
 
 /** A compiled piece split at its slots, once: text, then a slot, then text, and so on. */
 type Segment = string | { slot: string; rank: number };
@@ -83,14 +89,14 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
-/** A paper's card for each rank and keyword it is shown with, per edition. */
+/** A paper's card for each keyword it is shown with, per edition. */
 const CARDS_PER_EDITION = 5000;
 
 /**
  * Renders digests without running MJML per reader, even when every reader's selection is their
  * own (learned rankings). MJML compiles a frame once per edition, number of papers and presence
  * of a keyword line: the header, footer and layout, with slots for the reader's parts. Each paper's
- * card (plain HTML, digest-card.eta) is filled once per edition, rank and keyword. Both are
+ * card (plain HTML, digest-card.eta) is filled once per edition and keyword. Both are
  * split at their slots once; a reader's digest is one walk over the frame's pieces, their cards'
  * pieces and their values (intro, contents, links, address), joined into one string. Frames live
  * in a bounded LRU cache (concurrent requests for one frame share one compile), cards in one per
@@ -153,7 +159,7 @@ export class DigestRenderer {
     const emit = (format: 'html' | 'text') => {
       const encode = format === 'html' ? escapeHtml : (value: string) => value;
       const out: string[] = [];
-      const walk = (segments: Segment[]) => {
+      const walk = (segments: Segment[], cardRank = 0) => {
         for (const segment of segments) {
           if (typeof segment === 'string') {
             out.push(segment);
@@ -161,7 +167,10 @@ export class DigestRenderer {
           }
           switch (segment.slot) {
             case 'CARD':
-              walk(cards[segment.rank - 1]?.[format] ?? []);
+              walk(cards[segment.rank - 1]?.[format] ?? [], segment.rank);
+              break;
+            case 'RANK':
+              out.push(String(cardRank));
               break;
             case 'INTRO':
               out.push(encode(intro));
@@ -173,11 +182,11 @@ export class DigestRenderer {
               out.push(contents(format));
               break;
             case 'REASON':
-              out.push(encode(reasonText((selection[segment.rank - 1] as SelectedPaper).reason)));
+              out.push(encode(reasonText((selection[cardRank - 1] as SelectedPaper).reason)));
               break;
             case 'MORE':
             case 'LESS':
-              out.push(encode(link(segment.slot, segment.rank)));
+              out.push(encode(link(segment.slot, cardRank)));
               break;
             case 'PREFERENCES_URL':
               out.push(encode(recipient.preferencesUrl));
@@ -221,22 +230,23 @@ export class DigestRenderer {
     return compiled;
   }
 
-  /** A paper's card at its rank, with its keyword marked, for this edition. */
+  /** A paper's card with its keyword marked, for this edition; its rank and links are slots. */
   private card(edition: Edition, selected: SelectedPaper): Split {
     let cards = this.cards.get(edition);
     if (!cards) {
       cards = new LRUCache({ max: CARDS_PER_EDITION });
       this.cards.set(edition, cards);
     }
-    const key = `${selected.paper.arxivId}\n${selected.rank}\n${selected.matched ?? ''}`;
+    const key = `${selected.paper.arxivId}\n${selected.matched ?? ''}`;
     let card = cards.get(key);
     if (!card) {
       card = splitAtSlots(
         renderMailPart('digest-card', {
-          ...paperView(selected.paper, { rank: selected.rank, matched: selected.matched }),
-          reason: reasonSlot(selected.rank),
-          moreUrl: feedbackSlot('more', selected.rank),
-          lessUrl: feedbackSlot('less', selected.rank),
+          ...paperView(selected.paper, { rank: 0, matched: selected.matched }),
+          rank: CARD_SLOTS.rank,
+          reason: CARD_SLOTS.reason,
+          moreUrl: CARD_SLOTS.more,
+          lessUrl: CARD_SLOTS.less,
         }),
       );
       cards.set(key, card);
