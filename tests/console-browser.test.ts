@@ -122,7 +122,7 @@ it.each(walks)(
     expect(exported.subscriber.email).toBe(email);
     await page.getByRole('button', { name: 'Resend confirmation' }).click();
     expect(await page.textContent('[role=status]')).toContain('A new confirmation is on its way');
-    await page.getByLabel(/^Erase /).check();
+    await page.getByRole('checkbox', { name: /Erase/ }).check();
     await page.getByRole('button', { name: 'Erase', exact: true }).click();
     expect(await page.textContent('[role=status]')).toContain('erased');
     expect(await app.services.subscribers.findByEmail(email)).toBeUndefined();

@@ -1,15 +1,18 @@
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import axe from 'axe-core';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // Every kind of page Paperboy serves, in a real browser (Debian's Chromium), checked by axe-core
-// in light and dark mode: no serious or critical findings.
+// in light and dark mode at 390 px: no serious or critical findings, nothing scrolling sideways, and
+// a screenshot of each in test-artifacts/.
 
 const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
 const bed = useTestBed({ fixtures: true });
 let browser: Browser;
 let base: string;
@@ -34,7 +37,12 @@ async function pages(): Promise<string[]> {
   await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
   const subscriber = (await bed.app.services.subscribers.findByEmail('a11y@example.org'))!;
   const local = (url: string) => url.replace(/^https?:\/\/[^/]+/, '');
-  await bed.app.services.editions.build('daily', '2026-03-11');
+  const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
+  // a reader who taught their digest something: the feedback page, and the list on their preferences
+  const paper = edition.papers[0]!;
+  const { recordSignal, followAuthor } = await import('../src/subscribers/feedback.ts');
+  await recordSignal(bed.pool, subscriber.id, edition.papers[1]!.arxivId, 1);
+  await followAuthor(bed.pool, subscriber.id, paper.authors[0]!.name);
   return [
     '/',
     '/digests',
@@ -45,16 +53,21 @@ async function pages(): Promise<string[]> {
     '/confirm/not-a-token',
     local(bed.app.services.links.url('unsubscribe', subscriber)),
     local(bed.app.services.links.url('preferences', subscriber)),
+    local(bed.app.services.links.feedbackUrl('less', subscriber, paper.arxivId)),
   ];
 }
 
-it('has no serious or critical accessibility findings on any page, in light and dark mode', {
+it('has no serious or critical accessibility findings on any page, in light and dark mode, and fits 390 px', {
   timeout: 120_000,
 }, async () => {
   const findings: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     // bypassCSP: the pages allow no inline script, and axe is injected as one
-    const page = await browser.newPage({ colorScheme, bypassCSP: true });
+    const page = await browser.newPage({
+      colorScheme,
+      bypassCSP: true,
+      viewport: { width: 390, height: 844 },
+    });
     for (const path of await pages()) {
       await page.goto(`${base}${path}`);
       await page.addScriptTag({ content: axe.source });
@@ -67,6 +80,15 @@ it('has no serious or critical accessibility findings on any page, in light and 
           .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
       });
       for (const violation of violations) findings.push(`${colorScheme} ${path}: ${violation}`);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const name =
+        path
+          .slice(1)
+          .replace(/[^a-z0-9]+/gi, '-')
+          .slice(0, 40) || 'home';
+      await page.screenshot({ path: join(ARTIFACTS, `page-390-${colorScheme}-${name}.png`), fullPage: true });
+      const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+      if (!fits) findings.push(`${colorScheme} ${path}: scrolls sideways at 390 px`);
     }
     await page.close();
   }
