@@ -65,6 +65,13 @@ export const ConfigSchema = Type.Object({
     default: 5,
     description: 'pooled SMTP connections per worker',
   }),
+  SMTP_MAX_MESSAGES: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 100,
+    description:
+      'messages sent over one SMTP connection before it is closed and a new one opened (relays differ in what they accept; 100 is Nodemailer’s default)',
+  }),
   SMTP_RATE_PER_SECOND: Type.Integer({
     minimum: 0,
     maximum: 1_000_000,

@@ -59,6 +59,7 @@ export function createMailTransport(config: Config): MailTransport {
       url: config.smtpUrl,
       pool: true,
       maxConnections: config.smtpMaxConnections,
+      maxMessages: config.smtpMaxMessages,
       // A message whose connection drops fails back to the ledger, which decides on a retry;
       // the pool must never resend it on its own: Nodemailer's pool requeues such a message
       // by default, and a relay that had accepted it before the drop would get it twice.

@@ -19,6 +19,8 @@ export interface SmtpPeer {
   behaviours: SmtpBehaviour[];
   /** After the behaviours: the share of messages (0–1) answered 421 or 451, or cut off, at random. */
   faultShare: number;
+  /** SMTP connections opened to the peer since the last reset. */
+  readonly connections: number;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Forgets what was received and what it was told: between tests. */
   reset(): void;
@@ -30,7 +32,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
   const messages: ReceivedMail[] = [];
   const behaviours: SmtpBehaviour[] = [];
   const rejectRecipients = new Set<string>();
-  const state = { delayMs: 0, faultShare: 0 };
+  const state = { delayMs: 0, faultShare: 0, connections: 0 };
   const randomFault = (): SmtpBehaviour => {
     const roll = Math.random();
     if (roll >= state.faultShare) return { accept: true };
@@ -48,6 +50,10 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     },
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      state.connections++;
+      callback();
+    },
     size: 10 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
       if (rejectRecipients.has(address.address.toLowerCase())) {
@@ -110,6 +116,9 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     set delayMs(value: number) {
       state.delayMs = value;
     },
+    get connections() {
+      return state.connections;
+    },
     async waitForMessages(count, timeoutMs = 10_000) {
       const started = Date.now();
       while (messages.length < count) {
@@ -125,6 +134,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       behaviours.length = 0;
       rejectRecipients.clear();
       state.delayMs = 0;
+      state.connections = 0;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
