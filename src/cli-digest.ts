@@ -1,15 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { previewEdition } from './admin/operator.ts';
 import { parseDay } from './dates.ts';
-import { sendEdition } from './delivery/send-edition.ts';
-import { editionStatus } from './delivery/stats.ts';
 import type { DeliveryStatus } from './delivery/status.ts';
 import type { Edition } from './digest/editions.ts';
-import { editionTitle } from './digest/presentation.ts';
 import { FREQUENCIES, type Frequency } from './frequency.ts';
 import { type Progress, startProgress } from './progress.ts';
-import { withServices } from './services.ts';
+
+// what the commands run, loaded when one runs (cli.ts)
+const services = () => import('./services.ts');
+const editionTitleOf = async (edition: Edition) =>
+  (await import('./digest/presentation.ts')).editionTitle(edition);
 
 const dateOption = () =>
   new Option('--date <YYYY-MM-DD>', 'the edition date (weekly: any day of its ISO week)').argParser((value) =>
@@ -18,13 +18,13 @@ const dateOption = () =>
 const frequencyOption = () =>
   new Option('--frequency <frequency>', 'daily or weekly').choices(FREQUENCIES).default('daily');
 
-function describeEdition(edition: Edition): string {
-  if (edition.status === 'empty')
-    return `${editionTitle(edition)}: empty, nothing will be sent. ${edition.emptyReason}`;
+async function describeEdition(edition: Edition): Promise<string> {
+  const title = await editionTitleOf(edition);
+  if (edition.status === 'empty') return `${title}: empty, nothing will be sent. ${edition.emptyReason}`;
   const lines = edition.papers.map(
     (p) => `  ${String(p.position).padStart(3)}. [${p.score.toFixed(2)}] ${p.title}`,
   );
-  return [`${editionTitle(edition)}: ${edition.papers.length} papers`, ...lines].join('\n');
+  return [`${title}: ${edition.papers.length} papers`, ...lines].join('\n');
 }
 
 /** `paperboy digest …`: build and preview editions. */
@@ -36,10 +36,10 @@ export function registerDigestCommands(program: Command): void {
     .description('build (freeze) the edition of a date; shows it if it already exists')
     .addOption(dateOption().makeOptionMandatory())
     .addOption(frequencyOption())
-    .action((options: { date: string; frequency: Frequency }) =>
-      withServices(async (services) => {
+    .action(async (options: { date: string; frequency: Frequency }) =>
+      (await services()).withServices(async (services) => {
         const { edition, created } = await services.editions.build(options.frequency, options.date);
-        console.log(`${created ? 'built' : 'already built'}: ${describeEdition(edition)}`);
+        console.log(`${created ? 'built' : 'already built'}: ${await describeEdition(edition)}`);
       }),
     );
 
@@ -49,8 +49,11 @@ export function registerDigestCommands(program: Command): void {
     .addOption(dateOption().makeOptionMandatory())
     .addOption(frequencyOption())
     .option('--now', "ignore subscribers' delivery hours: everything is due now", false)
-    .action((options: { date: string; frequency: Frequency; now: boolean }) =>
-      withServices(async (services) => {
+    .action(async (options: { date: string; frequency: Frequency; now: boolean }) => {
+      const { sendEdition } = await import('./delivery/send-edition.ts');
+      const { editionStatus } = await import('./delivery/stats.ts');
+      const editionTitle = (await import('./digest/presentation.ts')).editionTitle;
+      await (await services()).withServices(async (services) => {
         const { edition } = await services.editions.build(options.frequency, options.date);
         if (edition.status === 'empty') {
           console.log(`${editionTitle(edition)}: empty, nothing to send. ${edition.emptyReason}`);
@@ -81,8 +84,8 @@ export function registerDigestCommands(program: Command): void {
           ].join('\n'),
         );
         if (counts.failed > 0) process.exitCode = 1;
-      }),
-    );
+      });
+    });
 
   digest
     .command('preview')
@@ -91,8 +94,9 @@ export function registerDigestCommands(program: Command): void {
     .addOption(frequencyOption())
     .option('--email <address>', "a subscriber's address: their selection, keywords and links")
     .option('--out <file>', 'write the HTML there (the text part beside it, .txt) instead of to stdout')
-    .action((options: { date: string; frequency: Frequency; email?: string; out?: string }) =>
-      withServices(async (services) => {
+    .action(async (options: { date: string; frequency: Frequency; email?: string; out?: string }) => {
+      const { previewEdition } = await import('./admin/operator.ts');
+      await (await services()).withServices(async (services) => {
         const edition = await services.editions.findOrDraft(options.frequency, options.date);
         const subscriber = options.email ? await services.subscribers.findByEmail(options.email) : undefined;
         if (options.email && !subscriber)
@@ -116,6 +120,6 @@ export function registerDigestCommands(program: Command): void {
         } else {
           process.stdout.write(digestMail.html);
         }
-      }),
-    );
+      });
+    });
 }

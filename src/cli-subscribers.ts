@@ -1,10 +1,11 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { erase } from './admin/operator.ts';
 import { startProgress } from './progress.ts';
-import { withServices } from './services.ts';
-import { exportCsv, importCsv } from './subscribers/csv.ts';
 import { LISTED_STATUSES, type ListedStatus } from './subscribers/records.ts';
+
+// what the commands run, loaded when one runs (cli.ts)
+const withServices: typeof import('./services.ts').withServices = async (fn) =>
+  (await import('./services.ts')).withServices(fn);
 
 /** `paperboy subscribers …`: import, export and erase, for the operator's scripts. */
 export function registerSubscriberCommands(program: Command): void {
@@ -39,6 +40,7 @@ export function registerSubscriberCommands(program: Command): void {
         // lines after the header: the bar's total (a quoted field over two lines makes it a guess)
         const lines = readFileSync(file).reduce((count, byte) => count + (byte === 10 ? 1 : 0), 0);
         const progress = startProgress('importing', Math.max(lines - 1, 1));
+        const { importCsv } = await import('./subscribers/csv.ts');
         const report = await importCsv({
           pool: services.db.pool,
           hasher: services.addressHasher,
@@ -60,6 +62,7 @@ export function registerSubscriberCommands(program: Command): void {
     .addOption(new Option('--status <status>', 'only this status').choices(LISTED_STATUSES))
     .action((options: { status?: ListedStatus }) =>
       withServices(async (services) => {
+        const { exportCsv } = await import('./subscribers/csv.ts');
         process.stdout.write(await exportCsv(services.db.pool, options.status));
       }),
     );
@@ -72,6 +75,7 @@ export function registerSubscriberCommands(program: Command): void {
     .argument('<email>', 'the address')
     .action((email: string) =>
       withServices(async (services) => {
+        const { erase } = await import('./admin/operator.ts');
         const subscriber = await services.subscribers.findByEmail(email);
         if (!subscriber || !(await erase(services, subscriber.id))) {
           console.error(`subscribers erase: no subscriber with the address ${email}`);

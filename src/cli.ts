@@ -3,14 +3,10 @@ import { registerDigestCommands } from './cli-digest.ts';
 import { registerSubscriberCommands } from './cli-subscribers.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { parseDay } from './dates.ts';
-import { openDatabase } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
-import { buildApp } from './http/app.ts';
-import { ingestDays, recentDays } from './papers/ingest.ts';
-import { loadSampleIntoEmptyDemo } from './papers/sample.ts';
-import { paperSourceFor } from './papers/source-for.ts';
-import { createLogger, createServices, withServices } from './services.ts';
-import { startWorker, type Worker } from './worker/worker.ts';
+import type { Worker } from './worker/worker.ts';
+
+// Each command loads what it runs when it runs, not before: `paperboy --help` needs none of the
+// HTTP server, the mail renderer or the embedded database.
 
 /** Runs until SIGTERM or SIGINT, then stops in order: HTTP first, then the worker, then the pool. */
 function onShutdown(stop: () => Promise<void>): void {
@@ -32,11 +28,13 @@ function onShutdown(stop: () => Promise<void>): void {
 }
 
 async function run(options: { http: boolean; worker: boolean }): Promise<void> {
+  const { createLogger, createServices } = await import('./services.ts');
   const config = loadConfig();
   const log = createLogger(config);
   const services = await createServices(config, log);
   log.info({ database: services.db.description, mail: services.transport.description }, 'services ready');
   if (options.http && options.worker) {
+    const { loadSampleIntoEmptyDemo } = await import('./papers/sample.ts');
     const days = await loadSampleIntoEmptyDemo({
       databaseUrl: config.databaseUrl,
       pool: services.db.pool,
@@ -46,8 +44,10 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
     // archive show a digest at once (the edition schedule only builds yesterday's)
     for (const day of days) await services.editions.build('daily', day);
   }
-  const app = options.http ? await buildApp(config, services) : undefined;
-  const worker: Worker | undefined = options.worker ? startWorker(services) : undefined;
+  const app = options.http ? await (await import('./http/app.ts')).buildApp(config, services) : undefined;
+  const worker: Worker | undefined = options.worker
+    ? (await import('./worker/worker.ts')).startWorker(services)
+    : undefined;
   onShutdown(async () => {
     await app?.close();
     await worker?.stop();
@@ -94,8 +94,11 @@ program
   .description('fetch the trending papers of a day and store them (default: yesterday and today, UTC)')
   .option('--date <YYYY-MM-DD>', 'the day to ingest', (value) => parseDay(value, '--date'))
   .option('--source <source>', 'hf (HF_API_URL), sample (bundled, offline) or file:PATH', 'hf')
-  .action((options: { date?: string; source: string }) =>
-    withServices(async ({ config, db, log }) => {
+  .action(async (options: { date?: string; source: string }) => {
+    const { withServices } = await import('./services.ts');
+    const { ingestDays, recentDays } = await import('./papers/ingest.ts');
+    const { paperSourceFor } = await import('./papers/source-for.ts');
+    await withServices(async ({ config, db, log }) => {
       const source = paperSourceFor(options.source, config, log);
       const days = options.date ? [options.date] : ((await source.availableDays?.()) ?? recentDays());
       const { results, failures } = await ingestDays(db.pool, source, days, log);
@@ -106,13 +109,15 @@ program
       }
       for (const f of failures) console.error(`${f.date}: failed: ${f.error.message}`);
       if (failures.length > 0) process.exitCode = 1;
-    }),
-  );
+    });
+  });
 
 program
   .command('migrate')
   .description('apply database migrations that have not been applied yet')
   .action(async () => {
+    const { openDatabase } = await import('./db/database.ts');
+    const { migrate } = await import('./db/migrate.ts');
     const config = loadConfig();
     const db = await openDatabase(config);
     try {

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import { convert } from 'html-to-text';
-import mjml2html from 'mjml';
 
 /**
  * Templates live in templates/: MJML mail under mail/, HTML pages under pages/. Both are
@@ -25,8 +24,18 @@ export interface RenderedMail {
  * font stack), which would tell Google about every reader who opens a mail. The layout has no
  * mj-preview either: MJML hides it with white 1px text, which spam filters score as hidden text.
  */
+/** MJML is loaded the first time a mail is compiled: most commands never compile one. */
+type Mjml = typeof import('mjml');
+let mjml: Promise<Mjml> | undefined;
+const loadMjml = (): Promise<Mjml> => {
+  // mjml is CommonJS: import() gives its module.exports as `default`
+  mjml ??= import('mjml').then((module) => (module as unknown as { default: Mjml }).default);
+  return mjml;
+};
+
 export async function renderMail(name: string, data: object): Promise<RenderedMail> {
   const source = mailTemplates.render(name, data);
+  const mjml2html = await loadMjml();
   const { html, errors } = await mjml2html(source, {
     validationLevel: 'strict',
     keepComments: false,

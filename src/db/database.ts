@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Config } from '../config.ts';
-import { type EmbeddedPostgres, findRunningEmbedded, startEmbeddedPostgres } from './embedded.ts';
+import type { EmbeddedPostgres } from './embedded.ts';
 
 /** The one pool of a process, created at boot and handed to every room. */
 export interface Database {
@@ -34,6 +34,8 @@ export async function openDatabase(config: Config): Promise<Database> {
     const pool = createPool(config.databaseUrl, config.dbPoolSize);
     return { pool, description: describe(config.databaseUrl), close: () => pool.end() };
   }
+  // PGlite (and its WebAssembly) is loaded only for the embedded database
+  const { findRunningEmbedded, startEmbeddedPostgres } = await import('./embedded.ts');
   const running = findRunningEmbedded(config.dataDir);
   if (running) {
     const pool = createPool(running, Math.min(config.dbPoolSize, 3));
