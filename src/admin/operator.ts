@@ -21,7 +21,6 @@ import {
   eraseSubscriber,
   eventsPerDay,
   type HistoryEvent,
-  subscriberHistory,
   subscriberRecord,
 } from '../subscribers/records.ts';
 import { countSubscribers } from '../subscribers/stats.ts';
@@ -115,7 +114,7 @@ export async function subscriberDetail(
   return {
     subscriber,
     suppressionReason: (record?.subscriber.suppression_reason as string | null) ?? null,
-    history: await subscriberHistory(services.db.pool, id),
+    history: record?.history ?? [],
     deliveries: await deliveriesOf(services.db.pool, id),
   };
 }
