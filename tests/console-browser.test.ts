@@ -1,48 +1,31 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import axe from 'axe-core';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
+import { checkPage, freePort, launchChromium } from './helpers/browser.ts';
 import { ingestFixtures } from './helpers/digest-fixtures.ts';
 
 // The operator console in a real browser: sign in, every page, a data request answered (export,
 // then erase), an edition built and previewed, a day ingested again; at phone and desktop widths,
 // light and dark, with axe-core on every page and screenshots kept in test-artifacts/.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
 const ADMIN_TOKEN = 'console-token-0123456789abcdef';
 let database: ScratchDatabase;
 let app: App;
 let browser: Browser;
 let base: string;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   database = await createScratchDatabase();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   app = await buildApp(testConfig({ DATABASE_URL: database.url, PUBLIC_URL: base, ADMIN_TOKEN }));
   await ingestFixtures(app.services.db.pool);
   await app.listen({ port, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -50,18 +33,6 @@ afterAll(async () => {
   await app?.close();
   await database?.drop();
 });
-
-async function accessibilityFindings(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async () => {
-    const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
-      resultTypes: ['violations'],
-    });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 const walks = [390, 1280].flatMap((width) =>
   (['light', 'dark'] as const).map((colorScheme) => ({ width, colorScheme })),
@@ -82,14 +53,8 @@ it.each(walks)(
     const page = await context.newPage();
     const findings: string[] = [];
     const step = async (name: string) => {
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await page.screenshot({
-        path: path.join(ARTIFACTS, `console-${width}-${colorScheme}-${name}.png`),
-        fullPage: true,
-      });
-      const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-      if (!fits) findings.push(`${name}: scrolls sideways`);
-      for (const finding of await accessibilityFindings(page)) findings.push(`${name}: ${finding}`);
+      for (const finding of await checkPage(page, `console-${width}-${colorScheme}-${name}`))
+        findings.push(`${name}: ${finding}`);
     };
 
     await page.goto(`${base}/admin/subscribers`);

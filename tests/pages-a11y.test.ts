@@ -1,29 +1,19 @@
-/// <reference lib="dom" />
-import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import axe from 'axe-core';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { checkPage, launchChromium } from './helpers/browser.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // Every kind of page Paperboy serves, in a real browser (Debian's Chromium), checked by axe-core
 // in light and dark mode at 390 px: no serious or critical findings, nothing scrolling sideways, and
 // a screenshot of each in test-artifacts/.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
 const bed = useTestBed({ fixtures: true });
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
+  browser = await launchChromium();
   await bed.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(bed.app.server.address() as AddressInfo).port}`;
 });
@@ -70,25 +60,13 @@ it('has no serious or critical accessibility findings on any page, in light and 
     });
     for (const path of await pages()) {
       await page.goto(`${base}${path}`);
-      await page.addScriptTag({ content: axe.source });
-      const violations = await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: typeof axe }).axe.run(document, {
-          resultTypes: ['violations'],
-        });
-        return result.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      for (const violation of violations) findings.push(`${colorScheme} ${path}: ${violation}`);
-      mkdirSync(ARTIFACTS, { recursive: true });
       const name =
         path
           .slice(1)
           .replace(/[^a-z0-9]+/gi, '-')
           .slice(0, 40) || 'home';
-      await page.screenshot({ path: join(ARTIFACTS, `page-390-${colorScheme}-${name}.png`), fullPage: true });
-      const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-      if (!fits) findings.push(`${colorScheme} ${path}: scrolls sideways at 390 px`);
+      for (const finding of await checkPage(page, `page-390-${colorScheme}-${name}`))
+        findings.push(`${colorScheme} ${path}: ${finding}`);
     }
     await page.close();
   }
