@@ -24,6 +24,7 @@ import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices, type Services } from '../src/services.ts';
+import { addReaderAnswers } from './reader-answers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -92,23 +93,6 @@ async function addSubscribers(services: Services, count: number, offset: number)
             ARRAY[($2::text[])[1 + g % 10], ($2::text[])[1 + (g / 10) % 5]], 5 + g % 3 * 5
      FROM generate_series($3 + 1, $3 + $1) g`,
     [count, profiles, offset],
-  );
-}
-
-/** Three "more like this" and one "less like this" on papers picked per reader, for `count` readers. */
-async function addAnswers(services: Services, count: number) {
-  if (count === 0) return;
-  await services.db.pool.query(
-    `INSERT INTO reader_signals (subscriber_id, arxiv_id, signal)
-     SELECT s.id, p.arxiv_id, CASE WHEN k < 3 THEN 1 ELSE -1 END
-     FROM (SELECT id FROM subscribers ORDER BY email LIMIT $1) s
-     CROSS JOIN generate_series(0, 3) k
-     CROSS JOIN LATERAL (SELECT arxiv_id FROM papers ORDER BY md5(s.id::text || k || arxiv_id) LIMIT 1) p
-     ON CONFLICT DO NOTHING`,
-    [count],
-  );
-  await services.db.pool.query(
-    'UPDATE subscribers SET learned_at = now() WHERE id IN (SELECT subscriber_id FROM reader_signals)',
   );
 }
 
@@ -191,7 +175,7 @@ async function main() {
     await addSubscribers(services, SMALL, 0);
     const small = await withMemory(() => pipeline(services, '2026-03-10'));
     await addSubscribers(services, LARGE - SMALL, SMALL);
-    await addAnswers(services, LEARNED);
+    await addReaderAnswers(services.db.pool, LEARNED);
     const { edition } = await services.editions.build('daily', '2026-03-12');
     // the same bytes as a typical digest, with a reader's real links ("more / less like this" too)
     const reader = {

@@ -23,6 +23,7 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { addReaderAnswers } from './reader-answers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,19 +51,7 @@ async function main() {
        FROM generate_series(1, $1) g`,
       [READERS, KEYWORDS],
     );
-    // three "more like this" and one "less like this" per learned reader, on papers picked per reader
-    await pool.query(
-      `INSERT INTO reader_signals (subscriber_id, arxiv_id, signal)
-       SELECT s.id, p.arxiv_id, CASE WHEN k < 3 THEN 1 ELSE -1 END
-       FROM (SELECT id FROM subscribers ORDER BY email LIMIT $1) s
-       CROSS JOIN generate_series(0, 3) k
-       CROSS JOIN LATERAL (SELECT arxiv_id FROM papers ORDER BY md5(s.id::text || k || arxiv_id) LIMIT 1) p
-       ON CONFLICT DO NOTHING`,
-      [LEARNED],
-    );
-    await pool.query(
-      'UPDATE subscribers SET learned_at = now() WHERE id IN (SELECT subscriber_id FROM reader_signals)',
-    );
+    await addReaderAnswers(pool, LEARNED);
     await pool.query('ANALYZE');
 
     const editions = new Editions(pool);
