@@ -3,6 +3,8 @@ import pretty from 'pino-pretty';
 import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { DigestMessages } from './delivery/digest-message.ts';
+import { DkimSigner } from './delivery/dkim.ts';
 import { createMailBuilder } from './delivery/mail-for-delivery.ts';
 import { SendPacer } from './delivery/pacer.ts';
 import { Sender } from './delivery/sender.ts';
@@ -63,7 +65,8 @@ export async function createServices(config: Config, log: Logger = createLogger(
   const links = new SubscriberLinks(config.publicUrl, tokens);
   const addressHasher = new AddressHasher(config.secretKey);
   const subscribers = new SubscriberService(db.pool, tokens, addressHasher);
-  const transport = createMailTransport(config);
+  const signer = config.dkim ? new DkimSigner(config.dkim) : undefined;
+  const transport = createMailTransport(config, signer);
   const editions = new Editions(db.pool);
   const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize);
   const sender = new Sender({
@@ -78,6 +81,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
       feedbackOf: (id) => feedbackOf(db.pool, id),
       editions,
       renderer,
+      messages: new DigestMessages(config.mailFrom, signer),
     }),
     batchSize: config.senderBatchSize,
     maxInFlight: config.senderMaxInFlight,

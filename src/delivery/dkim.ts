@@ -52,17 +52,22 @@ interface HeaderField {
   raw: string;
 }
 
-function splitMessage(message: Buffer): { headers: HeaderField[]; body: Buffer } {
+function splitMessage(message: Buffer): { head: string; body: Buffer } {
   const end = message.indexOf('\r\n\r\n');
   const head = message.subarray(0, end === -1 ? message.length : end).toString('latin1');
   const body = end === -1 ? Buffer.alloc(0) : message.subarray(end + 4);
+  return { head, body };
+}
+
+/** A header block (CRLF line ends, bytes as latin1 characters) as its fields. */
+function headerFields(head: string): HeaderField[] {
   const headers: HeaderField[] = [];
   for (const line of head.split('\r\n')) {
     const last = headers[headers.length - 1];
     if (/^[ \t]/.test(line) && last) last.raw += `\r\n${line}`;
     else headers.push({ key: line.slice(0, line.indexOf(':')).trim().toLowerCase(), raw: line });
   }
-  return { headers, body };
+  return headers;
 }
 
 /** Relaxed header canonicalization (§3.4.2). */
@@ -78,7 +83,7 @@ function relaxedHeader(raw: string): string {
 }
 
 /** Relaxed body canonicalization (§3.4.4), hashed. */
-function bodyHash(body: Buffer): string {
+export function relaxedBodyHash(body: Buffer): string {
   const lines = body
     .toString('latin1')
     .split('\r\n')
@@ -128,7 +133,21 @@ export class DkimSigner {
    */
   sign(input: Buffer, now = new Date()): Buffer {
     const message = Buffer.from(input.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
-    const { headers, body } = splitMessage(message);
+    const { head, body } = splitMessage(message);
+    return Buffer.concat([
+      Buffer.from(this.signatureField(head, relaxedBodyHash(body), now), 'latin1'),
+      message,
+    ]);
+  }
+
+  /**
+   * The DKIM-Signature field (with its CRLF) for a header block and the body hash already known:
+   * for a sender that makes its bodies relaxed-canonical as it writes them, so the hash is taken
+   * over the bytes as they are (delivery/digest-message.ts). `head` is the header block without
+   * its final CRLF, its bytes as latin1 characters.
+   */
+  signatureField(head: string, bodyHash: string, now = new Date()): string {
+    const headers = headerFields(head);
     const names = signedNames(headers);
     const tags = [
       'v=1',
@@ -137,13 +156,13 @@ export class DkimSigner {
       `d=${this.options.domainName}`,
       `s=${this.options.keySelector}`,
       `t=${Math.floor(now.getTime() / 1000)}`,
-      `bh=${bodyHash(body)}`,
+      `bh=${bodyHash}`,
       `h=${names.join(':')}`,
     ];
     const unsigned = `DKIM-Signature: ${tags.join(';\r\n\t')};\r\n\tb=`;
     const data = headerData(headers, names) + relaxedHeader(unsigned);
     const signature = sign('sha256', Buffer.from(data, 'latin1'), this.key).toString('base64');
     const folded = signature.replace(/(.{72})/g, '$1\r\n\t').trimEnd();
-    return Buffer.concat([Buffer.from(`${unsigned}${folded}\r\n`, 'latin1'), message]);
+    return `${unsigned}${folded}\r\n`;
   }
 }

@@ -1,23 +1,26 @@
 import { LRUCache } from 'lru-cache';
 import type { Edition, Editions } from '../digest/editions.ts';
-import { renderPersonalDigest } from '../digest/personal-digest.ts';
+import { personalDigestParts } from '../digest/personal-digest.ts';
 import type { DigestRenderer } from '../digest/render.ts';
-import type { MailContent } from '../outbox/mail.ts';
+import type { SendableMail } from '../outbox/mail.ts';
 import { confirmationMail } from '../subscribers/confirmation-mail.ts';
 import type { ReaderFeedback } from '../subscribers/feedback.ts';
 import type { SubscriberLinks } from '../subscribers/links.ts';
 import type { SubscriptionRequest } from '../subscribers/requests.ts';
 import type { ClaimedDelivery } from './claimed.ts';
+import type { DigestMessages } from './digest-message.ts';
 
 /** A delivery's mail ready for the transport, or why it is no longer sent. */
-type BuiltMail = { mail: MailContent } | { cancel: string };
+type BuiltMail = { mail: SendableMail } | { cancel: string };
 
-export type MailBuilder = (delivery: ClaimedDelivery) => Promise<BuiltMail>;
+/** Builds a delivery's mail under the Message-ID the sender gave it. */
+export type MailBuilder = (delivery: ClaimedDelivery, messageId: string) => Promise<BuiltMail>;
 
 /**
  * Builds the mail of each kind of delivery, for the subscriber as they are when it is claimed.
- * Digests carry the list headers of RFC 2369 and RFC 8058 so mail clients show an unsubscribe
- * button that works in one click.
+ * Digests are written from their MIME skeleton (digest-message.ts); confirmations, which are
+ * few, are composed by the transport. Digests carry the list headers of RFC 2369 and RFC 8058
+ * so mail clients show an unsubscribe button that works in one click.
  */
 export function createMailBuilder(deps: {
   publicUrl: string;
@@ -28,8 +31,10 @@ export function createMailBuilder(deps: {
   feedbackOf(subscriberId: string): Promise<ReaderFeedback>;
   editions: Editions;
   renderer: DigestRenderer;
+  messages: DigestMessages;
 }): MailBuilder {
-  const { publicUrl, listUnsubscribeMailto, links, findRequest, feedbackOf, editions, renderer } = deps;
+  const { publicUrl, listUnsubscribeMailto, links, findRequest, feedbackOf, editions, renderer, messages } =
+    deps;
   const host = new URL(publicUrl).hostname;
   // editions are frozen: each is read once per worker, not once per mail
   const editionCache = new LRUCache<number, Promise<Edition | undefined>>({ max: 20 });
@@ -43,14 +48,14 @@ export function createMailBuilder(deps: {
     return cached;
   };
 
-  return async (delivery) => {
+  return async (delivery, messageId) => {
     const { subscriber } = delivery;
     if (subscriber.suppressedAt) return { cancel: 'address suppressed' };
 
     if (delivery.kind === 'confirmation') {
       const request = delivery.requestId ? await findRequest(delivery.requestId) : undefined;
       const mail = request && (await confirmationMail({ subscriber, request, links, publicUrl }));
-      return mail ? { mail } : { cancel: 'nothing left to confirm' };
+      return mail ? { mail: { ...mail, messageId } } : { cancel: 'nothing left to confirm' };
     }
 
     if (subscriber.status !== 'active') return { cancel: `subscriber is ${subscriber.status}` };
@@ -58,7 +63,7 @@ export function createMailBuilder(deps: {
     const found = await edition(delivery.editionId as number);
     if (!found) return { cancel: 'edition not found' };
     const { preferencesUrl, unsubscribeUrl, unsubscribeToken, feedbackUrl } = links.forDigest(subscriber);
-    const digest = await renderPersonalDigest({
+    const digest = await personalDigestParts({
       edition: found,
       preferences: subscriber.preferences,
       feedback: subscriber.learnedAt ? await feedbackOf(subscriber.id) : undefined,
@@ -71,18 +76,17 @@ export function createMailBuilder(deps: {
       unsubscribe.push(`<mailto:${listUnsubscribeMailto}?subject=unsubscribe%20${unsubscribeToken}>`);
     }
     return {
-      mail: {
+      mail: await messages.compose(digest, {
         to: subscriber.email,
+        messageId,
         subject: digest.subject,
-        html: digest.html,
-        text: digest.text,
-        headers: {
-          'List-Unsubscribe': unsubscribe.join(', '),
+        listUnsubscribe: unsubscribe.join(', '),
+        listHeaders: {
           'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
           'List-Id': `Paperboy ${found.frequency} digest <${found.frequency}.paperboy.${host}>`,
           'List-Archive': `<${publicUrl}/digests>`,
         },
-      },
+      }),
     };
   };
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { MailContent } from '../outbox/mail.ts';
+import type { SendableMail } from '../outbox/mail.ts';
 import { type ClaimedDelivery, type ClaimedRow, toClaimedDelivery } from './claimed.ts';
 import { classifySendError, decide, type FailurePolicy } from './failure-policy.ts';
 import type { MailBuilder } from './mail-for-delivery.ts';
@@ -154,9 +154,9 @@ export class Sender {
   private async send(delivery: ClaimedDelivery): Promise<Outcome> {
     const { transport, buildMail, log, pacer, messageIdDomain } = this.options;
     const { id, leaseToken } = delivery;
-    let mail: MailContent;
+    let mail: SendableMail;
     try {
-      const built = await buildMail(delivery);
+      const built = await buildMail(delivery, messageIdFor(delivery, messageIdDomain));
       if ('cancel' in built) {
         await this.recorder.record({ outcome: 'cancelled', id, leaseToken, reason: built.cancel });
         return 'cancelled';
@@ -170,7 +170,7 @@ export class Sender {
     }
     let result: Awaited<ReturnType<MailTransport['send']>>;
     try {
-      result = await transport.send({ ...mail, messageId: messageIdFor(delivery, messageIdDomain) });
+      result = await transport.send(mail);
     } catch (error) {
       return this.fail(delivery, error, { fromRelay: true });
     }

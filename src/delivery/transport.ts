@@ -3,8 +3,8 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config.ts';
-import type { OutgoingMail } from '../outbox/mail.ts';
-import { DkimSigner } from './dkim.ts';
+import type { OutgoingMail, RawMail, SendableMail } from '../outbox/mail.ts';
+import type { DkimSigner } from './dkim.ts';
 
 interface SendResult {
   messageId: string;
@@ -21,7 +21,8 @@ export interface RelayStatus {
 export interface MailTransport {
   /** Where mail goes, for logs. */
   description: string;
-  send(mail: OutgoingMail): Promise<SendResult>;
+  /** A mail to compose (and sign, with DKIM configured), or one already written and signed. */
+  send(mail: SendableMail): Promise<SendResult>;
   /** The relay as last seen; a check (SMTP EHLO and AUTH, no mail) when nothing was seen for `maxAgeMs`. */
   relayStatus(maxAgeMs: number): Promise<RelayStatus>;
   close(): void;
@@ -38,22 +39,36 @@ export function outboxDir(config: Config): string {
  * A mail as the bytes the relay gets, DKIM-signed (dkim.ts, with oversigning), and its envelope.
  * Nodemailer's MailComposer builds the MIME; the transport then sends it as a raw message.
  */
-async function signedMessage(
-  mail: OutgoingMail,
-  mailFrom: string,
-  signer: DkimSigner,
-): Promise<{ raw: Buffer; envelope: { from: string | false; to: string[] } }> {
+async function signedMessage(mail: OutgoingMail, mailFrom: string, signer: DkimSigner): Promise<RawMail> {
   const node = new MailComposer({ from: mailFrom, ...mail }).compile();
   const envelope = node.getEnvelope();
-  return { raw: signer.sign(await node.build()), envelope: { from: envelope.from, to: envelope.to } };
+  return {
+    raw: signer.sign(await node.build()),
+    envelope: { from: envelope.from || mailFrom, to: envelope.to },
+    messageId: mail.messageId,
+  };
+}
+
+/**
+ * Nodemailer's message options for a mail: a written one goes as it is, with its envelope
+ * (Nodemailer still dot-stuffs it and picks SMTPUTF8 from the envelope); an ordinary one is
+ * composed, and signed when DKIM is configured.
+ */
+async function messageOptions(mail: SendableMail, mailFrom: string, signer: DkimSigner | undefined) {
+  if ('raw' in mail) return { raw: mail.raw, envelope: mail.envelope };
+  if (signer) {
+    const { raw, envelope } = await signedMessage(mail, mailFrom, signer);
+    return { raw, envelope };
+  }
+  return { from: mailFrom, ...mail };
 }
 
 /**
  * SMTP_URL → Nodemailer's pooled SMTP transport; otherwise the local outbox, one .eml file
- * per message under DATA_DIR/outbox, shown at /outbox.
+ * per message under DATA_DIR/outbox, shown at /outbox. `signer`: DKIM for the mails this
+ * transport composes (digests come signed from digest-message.ts with the same signer).
  */
-export function createMailTransport(config: Config): MailTransport {
-  const signer = config.dkim ? new DkimSigner(config.dkim) : undefined;
+export function createMailTransport(config: Config, signer?: DkimSigner): MailTransport {
   if (config.smtpUrl) {
     const transporter = nodemailer.createTransport({
       url: config.smtpUrl,
@@ -74,9 +89,7 @@ export function createMailTransport(config: Config): MailTransport {
       description: `SMTP ${new URL(config.smtpUrl).host}`,
       async send(mail) {
         try {
-          const info = signer
-            ? await transporter.sendMail(await signedMessage(mail, config.mailFrom, signer))
-            : await transporter.sendMail({ from: config.mailFrom, ...mail });
+          const info = await transporter.sendMail(await messageOptions(mail, config.mailFrom, signer));
           seen('ok');
           return { messageId: mail.messageId, response: info.response };
         } catch (error) {
@@ -111,9 +124,7 @@ export function createMailTransport(config: Config): MailTransport {
   return {
     description: `local outbox ${dir}`,
     async send(mail) {
-      const info = signer
-        ? await transporter.sendMail(await signedMessage(mail, config.mailFrom, signer))
-        : await transporter.sendMail({ from: config.mailFrom, ...mail });
+      const info = await transporter.sendMail(await messageOptions(mail, config.mailFrom, signer));
       mkdirSync(dir, { recursive: true });
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '_')}.eml`;
       writeFileSync(path.join(dir, name), info.message as Buffer);

@@ -19,6 +19,30 @@ export interface RenderedDigest {
   text: string;
 }
 
+/**
+ * A stretch of a compiled frame or card, the same object in every digest that holds it: a later
+ * stage (the MIME encoder) can do its work on it once, keyed by identity.
+ */
+export interface FixedPiece {
+  readonly text: string;
+}
+
+/** A digest's body: fixed pieces, and strings that are this reader's own (escaped for the format). */
+export type Piece = FixedPiece | string;
+
+/** A digest as pieces, for a sender that encodes the fixed ones once. */
+export interface DigestParts {
+  subject: string;
+  html: Piece[];
+  text: Piece[];
+}
+
+export function joinPieces(pieces: Piece[]): string {
+  let joined = '';
+  for (const piece of pieces) joined += typeof piece === 'string' ? piece : piece.text;
+  return joined;
+}
+
 // Markers the frame and cards are compiled with, where each reader's values go. Letters, digits
 // and underscores only: MJML, Eta and html-to-text pass them through untouched. Each paper's
 // feedback links have a pair of their own, numbered by its rank.
@@ -48,7 +72,7 @@ const ANY_SLOT =
   /PAPERBOY_SLOT_(PREFERENCES_URL|UNSUBSCRIBE_URL|RECIPIENT|INTRO|KEYWORD_LINE|CONTENTS|CARD|RANK|REASON|MORE|LESS)_(?:(\d+)_)?/;
 
 /** A compiled piece split at its slots, once: text, then a slot, then text, and so on. */
-type Segment = string | { slot: string; rank: number };
+type Segment = FixedPiece | { slot: string; rank: number };
 interface Split {
   html: Segment[];
   text: Segment[];
@@ -60,7 +84,7 @@ function splitAtSlots(compiled: RenderedMail): Split {
     const segments: Segment[] = [];
     // split() gives text, name, number (or undefined), text, name, number, …
     for (let i = 0; i < parts.length; i += 3) {
-      if (parts[i]) segments.push(parts[i] as string);
+      if (parts[i]) segments.push({ text: parts[i] as string });
       if (i + 1 < parts.length)
         segments.push({ slot: parts[i + 1] as string, rank: Number(parts[i + 2] ?? 0) });
     }
@@ -125,6 +149,17 @@ export class DigestRenderer {
     recipient: Recipient,
     options: { noneMatched?: boolean; learned?: boolean } = {},
   ): Promise<RenderedDigest> {
+    const parts = await this.renderParts(edition, selection, recipient, options);
+    return { subject: parts.subject, html: joinPieces(parts.html), text: joinPieces(parts.text) };
+  }
+
+  /** The same digest as pieces: the frame's and cards' pieces shared, the reader's values apart. */
+  async renderParts(
+    edition: Edition,
+    selection: SelectedPaper[],
+    recipient: Recipient,
+    options: { noneMatched?: boolean; learned?: boolean } = {},
+  ): Promise<DigestParts> {
     const keywords = keywordLine(
       selection.filter((s) => s.matched),
       options.noneMatched ?? false,
@@ -158,10 +193,10 @@ export class DigestRenderer {
     };
     const emit = (format: 'html' | 'text') => {
       const encode = format === 'html' ? escapeHtml : (value: string) => value;
-      const out: string[] = [];
+      const out: Piece[] = [];
       const walk = (segments: Segment[], cardRank = 0) => {
         for (const segment of segments) {
-          if (typeof segment === 'string') {
+          if ('text' in segment) {
             out.push(segment);
             continue;
           }
@@ -200,7 +235,7 @@ export class DigestRenderer {
         }
       };
       walk(frame[format]);
-      return out.join('');
+      return out;
     };
     return { subject: subjectOf(edition, selection), html: emit('html'), text: emit('text') };
   }

@@ -11,3 +11,14 @@ export interface OutgoingMail {
 
 /** A mail before the sender gives it its Message-ID. */
 export type MailContent = Omit<OutgoingMail, 'messageId'>;
+
+/** A mail already written as the bytes the relay gets (a digest from its variant's MIME skeleton). */
+export interface RawMail {
+  raw: Buffer;
+  envelope: { from: string; to: string[] };
+  /** With its angle brackets, as in the message's Message-ID field. */
+  messageId: string;
+}
+
+/** What the transport sends: a mail it composes itself, or one already written. */
+export type SendableMail = OutgoingMail | RawMail;
