@@ -13,17 +13,25 @@
  * otherwise the embedded one.
  */
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { createScratchDatabase } from '../src/db/scratch-database.ts';
+import { type DigestEnvelope, DigestMessages } from '../src/delivery/digest-message.ts';
+import { DkimSigner } from '../src/delivery/dkim.ts';
 import { fanOut } from '../src/delivery/fan-out.ts';
+import type { Edition } from '../src/digest/editions.ts';
+import { personalDigestParts } from '../src/digest/personal-digest.ts';
+import type { DigestParts } from '../src/digest/render.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices, type Services } from '../src/services.ts';
+import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { addReaderAnswers } from './reader-answers.ts';
 
 const { values } = parseArgs({
@@ -32,8 +40,21 @@ const { values } = parseArgs({
     small: { type: 'string', default: '10000' },
     connections: { type: 'string', default: '5' },
     learned: { type: 'string', default: '20000' },
+    baseline: { type: 'string', default: '10000' },
+    composed: { type: 'string', default: '2000' },
   },
 });
+/** Messages of each old, Nodemailer-built baseline (slow with DKIM: fewer than the pipeline's). */
+const BASELINE = Number(values.baseline);
+/** Readers whose messages are composed alone, to measure CPU per message. */
+const COMPOSED = Number(values.composed);
+const SMTP_MAX_MESSAGES = 100;
+const MAIL_FROM = 'Paperboy <bench@example.org>';
+const LIST_HEADERS = {
+  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  'List-Id': 'Paperboy daily digest <daily.paperboy.paperboy.example.org>',
+  'List-Archive': '<https://paperboy.example.org/digests>',
+};
 /** Readers with "more / less like this" answers of their own: each gets a ranking of their own. */
 const LEARNED = Number(values.learned);
 const LARGE = Number(values.subscribers);
@@ -96,33 +117,28 @@ async function addSubscribers(services: Services, count: number, offset: number)
   );
 }
 
-async function raw(
+/** Sends `count` messages through a pooled transport with the sender's bound on messages in flight. */
+async function sendMany(
+  label: string,
   sinkUrl: string,
-  html: string,
-  text: string,
   count: number,
   inFlight: number,
+  message: (i: number) => Promise<SendMailOptions> | SendMailOptions,
 ): Promise<number> {
   const transport = nodemailer.createTransport({
     url: sinkUrl,
     pool: true,
     maxConnections: CONNECTIONS,
+    maxMessages: SMTP_MAX_MESSAGES,
     maxRequeues: 0,
   });
   const started = performance.now();
-  const progress = startProgress('raw', count);
+  const progress = startProgress(label, count);
   let next = 0;
-  // the same bound on messages in flight as the sender's
   const lane = async () => {
     while (next < count) {
       const i = next++;
-      await transport.sendMail({
-        from: 'Paperboy <bench@example.org>',
-        to: `reader${i}@example.org`,
-        subject: 'bench',
-        html,
-        text,
-      });
+      await transport.sendMail(await message(i));
       progress.increment();
     }
   };
@@ -130,6 +146,27 @@ async function raw(
   progress.stop();
   transport.close();
   return count / ((performance.now() - started) / 1000);
+}
+
+/** The old baseline: Nodemailer composing the same HTML and text into MIME for every message. */
+function nodemailerBuilt(html: string, text: string, signer?: DkimSigner) {
+  return async (i: number): Promise<SendMailOptions> => {
+    const mail = { from: MAIL_FROM, to: `reader${i}@example.org`, subject: 'bench', html, text };
+    if (!signer) return mail;
+    const node = new MailComposer(mail).compile();
+    return {
+      raw: signer.sign(await node.build()),
+      envelope: node.getEnvelope() as SendMailOptions['envelope'],
+    };
+  };
+}
+
+/** The wire: the same written bytes every time, only the envelope's recipient changing. */
+function prebuilt(raw: Buffer) {
+  return (i: number): SendMailOptions => ({
+    raw,
+    envelope: { from: 'bench@example.org', to: [`reader${i}@example.org`] },
+  });
 }
 
 async function pipeline(
@@ -148,70 +185,199 @@ async function pipeline(
   return { rate: counts.sent / ((performance.now() - started) / 1000), fanOutMs, sent: counts.sent };
 }
 
+interface Reader {
+  id: string;
+  email: string;
+  link_nonce: string;
+  confirm_nonce: string;
+  keywords: string[];
+  keyword_mode: 'boost' | 'only';
+  max_papers: number;
+  learned_at: Date | null;
+}
+
+/**
+ * CPU per message of writing a digest from its skeleton (fill, and fill + DKIM), for `count`
+ * real readers of the edition, their digests' pieces made beforehand (rendering is apart).
+ */
+async function composeCost(services: Services, edition: Edition, signer: DkimSigner, count: number) {
+  const { rows } = await services.db.pool.query<Reader>(
+    `SELECT id, email, link_nonce, confirm_nonce, keywords, keyword_mode, max_papers, learned_at
+     FROM subscribers ORDER BY email LIMIT $1`,
+    [count],
+  );
+  const renderStarted = process.cpuUsage();
+  const digests: Array<{ parts: DigestParts; envelope: DigestEnvelope }> = [];
+  for (const reader of rows) {
+    const links = services.links.forDigest({
+      id: reader.id,
+      linkNonce: reader.link_nonce,
+      confirmNonce: reader.confirm_nonce,
+    });
+    const parts = await personalDigestParts({
+      edition,
+      preferences: {
+        keywords: reader.keywords,
+        keywordMode: reader.keyword_mode,
+        maxPapers: reader.max_papers,
+      },
+      feedback: reader.learned_at ? await feedbackOf(services.db.pool, reader.id) : undefined,
+      recipient: { email: reader.email, ...links },
+      renderer: services.renderer,
+    });
+    if (parts)
+      digests.push({
+        parts,
+        envelope: {
+          to: reader.email,
+          messageId: `<delivery-${digests.length}.digest@paperboy.example.org>`,
+          subject: parts.subject,
+          listUnsubscribe: `<${links.unsubscribeUrl}>`,
+          listHeaders: LIST_HEADERS,
+        },
+      });
+  }
+  const renderUs = cpuMicros(renderStarted) / digests.length;
+  const measure = async (messages: DigestMessages) => {
+    await messages.compose(digests[0]!.parts, digests[0]!.envelope); // the skeleton, built once
+    let bytes = 0;
+    const started = process.cpuUsage();
+    for (const { parts, envelope } of digests) bytes += (await messages.compose(parts, envelope)).raw.length;
+    return { us: cpuMicros(started) / digests.length, kb: bytes / digests.length / 1024 };
+  };
+  const plain = await measure(new DigestMessages(MAIL_FROM));
+  const signed = await measure(new DigestMessages(MAIL_FROM, signer));
+  return { readers: digests.length, renderUs, plain, signed };
+}
+
+const cpuMicros = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
+
 async function main() {
   const sink = await startSink();
   const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   const db = await createScratchDatabase(server);
-  const config = loadConfig({
+  const dkimKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  const env = {
     DATABASE_URL: db.url,
     SMTP_URL: sink.url,
     SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
+    SMTP_MAX_MESSAGES: String(SMTP_MAX_MESSAGES),
     SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
     PUBLIC_URL: 'https://paperboy.example.org',
+    MAIL_FROM,
     DATA_DIR: '/tmp/paperboy-bench',
     LOG_LEVEL: 'warn',
     SENDER_BATCH_SIZE: '100',
     SENDER_MAX_IN_FLIGHT: process.env.SENDER_MAX_IN_FLIGHT,
-  });
+  };
+  const dkimEnv = { DKIM_DOMAIN: 'example.org', DKIM_SELECTOR: 'bench', DKIM_PRIVATE_KEY: dkimKey };
+  const config = loadConfig(env);
   const services = await createServices(config, pino({ level: 'warn' }));
+  // the same database, a second worker that signs: each sends editions of its own
+  const signing = await createServices(loadConfig({ ...env, ...dkimEnv }), pino({ level: 'warn' }));
+  const signer = new DkimSigner({ domainName: 'example.org', keySelector: 'bench', privateKey: dkimKey });
   try {
     const source = new FileSource(SAMPLE_DIR);
     await ingestDays(services.db.pool, source, await source.availableDays(), services.log);
     console.log(
-      `database: ${server ? new URL(server).host : 'embedded PGlite'}; ${CONNECTIONS} SMTP connections to a sink in another process`,
+      `database: ${server ? new URL(server).host : 'embedded PGlite'}; ${CONNECTIONS} SMTP connections (${SMTP_MAX_MESSAGES} messages each) to a sink in another process`,
     );
 
-    // the same bytes as a typical digest, for the raw run
     await addSubscribers(services, SMALL, 0);
     const small = await withMemory(() => pipeline(services, '2026-03-10'));
     await addSubscribers(services, LARGE - SMALL, SMALL);
     await addReaderAnswers(services.db.pool, LEARNED);
     const { edition } = await services.editions.build('daily', '2026-03-12');
-    // the same bytes as a typical digest, with a reader's real links ("more / less like this" too)
+    const compose = await composeCost(services, edition, signer, COMPOSED);
+
+    // a typical digest with a reader's real links ("more / less like this" too), for the baselines
     const reader = {
       id: '00000000-0000-4000-8000-000000000001',
       linkNonce: '00000000-0000-4000-8000-000000000002',
       confirmNonce: '00000000-0000-4000-8000-000000000003',
     };
-    const sample = await services.renderer.render(
-      edition,
-      edition.papers.slice(0, 10).map((paper, i) => ({
-        paper,
-        rank: i + 1,
-        matched: undefined,
-        reason: { kind: 'trending' as const },
-      })),
-      { email: 'reader1@example.org', ...services.links.forDigest(reader) },
-    );
-    // raw before and after the pipeline, half each: drift in the machine's speed hits both alike
-    const rawBefore = await raw(sink.url, sample.html, sample.text, LARGE / 2, config.senderMaxInFlight);
-    const large = await withMemory(() => pipeline(services, '2026-03-12'));
-    const rawAfter = await raw(sink.url, sample.html, sample.text, LARGE / 2, config.senderMaxInFlight);
-    const rawRate = LARGE / (LARGE / 2 / rawBefore + LARGE / 2 / rawAfter);
-    console.log(`raw before the pipeline ${rawBefore.toFixed(0)}/s, after ${rawAfter.toFixed(0)}/s`);
+    const links = services.links.forDigest(reader);
+    const selection = edition.papers.slice(0, 10).map((paper, i) => ({
+      paper,
+      rank: i + 1,
+      matched: undefined,
+      reason: { kind: 'trending' as const },
+    }));
+    const recipient = { email: 'reader1@example.org', ...links };
+    const sample = await services.renderer.render(edition, selection, recipient);
+    const parts = await services.renderer.renderParts(edition, selection, recipient);
+    const written = await new DigestMessages(MAIL_FROM).compose(parts, {
+      to: recipient.email,
+      messageId: '<delivery-1.digest@paperboy.example.org>',
+      subject: parts.subject,
+      listUnsubscribe: `<${links.unsubscribeUrl}>`,
+      listHeaders: LIST_HEADERS,
+    });
 
+    // every limit is measured half before and half after the pipelines: drift in the machine's
+    // speed weighs on all alike
+    const inFlight = config.senderMaxInFlight;
+    const limits = async (half: string) => ({
+      wire: await sendMany(`wire ${half}`, sink.url, LARGE / 2, inFlight, prebuilt(written.raw)),
+      built: await sendMany(
+        `nodemailer ${half}`,
+        sink.url,
+        BASELINE / 2,
+        inFlight,
+        nodemailerBuilt(sample.html, sample.text),
+      ),
+      builtSigned: await sendMany(
+        `nodemailer + DKIM ${half}`,
+        sink.url,
+        BASELINE / 2,
+        inFlight,
+        nodemailerBuilt(sample.html, sample.text, signer),
+      ),
+    });
+    const before = await limits('before');
+    const large = await withMemory(() => pipeline(services, '2026-03-12'));
+    const largeSigned = await withMemory(() => pipeline(signing, '2026-03-11'));
+    const after = await limits('after');
+    const mean = (key: keyof typeof before) => 2 / (1 / before[key] + 1 / after[key]);
+    const wire = mean('wire');
+    const built = mean('built');
+    const builtSigned = mean('builtSigned');
+    const rate = (value: number) => `${value.toFixed(0)}/s`;
+
+    console.log(`\nlimits (before / after the pipelines):`);
     console.log(
-      `\nraw Nodemailer pool, ${LARGE} messages of ${(sample.html.length / 1024).toFixed(1)} KB: ${rawRate.toFixed(0)} messages/s`,
+      `  wire: the same ${(written.raw.length / 1024).toFixed(1)} KB message written once, sent ${LARGE} times: ${rate(wire)} (${rate(before.wire)} / ${rate(after.wire)})`,
     );
     console.log(
-      `pipeline, ${large.result.sent} subscribers: ${large.result.rate.toFixed(0)} messages/s (fan-out ${large.result.fanOutMs.toFixed(0)} ms) = ${(large.result.rate / rawRate).toFixed(2)} of raw`,
+      `  old baseline, Nodemailer composing ${(sample.html.length / 1024).toFixed(1)} KB of HTML and its text each time, ${BASELINE} messages: ${rate(built)} (${rate(before.built)} / ${rate(after.built)})`,
     );
-    console.log(`  (${LEARNED} of them with answers of their own: a ranking each)`);
-    console.log(`pipeline, ${small.result.sent} subscribers: ${small.result.rate.toFixed(0)} messages/s`);
     console.log(
-      `worker RSS: ${small.result.sent} subscribers peak ${small.peakMb.toFixed(0)} MB (from ${small.startMb.toFixed(0)}); ${large.result.sent} subscribers peak ${large.peakMb.toFixed(0)} MB (from ${large.startMb.toFixed(0)})`,
+      `  the same with DKIM (MailComposer + dkim.ts, 2048-bit): ${rate(builtSigned)} (${rate(before.builtSigned)} / ${rate(after.builtSigned)})`,
+    );
+    console.log(`pipeline, ${LARGE} readers, ${LEARNED} of them with answers of their own (a ranking each):`);
+    console.log(
+      `  without DKIM: ${rate(large.result.rate)} = ${(large.result.rate / wire).toFixed(2)} of the wire, ${(large.result.rate / built).toFixed(2)} of the old baseline (fan-out ${large.result.fanOutMs.toFixed(0)} ms)`,
+    );
+    console.log(
+      `  with DKIM:    ${rate(largeSigned.result.rate)} = ${(largeSigned.result.rate / wire).toFixed(2)} of the wire, ${(largeSigned.result.rate / builtSigned).toFixed(2)} of the old baseline with DKIM`,
+    );
+    console.log(`pipeline, ${small.result.sent} readers, none learned: ${rate(small.result.rate)}`);
+    console.log(
+      `composing one message from its skeleton, CPU per message over ${compose.readers} readers' digests (${compose.plain.kb.toFixed(1)} KB each):`,
+    );
+    console.log(
+      `  fill ${compose.plain.us.toFixed(0)} µs; fill + DKIM ${compose.signed.us.toFixed(0)} µs (rendering the pieces before: ${compose.renderUs.toFixed(0)} µs)`,
+    );
+    console.log(
+      `worker RSS: ${small.result.sent} readers peak ${small.peakMb.toFixed(0)} MB (from ${small.startMb.toFixed(0)}); ${large.result.sent} readers peak ${large.peakMb.toFixed(0)} MB (from ${large.startMb.toFixed(0)}); with DKIM peak ${largeSigned.peakMb.toFixed(0)} MB`,
     );
   } finally {
+    await signing.close();
     await services.close();
     await db.drop();
     sink.stop();
