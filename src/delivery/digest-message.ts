@@ -83,13 +83,32 @@ const HEAD_END = Buffer.from(`${CRLF}${CRLF}`, 'latin1');
  */
 const PIECE_LINE_LENGTH = 75;
 
+/** Printable ASCII but `=` and space: quoted-printable writes it as it is (links, tokens, numbers). */
+const LITERAL = /^[\x21-\x3c\x3e-\x7e]*$/;
+const SOFT_BREAK = `=${CRLF}`;
+
 /** One piece of a part as quoted-printable that is its own relaxed canonical form. */
 export function encodePiece(text: string): Buffer {
+  if (LITERAL.test(text)) return Buffer.from(wrapLiteral(text), 'latin1');
   const crlf = text.includes('\n') ? text.replace(/\r?\n/g, CRLF) : text;
   const canonical = qpEncode(crlf)
     .replace(/\t/g, '=09')
     .replace(/ {2,}/g, (run) => ` ${'=20'.repeat(run.length - 1)}`);
   return Buffer.from(qpWrap(canonical, PIECE_LINE_LENGTH), 'latin1');
+}
+
+/**
+ * A literal piece wrapped with soft line breaks: nothing in it is escaped, so any place is a place
+ * to break, and the wrapping is a slice every 74 characters (Nodemailer's wrap() looks for
+ * escapes and spaces, the per-reader cost this module exists to avoid).
+ */
+function wrapLiteral(text: string): string {
+  const width = PIECE_LINE_LENGTH - 1;
+  if (text.length <= PIECE_LINE_LENGTH) return text;
+  let wrapped = '';
+  for (let at = 0; at < text.length; at += width)
+    wrapped += at + width < text.length ? `${text.slice(at, at + width)}${SOFT_BREAK}` : text.slice(at);
+  return wrapped;
 }
 
 /** Header fields of a skeleton, unfolded into one string each. */
@@ -136,6 +155,11 @@ async function buildSkeleton(mailFrom: string, listHeaders: Record<string, strin
   };
 }
 
+/** Readers' own strings kept encoded: the ones that repeat from reader to reader. */
+const REPEATED_STRINGS = 2000;
+/** Longer strings are a reader's own (a contents list, a link): not worth keeping. */
+const REPEATED_LENGTH = 400;
+
 /** Skeletons kept: one per set of list headers (one per frequency and public URL). */
 const SKELETONS = 8;
 /** Encoded header fields kept: subjects repeat across an edition's readers. */
@@ -146,6 +170,8 @@ export class DigestMessages {
   /** A fixed piece's encoding lives as long as the frame or card that holds the piece. */
   private readonly encodedPieces = new WeakMap<FixedPiece, Buffer>();
   private readonly subjects = new LRUCache<string, string>({ max: SUBJECTS });
+  /** Readers' strings that repeat (ranks, reasons, intros, keyword lines), encoded once. */
+  private readonly repeated = new LRUCache<string, Buffer>({ max: REPEATED_STRINGS });
   /** For MimeNode's header encoding, which is the same whatever node asks. */
   private readonly headerEncoder = new MimeNode();
 
@@ -177,7 +203,11 @@ export class DigestMessages {
     if (this.signer) {
       const bodyHash = createHash('sha256');
       for (let i = 2; i < chunks.length; i++) bodyHash.update(chunks[i] as Buffer);
-      const signature = this.signer.signatureField(head.toString('latin1'), bodyHash.digest('base64'), now);
+      const signature = await this.signer.signatureField(
+        head.toString('latin1'),
+        bodyHash.digest('base64'),
+        now,
+      );
       chunks.unshift(Buffer.from(signature, 'latin1'));
     }
     return {
@@ -216,12 +246,22 @@ export class DigestMessages {
   private encodePieces(pieces: Piece[], chunks: Buffer[]): void {
     let first = true;
     for (const piece of pieces) {
-      const encoded = typeof piece === 'string' ? encodePiece(piece) : this.encodedPiece(piece);
+      const encoded = typeof piece === 'string' ? this.encodedString(piece) : this.encodedPiece(piece);
       if (encoded.length === 0) continue;
       if (!first) chunks.push(JOINT);
       chunks.push(encoded);
       first = false;
     }
+  }
+
+  private encodedString(text: string): Buffer {
+    if (text.length > REPEATED_LENGTH || LITERAL.test(text)) return encodePiece(text);
+    let encoded = this.repeated.get(text);
+    if (!encoded) {
+      encoded = encodePiece(text);
+      this.repeated.set(text, encoded);
+    }
+    return encoded;
   }
 
   private encodedPiece(piece: FixedPiece): Buffer {

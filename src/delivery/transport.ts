@@ -43,7 +43,7 @@ async function signedMessage(mail: OutgoingMail, mailFrom: string, signer: DkimS
   const node = new MailComposer({ from: mailFrom, ...mail }).compile();
   const envelope = node.getEnvelope();
   return {
-    raw: signer.sign(await node.build()),
+    raw: await signer.sign(await node.build()),
     envelope: { from: envelope.from || mailFrom, to: envelope.to },
     messageId: mail.messageId,
   };
@@ -55,10 +55,11 @@ async function signedMessage(mail: OutgoingMail, mailFrom: string, signer: DkimS
  * composed, and signed when DKIM is configured.
  */
 async function messageOptions(mail: SendableMail, mailFrom: string, signer: DkimSigner | undefined) {
-  if ('raw' in mail) return { raw: mail.raw, envelope: mail.envelope };
+  // the Message-ID given, or Nodemailer makes a random one for its own records (unused, not cheap)
+  if ('raw' in mail) return { raw: mail.raw, envelope: mail.envelope, messageId: mail.messageId };
   if (signer) {
-    const { raw, envelope } = await signedMessage(mail, mailFrom, signer);
-    return { raw, envelope };
+    const { raw, envelope, messageId } = await signedMessage(mail, mailFrom, signer);
+    return { raw, envelope, messageId };
   }
   return { from: mailFrom, ...mail };
 }
