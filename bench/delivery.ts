@@ -62,22 +62,29 @@ const LARGE = Number(values.subscribers);
 const SMALL = Number(values.small);
 const CONNECTIONS = Number(values.connections);
 
-/** Clock ticks of a process's user and system time (Linux's /proc; 0 elsewhere). */
-function ticksOf(pid: number | string): number {
+/**
+ * Clock ticks of a process's user and system time (Linux's /proc; 0 elsewhere), and with
+ * `children` those of its children that have exited.
+ */
+function ticksOf(pid: number | string, children = false): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return Number(fields[11]) + Number(fields[12]);
+    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []).map(Number);
+    const own = (fields[11] ?? 0) + (fields[12] ?? 0);
+    return children ? own + (fields[13] ?? 0) + (fields[14] ?? 0) : own;
   } catch {
     return 0;
   }
 }
 
-/** The machine's PostgreSQL server processes, whose CPU each mail's ledger writes cost. */
+/**
+ * The CPU of the machine's PostgreSQL server, whose work each mail's ledger writes are: every
+ * server process's own time, and what its exited children (connections closed since) used.
+ */
 function postgresTicks(): number {
   let ticks = 0;
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') ticks += ticksOf(pid);
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') ticks += ticksOf(pid, true);
     } catch {
       // the process ended meanwhile
     }
@@ -207,7 +214,7 @@ function nodemailerBuilt(html: string, text: string, signer?: DkimSigner) {
     if (!signer) return mail;
     const node = new MailComposer(mail).compile();
     return {
-      raw: await signer.sign(await node.build()),
+      raw: signer.sign(await node.build()),
       envelope: node.getEnvelope() as SendMailOptions['envelope'],
     };
   };

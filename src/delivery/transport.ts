@@ -43,7 +43,7 @@ async function signedMessage(mail: OutgoingMail, mailFrom: string, signer: DkimS
   const node = new MailComposer({ from: mailFrom, ...mail }).compile();
   const envelope = node.getEnvelope();
   return {
-    raw: await signer.sign(await node.build()),
+    raw: signer.sign(await node.build()),
     envelope: { from: envelope.from || mailFrom, to: envelope.to },
     messageId: mail.messageId,
   };
