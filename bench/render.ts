@@ -16,6 +16,7 @@ import { trendingScore } from '../src/papers/score.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { DEFAULT_PREFERENCES, type Preferences } from '../src/subscribers/preferences.ts';
 import { LinkTokens } from '../src/subscribers/tokens.ts';
+import { reportFigures } from './figures.ts';
 
 const { values } = parseArgs({
   options: {
@@ -188,6 +189,31 @@ async function main() {
     `  with their tokens made : ${(learnedPer * 1000).toFixed(1)} µs per recipient, ${((learnedPer / naivePer) * 100).toFixed(2)} % of one MJML compile`,
   );
   console.log(`memory  : ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB RSS`);
+  const mjml = { name: 'one MJML compile per recipient', value: naivePer * 1000 };
+  reportFigures([
+    {
+      scenario: 'render',
+      name: "a reader's own selection assembled, links ready",
+      value: assemblyPer * 1000,
+      unit: 'µs',
+      baseline: mjml,
+      target: { bound: 0.01, better: 'lower', ratio: true },
+    },
+    {
+      scenario: 'render',
+      name: 'the same, with their link tokens made',
+      value: learnedPer * 1000,
+      unit: 'µs',
+      baseline: mjml,
+    },
+    {
+      scenario: 'render',
+      name: 'shared selections (cached frames)',
+      value: cachedPer * 1000,
+      unit: 'µs',
+      baseline: mjml,
+    },
+  ]);
 }
 
 await main();

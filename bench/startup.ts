@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createScratchDatabase } from '../src/db/scratch-database.ts';
+import { type Figure, reportFigures } from './figures.ts';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, before: { type: 'string' } },
@@ -25,6 +26,8 @@ const BIN = fileURLToPath(new URL('../bin/paperboy.js', import.meta.url));
 /** Another checkout (an earlier commit, its node_modules installed) measured beside this one. */
 const BEFORE_BIN = values.before ? path.resolve(values.before, 'bin/paperboy.js') : undefined;
 const GNU_TIME = '/usr/bin/time';
+/** The issue's bounds on PostgreSQL, in the order of the commands below: --help, migrate, preview, serve. */
+const TARGET_SECONDS = [0.3, 1.5, 1.5, 2];
 
 interface Measure {
   ms: number;
@@ -128,13 +131,23 @@ async function main() {
     console.log(`\n| command | this checkout | ${before ? 'before |' : ''}`);
     console.log(`|---|---:|${before ? '---:|' : ''}`);
     console.log(`| node -e 0 (the floor) | ${cell(floor)} |${before ? ` ${cell(floor)} |` : ''}`);
+    const figures: Figure[] = [];
     for (const [index, [name, run]] of now.entries()) {
       const mine = await repeat(run);
+      figures.push({
+        scenario: 'startup',
+        name: `${name} (peak ${mine.rssMb.toFixed(0)} MB)`,
+        value: mine.ms / 1000,
+        unit: 's',
+        baseline: { name: 'node -e 0', value: floor.ms / 1000 },
+        target: { bound: TARGET_SECONDS[index] as number, better: 'lower' },
+      });
       const theirs = before
         ? await repeat((before[index] as [string, () => Promise<Measure>])[1])
         : undefined;
       console.log(`| ${name} | ${cell(mine)} |${theirs ? ` ${cell(theirs)} |` : ''}`);
     }
+    reportFigures(figures);
   } finally {
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,172 @@
+/**
+ * Every benchmark scenario in one run, and one table: each figure beside its baseline (measured
+ * in the same scenario run) and its target. Each scenario is its own script, run as its own
+ * process so that one's memory and JIT state do not weigh on the next; each writes its figures
+ * as JSON (bench/figures.ts), gathered here into one JSON file.
+ *
+ *   npm run bench [-- --quick] [-- --only delivery,startup] [-- --out bench-results.json]
+ * `--quick` runs every scenario small, in about a minute: a smoke check that the benchmarks still
+ * run (CI runs it), whose figures mean little. Speed never fails it; a scenario that crashes does.
+ * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) the scenarios use fresh databases on that server,
+ * otherwise the embedded one.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Figure, meets } from './figures.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'bench-results.json' },
+  },
+});
+
+interface Scenario {
+  name: string;
+  script: string;
+  full: string[];
+  quick: string[];
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'render',
+    script: 'render.ts',
+    full: [],
+    quick: ['--subscribers', '2000', '--naive-sample', '10'],
+  },
+  {
+    name: 'delivery',
+    script: 'delivery.ts',
+    full: [],
+    quick: [
+      '--subscribers',
+      '2000',
+      '--small',
+      '500',
+      '--learned',
+      '500',
+      '--baseline',
+      '200',
+      '--composed',
+      '200',
+    ],
+  },
+  {
+    name: 'wire sweep',
+    script: 'wire-sweep.ts',
+    full: [],
+    quick: ['--messages', '150'],
+  },
+  {
+    name: 'fan-out',
+    script: 'fan-out.ts',
+    full: [],
+    quick: ['--subscribers', '20000', '--loop-sample', '1000'],
+  },
+  { name: 'startup', script: 'startup.ts', full: [], quick: ['--runs', '1'] },
+  {
+    name: 'subscribe API',
+    script: 'subscribe-api.ts',
+    full: [],
+    quick: ['--requests', '500', '--rate', '1000'],
+  },
+];
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Runs one scenario's script with its output shown, and returns the figures it wrote. */
+async function run(scenario: Scenario, dir: string): Promise<Figure[]> {
+  const file = path.join(dir, `${scenario.script}.json`);
+  const args = [
+    '--import',
+    'tsx',
+    path.join(HERE, scenario.script),
+    ...(values.quick ? scenario.quick : scenario.full),
+  ];
+  console.log(`\n== ${scenario.name}: ${path.join('bench', scenario.script)} ${args.slice(3).join(' ')}`);
+  const started = performance.now();
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_FIGURES: file },
+    });
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`${scenario.name} exited with ${code}`);
+  console.log(`== ${scenario.name} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return JSON.parse(readFileSync(file, 'utf8')) as Figure[];
+}
+
+const number = (value: number) =>
+  value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+
+function describeTarget(figure: Figure): string {
+  const { target } = figure;
+  if (!target) return '';
+  const sign = target.better === 'higher' ? '≥' : '≤';
+  return target.ratio
+    ? `${sign} ${target.bound} of baseline`
+    : `${sign} ${number(target.bound)} ${figure.unit}`;
+}
+
+function table(figures: Figure[]): string {
+  const rows = figures.map((figure) => {
+    const met = meets(figure);
+    return [
+      figure.scenario,
+      figure.name,
+      `${number(figure.value)} ${figure.unit}`,
+      figure.baseline ? `${number(figure.baseline.value)} ${figure.unit} (${figure.baseline.name})` : '',
+      figure.baseline ? (figure.value / figure.baseline.value).toFixed(2) : '',
+      describeTarget(figure),
+      met === undefined ? '' : met ? 'met' : '**not met**',
+    ];
+  });
+  const header = ['scenario', 'figure', 'value', 'baseline', 'ratio', 'target', ''];
+  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
+}
+
+async function main() {
+  const only = values.only?.split(',').map((name) => name.trim());
+  const chosen = only ? SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.script)) : SCENARIOS;
+  if (chosen.length === 0) throw new Error(`--only: no scenario named ${values.only}`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'paperboy-bench-'));
+  const started = performance.now();
+  const figures: Figure[] = [];
+  try {
+    for (const scenario of chosen) figures.push(...(await run(scenario, dir)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const database = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  console.log(
+    `\n${values.quick ? 'Quick run (a smoke check: figures from small runs)' : 'Full run'} in ${seconds.toFixed(0)} s, on ${database ? 'PostgreSQL' : 'the embedded database'}:\n`,
+  );
+  console.log(table(figures));
+  writeFileSync(
+    values.out,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        quick: values.quick,
+        seconds,
+        database: database ? 'postgresql' : 'embedded',
+        figures: figures.map((f) => ({ ...f, met: meets(f) })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nfigures written to ${values.out}`);
+}
+
+await main();

@@ -1,0 +1,174 @@
+/**
+ * The subscribe API under load against its floor, in one run: autocannon on loopback drives
+ * Paperboy's `POST /api/subscriptions` (validation, the subscriber, their request and the queued
+ * confirmation, in one transaction) and a bare Fastify route doing one INSERT on the same pool.
+ * First each as fast as it answers (the same connections, a bounded number of requests), then
+ * the subscribe API held at a fixed rate, for its latency.
+ *
+ *   npm run bench:subscribe-api [-- --requests 5000 --connections 20 --rate 1000]
+ * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) it uses a fresh database on that server,
+ * otherwise the embedded one. Every address is new: each request stores a subscriber.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { createScratchDatabase } from '../src/db/scratch-database.ts';
+import { buildApp } from '../src/http/app.ts';
+import { createServices } from '../src/services.ts';
+import { type Figure, reportFigures } from './figures.ts';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '5000' },
+    connections: { type: 'string', default: '20' },
+    rate: { type: 'string', default: '1000' },
+    serve: { type: 'boolean', default: false },
+  },
+});
+const REQUESTS = Number(values.requests);
+const CONNECTIONS = Number(values.connections);
+const RATE = Number(values.rate);
+/** The issue's bounds: a share of the bare route's throughput, and the p99 at RATE. */
+const TARGET_SHARE = 0.6;
+const TARGET_P99_MS = 50;
+
+let next = 0;
+/** autocannon requests, each with an address never used before. */
+const subscribeRequests = (path: string): autocannon.Request[] => [
+  {
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (request) => ({
+      ...request,
+      body: JSON.stringify({ email: `load${next++}@example.org`, frequency: 'daily' }),
+    }),
+  },
+];
+
+async function drive(url: string, path: string, options: Partial<autocannon.Options> = {}) {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    amount: REQUESTS,
+    requests: subscribeRequests(path),
+    ...options,
+  });
+  const failed = result.non2xx + result.errors + result.timeouts;
+  if (failed > 0) throw new Error(`${path}: ${failed} of ${result.requests.total} requests failed`);
+  return {
+    rps: result.requests.total / (result.duration || 1),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+/**
+ * The servers, in a process of their own so that autocannon does not share their event loop:
+ * Paperboy's app and the bare route on one pool. Prints their URLs as one JSON line.
+ */
+async function serve() {
+  const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const db = await createScratchDatabase(server);
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
+    PUBLIC_URL: 'https://paperboy.example.org',
+    DATA_DIR: '/tmp/paperboy-bench',
+    LOG_LEVEL: 'warn',
+    // one client on loopback: the per-client limit would answer 429 to nearly everything
+    RATE_LIMIT_MAX: '1000000',
+  });
+  const services = await createServices(config, pino({ level: 'warn' }));
+  const app = await buildApp(config, services);
+  const bare = Fastify();
+  const { pool } = services.db;
+  await pool.query(
+    'CREATE TABLE bare_subscriptions (email text PRIMARY KEY, created_at timestamptz DEFAULT now())',
+  );
+  bare.post<{ Body: { email: string } }>('/bare', async (request, reply) => {
+    await pool.query('INSERT INTO bare_subscriptions (email) VALUES ($1)', [request.body.email]);
+    reply.status(202);
+    return { ok: true };
+  });
+  const appUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
+  console.log(
+    JSON.stringify({ appUrl, bareUrl, database: server ? new URL(server).host : 'embedded PGlite' }),
+  );
+  process.once('SIGTERM', async () => {
+    await bare.close();
+    await app.close();
+    await services.close();
+    await db.drop();
+    process.exit(0);
+  });
+}
+
+async function startServers() {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const urls = await new Promise<{ appUrl: string; bareUrl: string; database: string }>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += String(chunk);
+      const line = output.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    child.once('exit', (code) => reject(new Error(`the servers exited with ${code}`)));
+  });
+  const stopped = new Promise((resolve) => child.once('exit', resolve));
+  return { ...urls, stop: () => (child.kill('SIGTERM'), stopped) };
+}
+
+async function main() {
+  const servers = await startServers();
+  try {
+    const { appUrl, bareUrl } = servers;
+    console.log(
+      `database: ${servers.database}; ${REQUESTS} requests on ${CONNECTIONS} connections each, the servers in another process`,
+    );
+    // warm both (JIT, pool connections), then measure
+    await drive(bareUrl, '/bare', { amount: Math.min(500, REQUESTS) });
+    await drive(appUrl, '/api/subscriptions', { amount: Math.min(500, REQUESTS) });
+    const bareRun = await drive(bareUrl, '/bare');
+    const apiRun = await drive(appUrl, '/api/subscriptions');
+    const paced = await drive(appUrl, '/api/subscriptions', { overallRate: RATE });
+    const share = apiRun.rps / bareRun.rps;
+    console.log(`\nbare route, one INSERT: ${bareRun.rps.toFixed(0)} requests/s (p99 ${bareRun.p99} ms)`);
+    console.log(
+      `POST /api/subscriptions: ${apiRun.rps.toFixed(0)} requests/s (p99 ${apiRun.p99} ms) = ${share.toFixed(2)} of the bare route (target ≥ ${TARGET_SHARE})`,
+    );
+    console.log(
+      `POST /api/subscriptions at ${RATE}/s: ${paced.rps.toFixed(0)} requests/s answered, p50 ${paced.p50} ms, p99 ${paced.p99} ms (target < ${TARGET_P99_MS} ms)`,
+    );
+    const figures: Figure[] = [
+      {
+        scenario: 'subscribe API',
+        name: 'POST /api/subscriptions, requests/s',
+        value: apiRun.rps,
+        unit: '/s',
+        baseline: { name: 'bare Fastify route, one INSERT', value: bareRun.rps },
+        target: { bound: TARGET_SHARE, better: 'higher', ratio: true },
+      },
+      {
+        scenario: 'subscribe API',
+        name: `POST /api/subscriptions p99 at ${RATE}/s`,
+        value: paced.p99,
+        unit: 'ms',
+        target: { bound: TARGET_P99_MS, better: 'lower' },
+      },
+    ];
+    reportFigures(figures);
+  } finally {
+    await servers.stop();
+  }
+}
+
+if (values.serve) await serve();
+else await main();
