@@ -123,7 +123,11 @@ async function startServers() {
     child.once('exit', (code) => reject(new Error(`the servers exited with ${code}`)));
   });
   const stopped = new Promise((resolve) => child.once('exit', resolve));
-  return { ...urls, stop: () => (child.kill('SIGTERM'), stopped) };
+  const stop = () => {
+    child.kill('SIGTERM');
+    return stopped;
+  };
+  return { ...urls, stop };
 }
 
 async function main() {
