@@ -65,6 +65,12 @@ const SCENARIOS: Scenario[] = [
     quick: ['--messages', '150'],
   },
   {
+    name: 'worker memory',
+    script: 'worker-memory.ts',
+    full: [],
+    quick: ['--small', '200', '--large', '1000'],
+  },
+  {
     name: 'fan-out',
     script: 'fan-out.ts',
     full: [],

@@ -304,10 +304,18 @@ async function composeCost(services: Services, edition: Edition, signer: DkimSig
     // as in the worker) and warm the JIT; the last is what every further message costs
     for (let pass = 0; pass < 2; pass++)
       for (const { parts, envelope } of digests) await messages.compose(parts, envelope);
+    // the fastest of three passes: the machine's other work (the sink, PostgreSQL, other tenants)
+    // only ever adds to a pass
     let bytes = 0;
-    const started = process.cpuUsage();
-    for (const { parts, envelope } of digests) bytes += (await messages.compose(parts, envelope)).raw.length;
-    return { us: cpuMicros(started) / digests.length, kb: bytes / digests.length / 1024 };
+    let fastest = Number.POSITIVE_INFINITY;
+    for (let pass = 0; pass < 3; pass++) {
+      bytes = 0;
+      const started = process.cpuUsage();
+      for (const { parts, envelope } of digests)
+        bytes += (await messages.compose(parts, envelope)).raw.length;
+      fastest = Math.min(fastest, cpuMicros(started) / digests.length);
+    }
+    return { us: fastest, kb: bytes / digests.length / 1024 };
   };
   const plain = await measure(new DigestMessages(MAIL_FROM));
   const signed = await measure(new DigestMessages(MAIL_FROM, signer));

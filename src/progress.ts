@@ -5,7 +5,8 @@ import { Presets, SingleBar } from 'cli-progress';
  * seconds otherwise (CI logs, cron mail), so nobody watches a silent command.
  */
 export interface Progress {
-  increment(): void;
+  /** `count` more done (one by default). */
+  increment(count?: number): void;
   stop(): void;
 }
 
@@ -28,9 +29,9 @@ export function startProgress(
     );
     bar.start(total, 0, { speed: '0' });
     return {
-      increment() {
-        done++;
-        bar.increment(1, { speed: rate().toFixed(0) });
+      increment(count = 1) {
+        done += count;
+        bar.increment(count, { speed: rate().toFixed(0) });
       },
       stop: () => bar.stop(),
     };
@@ -44,8 +45,8 @@ export function startProgress(
   const timer = setInterval(line, 5000);
   timer.unref();
   return {
-    increment() {
-      done++;
+    increment(count = 1) {
+      done += count;
     },
     stop() {
       clearInterval(timer);

@@ -1,0 +1,166 @@
+/**
+ * The memory of a real `paperboy worker` process sending one edition, at two sizes: the worker runs
+ * as the README runs it (bin/paperboy.js, compiled JavaScript when dist/ is fresh) against a sink in
+ * another process, and its peak RSS is the kernel's high-water mark (VmHWM in /proc), read when
+ * every delivery is recorded. Between the sizes a fresh worker starts, so each peak is its own.
+ *
+ *   npm run bench:worker-memory [-- --small 10000 --large 200000]
+ * Wants BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL); Linux, for /proc.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { loadConfig } from '../src/config.ts';
+import { createScratchDatabase } from '../src/db/scratch-database.ts';
+import { fanOut } from '../src/delivery/fan-out.ts';
+import { ingestDays } from '../src/papers/ingest.ts';
+import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
+import { startProgress } from '../src/progress.ts';
+import { createServices } from '../src/services.ts';
+import { type Figure, reportFigures } from './figures.ts';
+
+const { values } = parseArgs({
+  options: {
+    small: { type: 'string', default: '10000' },
+    large: { type: 'string', default: '200000' },
+  },
+});
+const SMALL = Number(values.small);
+const LARGE = Number(values.large);
+const BIN = fileURLToPath(new URL('../bin/paperboy.js', import.meta.url));
+/** The issue's bounds: peak RSS, and growth from the small to the large edition. */
+const TARGET_PEAK_MB = 150;
+const TARGET_GROWTH_MB = 30;
+/** Never fires while the benchmark runs: the worker only sends. */
+const NEVER = '0 0 1 1 *';
+
+function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const kb = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+async function startSink(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./smtp-sink.ts', import.meta.url).pathname],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      const match = /listening (\d+)/.exec(String(chunk));
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`sink exited with ${code}`)));
+  });
+  return { url: `smtp://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+async function main() {
+  const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!server) throw new Error('BENCH_DATABASE_URL or TEST_DATABASE_URL: this benchmark wants PostgreSQL');
+  const sink = await startSink();
+  const db = await createScratchDatabase(server);
+  const env = {
+    DATABASE_URL: db.url,
+    SMTP_URL: sink.url,
+    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
+    PUBLIC_URL: 'https://paperboy.example.org',
+    DATA_DIR: '/tmp/paperboy-bench',
+    LOG_LEVEL: 'warn',
+    INGEST_CRON: NEVER,
+    EDITION_CRON: NEVER,
+    SENDER_POLL_MS: '200',
+  };
+  const services = await createServices(loadConfig(env), pino({ level: 'warn' }));
+  const { pool } = services.db;
+  const source = new FileSource(SAMPLE_DIR);
+  await ingestDays(pool, source, await source.availableDays(), services.log);
+
+  /** Subscribers up to `total` (keyword profiles as in bench:delivery), one edition fanned out, sent by a fresh worker. */
+  const sendEdition = async (total: number, day: string) => {
+    await pool.query(
+      `INSERT INTO subscribers (email, status, confirmed_at, keywords, max_papers)
+       SELECT 'reader' || g || '@example.org', 'active', now(),
+              ARRAY[(ARRAY['LoRA','diffusion','language','neural','model'])[1 + g % 5]], 5 + g % 3 * 5
+       FROM generate_series((SELECT count(*) FROM subscribers) + 1, $1) g`,
+      [total],
+    );
+    const { edition } = await services.editions.build('daily', day);
+    const due = await fanOut(pool, edition, { now: true });
+    const worker: ChildProcess = spawn(process.execPath, [BIN, 'worker'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const pid = worker.pid as number;
+    const progress = startProgress(`worker sending ${day}`, due);
+    const started = performance.now();
+    let idleMb = 0;
+    let reported = 0;
+    try {
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (worker.exitCode !== null) throw new Error(`the worker exited with ${worker.exitCode}`);
+        if (!idleMb) idleMb = memoryMb(pid, 'VmRSS');
+        const { rows } = await pool.query<{ done: number }>(
+          `SELECT count(*)::int AS done FROM deliveries WHERE edition_id = $1 AND status IN ('sent', 'failed', 'cancelled')`,
+          [edition.id],
+        );
+        const done = rows[0]?.done ?? 0;
+        progress.increment(done - reported);
+        reported = done;
+        if (done >= due) break;
+      }
+      return { due, peakMb: memoryMb(pid, 'VmHWM'), idleMb, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      progress.stop();
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+  };
+
+  try {
+    const small = await sendEdition(SMALL, '2026-03-11');
+    const large = await sendEdition(LARGE, '2026-03-12');
+    const growth = large.peakMb - small.peakMb;
+    for (const [label, run] of [
+      ['small', small],
+      ['large', large],
+    ] as const)
+      console.log(
+        `${label}: ${run.due} digests in ${run.seconds.toFixed(0)} s (${(run.due / run.seconds).toFixed(0)}/s); worker RSS at start ${run.idleMb.toFixed(0)} MB, peak ${run.peakMb.toFixed(0)} MB`,
+      );
+    console.log(
+      `peak at ${LARGE}: ${large.peakMb.toFixed(0)} MB (target ≤ ${TARGET_PEAK_MB}); growth from ${SMALL}: ${growth.toFixed(0)} MB (target < ${TARGET_GROWTH_MB})`,
+    );
+    const figures: Figure[] = [
+      {
+        scenario: 'memory',
+        name: `paperboy worker peak RSS sending ${LARGE.toLocaleString('en')}`,
+        value: large.peakMb,
+        unit: 'MB',
+        baseline: { name: `sending ${SMALL.toLocaleString('en')}`, value: small.peakMb },
+        target: { bound: TARGET_PEAK_MB, better: 'lower' },
+      },
+      {
+        scenario: 'memory',
+        name: `growth of the peak from ${SMALL.toLocaleString('en')} to ${LARGE.toLocaleString('en')}`,
+        value: growth,
+        unit: 'MB',
+        target: { bound: TARGET_GROWTH_MB, better: 'lower' },
+      },
+    ];
+    reportFigures(figures);
+  } finally {
+    await services.close();
+    await db.drop();
+    sink.stop();
+  }
+}
+
+await main();
