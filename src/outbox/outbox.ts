@@ -2,6 +2,12 @@ import type { Queryable } from '../db/transaction.ts';
 import { outboxQueries as sql } from './queries.ts';
 
 /** Queues the confirmation mail of a subscription request, in the caller's transaction. */
+/**
+ * The end of another room's statement that queues a confirmation for each row of its `requests`
+ * (subscribers/queries.ts `subscribe`): the request and its mail are one statement's work.
+ */
+export const QUEUE_CONFIRMATIONS_OF_REQUESTS = sql.queueConfirmations;
+
 export async function enqueueConfirmation(
   client: Queryable,
   subscriberId: string,

@@ -7,6 +7,14 @@ export const outboxQueries = {
   enqueueConfirmation: `
     INSERT INTO deliveries (kind, subscriber_id, request_id) VALUES ('confirmation', $1, $2) RETURNING id`,
 
+  /**
+   * The same, as the end of another room's statement: a confirmation for each row of the `requests`
+   * its WITH part made (id, subscriber_id), in that one statement.
+   */
+  queueConfirmations: `
+    INSERT INTO deliveries (kind, subscriber_id, request_id)
+    SELECT 'confirmation', subscriber_id, id FROM requests`,
+
   cancelPendingForSubscriber: `
     UPDATE deliveries SET status = 'cancelled', updated_at = now()
     WHERE subscriber_id = $1 AND status = 'pending'`,

@@ -30,15 +30,39 @@ const COLUMNS = SUBSCRIBER_COLUMNS.join(', ');
 const PREFERENCE_COLUMNS = 'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers';
 
 export const subscriberQueries = {
-  /** A new address starts suppressed when its hash ($9) is on the list of erased or blocked addresses. */
-  insertIfNew: `
-    INSERT INTO subscribers (email, ${PREFERENCE_COLUMNS}, suppressed_at, suppression_reason)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-      (SELECT suppressed_at FROM suppressed_addresses WHERE address_hash = $9),
-      (SELECT reason FROM suppressed_addresses WHERE address_hash = $9))
-    ON CONFLICT ((lower(email))) DO NOTHING`,
-
-  lockIdByEmail: `SELECT id FROM subscribers WHERE lower(email) = lower($1) FOR UPDATE`,
+  /**
+   * Subscribing, as the first part of one statement (the outbox's queueConfirmations completes it,
+   * so the request and its mail exist together or not at all). The address is added if new, with
+   * the preferences $2…$8, suppressed at once when its hash ($9) is on the list of erased or blocked
+   * addresses. A known address keeps its preferences until a confirmation applies the request's; an
+   * unsubscribed one waits for that confirmation again. A confirmation is due unless one went out in
+   * the last 10 minutes (the form cannot mail-bomb anyone) or the address is suppressed; only then is
+   * the request ($10, its preferences) stored, as `requests` (id, subscriber_id): a request whose mail
+   * is not sent could never be confirmed. ON CONFLICT … DO UPDATE locks a known row, so two requests
+   * for one address take turns.
+   */
+  subscribe: `
+    WITH subscriber AS (
+      INSERT INTO subscribers AS s
+        (email, ${PREFERENCE_COLUMNS}, suppressed_at, suppression_reason, confirmation_sent_at)
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, blocked.suppressed_at, blocked.reason,
+             CASE WHEN blocked.suppressed_at IS NULL THEN now() END
+      FROM (SELECT (SELECT suppressed_at FROM suppressed_addresses WHERE address_hash = $9) AS suppressed_at,
+                   (SELECT reason FROM suppressed_addresses WHERE address_hash = $9) AS reason) blocked
+      ON CONFLICT ((lower(email))) DO UPDATE SET
+        status = CASE WHEN s.status = 'unsubscribed' THEN 'pending' ELSE s.status END,
+        updated_at = CASE WHEN s.status = 'unsubscribed' THEN now() ELSE s.updated_at END,
+        confirmation_sent_at = CASE
+          WHEN s.suppressed_at IS NULL
+           AND (s.confirmation_sent_at IS NULL OR s.confirmation_sent_at <= now() - interval '10 minutes')
+          THEN now() ELSE s.confirmation_sent_at END
+      RETURNING s.id, s.confirmation_sent_at = now() AS confirmation_due
+    ),
+    requests AS (
+      INSERT INTO subscription_requests (subscriber_id, preferences)
+      SELECT id, $10 FROM subscriber WHERE confirmation_due
+      RETURNING id, subscriber_id
+    )`,
 
   lockById: `SELECT ${COLUMNS} FROM subscribers WHERE id = $1 FOR UPDATE`,
 
@@ -48,14 +72,6 @@ export const subscriberQueries = {
 
   idByEmail: `SELECT id FROM subscribers WHERE lower(email) = lower($1)`,
 
-  /** An unsubscribed address asks again: it waits for the new confirmation. */
-  markPending: `
-    UPDATE subscribers SET status = 'pending', updated_at = now() WHERE id = $1 AND status = 'unsubscribed'`,
-
-  /** A request to subscribe or change, waiting for its confirmation link (subscription_requests). */
-  insertRequest: `
-    INSERT INTO subscription_requests (subscriber_id, preferences) VALUES ($1, $2) RETURNING id`,
-
   /** The request a confirmation link names, locked while it is applied. */
   lockRequest: `
     SELECT id, subscriber_id, preferences, created_at, applied_at FROM subscription_requests WHERE id = $1 FOR UPDATE`,
@@ -63,13 +79,6 @@ export const subscriberQueries = {
   findRequest: `SELECT id, subscriber_id, preferences, created_at, applied_at FROM subscription_requests WHERE id = $1`,
 
   markRequestApplied: `UPDATE subscription_requests SET applied_at = now() WHERE id = $1`,
-
-  /** Marks a confirmation as sent unless one went out in the last 10 minutes, or the address bounced. */
-  takeConfirmationSlot: `
-    UPDATE subscribers SET confirmation_sent_at = now()
-    WHERE id = $1 AND suppressed_at IS NULL
-      AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= now() - interval '10 minutes')
-    RETURNING id`,
 
   activate: `
     UPDATE subscribers

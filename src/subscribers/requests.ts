@@ -29,18 +29,6 @@ const toRequest = (row: RequestRow): SubscriptionRequest => ({
   appliedAt: row.applied_at,
 });
 
-export async function insertRequest(
-  client: Queryable,
-  subscriberId: string,
-  preferences: Preferences,
-): Promise<string> {
-  const { rows } = await client.query<{ id: string }>(sql.insertRequest, [
-    subscriberId,
-    JSON.stringify(preferences),
-  ]);
-  return (rows[0] as { id: string }).id;
-}
-
 /** The request; with `lock`, locked until the caller's transaction ends. */
 export async function findRequest(
   client: Queryable,

@@ -1,14 +1,13 @@
 import type pg from 'pg';
 import { type Queryable, withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
-import { cancelPendingDeliveries, enqueueConfirmation } from '../outbox/outbox.ts';
+import { cancelPendingDeliveries, QUEUE_CONFIRMATIONS_OF_REQUESTS } from '../outbox/outbox.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
 import { subscriberQueries as sql } from './queries.ts';
 import {
   findRequest,
-  insertRequest,
   markRequestApplied,
   requestTokenSubject,
   type SubscriptionRequest,
@@ -54,19 +53,14 @@ export class SubscriberService {
   async subscribe(input: SubscribeInput): Promise<void> {
     const email = normalizeEmailAddress(input.email);
     const preferences = resolvePreferences(input);
-    await withTransaction(this.pool, async (client) => {
-      await client.query(sql.insertIfNew, [email, ...preferenceParams(preferences), this.hasher.hash(email)]);
-      const locked = await client.query<{ id: string }>(sql.lockIdByEmail, [email]);
-      const subscriberId = (locked.rows[0] as { id: string }).id;
-      await client.query(sql.markPending, [subscriberId]);
-      // at most one confirmation per address every 10 minutes: the form cannot mail-bomb
-      // anyone; a request whose mail is not sent could never be confirmed, so it is not kept
-      const slot = await client.query(sql.takeConfirmationSlot, [subscriberId]);
-      if (!slot.rowCount) return;
-      // each request keeps its own preferences: its link applies them and nothing else
-      const requestId = await insertRequest(client, subscriberId, preferences);
-      await enqueueConfirmation(client, subscriberId, requestId);
-    });
+    // one statement: the address, the request with its own preferences (the link applies them and
+    // nothing else), and its confirmation mail, all or nothing; one round trip to the database
+    await this.pool.query(`${sql.subscribe} ${QUEUE_CONFIRMATIONS_OF_REQUESTS}`, [
+      email,
+      ...preferenceParams(preferences),
+      this.hasher.hash(email),
+      JSON.stringify(preferences),
+    ]);
   }
 
   /**
