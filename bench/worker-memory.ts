@@ -93,7 +93,16 @@ async function main() {
     const { edition } = await services.editions.build('daily', day);
     const due = await fanOut(pool, edition, { now: true });
     const worker: ChildProcess = spawn(process.execPath, [BIN, 'worker'], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // NODE_OPTIONS and SENDER_MAX_IN_FLIGHT pass through, to see what V8's heap limits and the
+      // in-flight bound do to the peak
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...env,
+        ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
+        ...(process.env.SENDER_MAX_IN_FLIGHT
+          ? { SENDER_MAX_IN_FLIGHT: process.env.SENDER_MAX_IN_FLIGHT }
+          : {}),
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const pid = worker.pid as number;
