@@ -22,7 +22,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { createScratchDatabase } from '../src/db/scratch-database.ts';
-import { type DigestEnvelope, DigestMessages } from '../src/delivery/digest-message.ts';
+import { type DigestHeaders, DigestMessages } from '../src/delivery/digest-message.ts';
 import { DkimSigner } from '../src/delivery/dkim.ts';
 import { fanOut } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
@@ -268,7 +268,7 @@ async function composeCost(services: Services, edition: Edition, signer: DkimSig
     [count],
   );
   const renderStarted = process.cpuUsage();
-  const digests: Array<{ parts: DigestParts; envelope: DigestEnvelope }> = [];
+  const digests: Array<{ parts: DigestParts; headers: DigestHeaders }> = [];
   for (const reader of rows) {
     const links = services.links.forDigest({
       id: reader.id,
@@ -289,7 +289,7 @@ async function composeCost(services: Services, edition: Edition, signer: DkimSig
     if (parts)
       digests.push({
         parts,
-        envelope: {
+        headers: {
           to: reader.email,
           messageId: `<delivery-${digests.length}.digest@paperboy.example.org>`,
           subject: parts.subject,
@@ -303,7 +303,7 @@ async function composeCost(services: Services, edition: Edition, signer: DkimSig
     // the first passes build the skeleton, encode each frame's and card's pieces (once per edition,
     // as in the worker) and warm the JIT; the last is what every further message costs
     for (let pass = 0; pass < 2; pass++)
-      for (const { parts, envelope } of digests) await messages.compose(parts, envelope);
+      for (const { parts, headers } of digests) await messages.compose(parts, headers);
     // the fastest of three passes: the machine's other work (the sink, PostgreSQL, other tenants)
     // only ever adds to a pass
     let bytes = 0;
@@ -311,8 +311,7 @@ async function composeCost(services: Services, edition: Edition, signer: DkimSig
     for (let pass = 0; pass < 3; pass++) {
       bytes = 0;
       const started = process.cpuUsage();
-      for (const { parts, envelope } of digests)
-        bytes += (await messages.compose(parts, envelope)).raw.length;
+      for (const { parts, headers } of digests) bytes += (await messages.compose(parts, headers)).raw.length;
       fastest = Math.min(fastest, cpuMicros(started) / digests.length);
     }
     return { us: fastest, kb: bytes / digests.length / 1024 };

@@ -119,7 +119,7 @@ describe('digests written from their MIME skeleton', () => {
         const parts = await personalDigestParts(options);
         expect(expected, variant.name).not.toBeNull();
         const messageId = `<delivery-${1000 + index}.digest@paperboy.test>`;
-        const envelope = {
+        const headers = {
           to: email,
           messageId,
           subject: parts!.subject,
@@ -128,7 +128,7 @@ describe('digests written from their MIME skeleton', () => {
         };
         const at = `${variant.name}, ${email}`;
         for (const messages of [signed, unsigned]) {
-          const mail = await messages.compose(parts!, envelope);
+          const mail = await messages.compose(parts!, headers);
           const parsed = await simpleParser(mail.raw);
           expect(parsed.html, at).toBe(expected!.html);
           expect(parsed.text?.replace(/\r\n/g, '\n'), at).toBe(expected!.text.replace(/\r\n/g, '\n'));
@@ -140,7 +140,7 @@ describe('digests written from their MIME skeleton', () => {
             'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
           );
           expect(field('list-id'), at).toBe(`List-ID: ${LIST_HEADERS['List-Id']}`);
-          expect(field('list-unsubscribe'), at).toBe(`List-Unsubscribe: ${envelope.listUnsubscribe}`);
+          expect(field('list-unsubscribe'), at).toBe(`List-Unsubscribe: ${headers.listUnsubscribe}`);
           const to = (parsed.to as { value: Array<{ address?: string }> }).value[0]?.address ?? '';
           expect(to, at).toBe(email);
           expect(mail.envelope).toEqual({ from: 'digest@paperboy.test', to: [envelopeAddress(email)] });

@@ -32,7 +32,7 @@ import type { DkimSigner } from './dkim.ts';
  */
 
 /** What a digest's header fields say that is the recipient's own. */
-export interface DigestEnvelope {
+export interface DigestHeaders {
   to: string;
   /** With its angle brackets. */
   messageId: string;
@@ -111,7 +111,7 @@ function wrapLiteral(text: string): string {
   return wrapped;
 }
 
-/** Header fields of a skeleton, unfolded into one string each. */
+/** Header fields of a skeleton, one string each with its folded lines. */
 function fieldsOf(head: string): string[] {
   const fields: string[] = [];
   for (const line of head.split(CRLF)) {
@@ -181,15 +181,15 @@ export class DigestMessages {
   ) {}
 
   /** A recipient's digest as the bytes the relay gets, with its envelope. */
-  async compose(parts: DigestParts, envelope: DigestEnvelope, now = new Date()): Promise<RawMail> {
-    const skeleton = await this.skeleton(envelope.listHeaders);
-    const to = this.headerEncoder.encodeHeaderValue('To', envelope.to);
+  async compose(parts: DigestParts, headers: DigestHeaders, now = new Date()): Promise<RawMail> {
+    const skeleton = await this.skeleton(headers.listHeaders);
+    const to = this.headerEncoder.encodeHeaderValue('To', headers.to);
     const values: Record<RecipientField, () => string> = {
       To: () => `To: ${to}`,
-      Subject: () => this.subjectField(envelope.subject),
-      'Message-ID': () => this.field('Message-ID', envelope.messageId),
+      Subject: () => this.subjectField(headers.subject),
+      'Message-ID': () => this.field('Message-ID', headers.messageId),
       Date: () => this.field('Date', now),
-      'List-Unsubscribe': () => this.field('List-Unsubscribe', envelope.listUnsubscribe),
+      'List-Unsubscribe': () => this.field('List-Unsubscribe', headers.listUnsubscribe),
     };
     const head = Buffer.from(
       skeleton.fields.map((field) => ('fixed' in field ? field.fixed : values[field.recipient]())).join(CRLF),
@@ -212,7 +212,7 @@ export class DigestMessages {
     return {
       raw: Buffer.concat([Buffer.from(signature, 'latin1'), head, HEAD_END, body]),
       envelope: { from: skeleton.mailFrom, to: [to] },
-      messageId: envelope.messageId,
+      messageId: headers.messageId,
     };
   }
 
