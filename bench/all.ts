@@ -62,7 +62,7 @@ const SCENARIOS: Scenario[] = [
     name: 'wire sweep',
     script: 'wire-sweep.ts',
     full: [],
-    quick: ['--messages', '150'],
+    quick: ['--messages', '100', '--connections', '5,10'],
   },
   {
     name: 'worker memory',
@@ -81,7 +81,7 @@ const SCENARIOS: Scenario[] = [
     name: 'subscribe API',
     script: 'subscribe-api.ts',
     full: [],
-    quick: ['--requests', '500', '--rate', '1000'],
+    quick: ['--requests', '300', '--rate', '1000'],
   },
 ];
 

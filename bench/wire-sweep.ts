@@ -5,7 +5,7 @@
  * messages in flight (SENDER_MAX_IN_FLIGHT) and messages per connection (SMTP_MAX_MESSAGES).
  * Says which setting is fastest and where Paperboy's defaults stand against it.
  *
- *   npm run bench:wire-sweep [-- --messages 3000]
+ *   npm run bench:wire-sweep [-- --messages 3000 --connections 1,2,5,10]
  * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) the digest's edition is built on a fresh
  * database on that server, otherwise on the embedded one.
  */
@@ -22,9 +22,14 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { createServices } from '../src/services.ts';
 import { type Figure, reportFigures } from './figures.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string', default: '3000' } } });
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '3000' },
+    connections: { type: 'string', default: '1,2,5,10' },
+  },
+});
 const MESSAGES = Number(values.messages);
-const CONNECTIONS = [1, 2, 5, 10];
+const CONNECTIONS = values.connections.split(',').map(Number);
 const IN_FLIGHT = [100, 500];
 /** 0 stands for no limit: one connection carries every message. */
 const PER_CONNECTION = [100, 1000, 0];
