@@ -12,12 +12,11 @@
  * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) it uses a fresh database on that server,
  * otherwise the embedded one.
  */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -33,8 +32,10 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
+import { BENCH_ENV } from './bench-env.ts';
 import { reportFigures } from './figures.ts';
 import { addReaderAnswers } from './reader-answers.ts';
+import { prebuilt, sampleDigest, sendMany, startSink } from './sink.ts';
 
 const { values } = parseArgs({
   options: {
@@ -99,9 +100,9 @@ interface CpuPerMessage {
   sink: number;
   postgres: number;
 }
-let sinkPid = 0;
 const TICK_US = 10_000;
 async function withCpu<T>(
+  sinkPid: number,
   messages: number,
   fn: () => Promise<T>,
 ): Promise<{ result: T; cpu: CpuPerMessage }> {
@@ -119,25 +120,6 @@ async function withCpu<T>(
 }
 const showCpu = (cpu: CpuPerMessage) =>
   `CPU per message: worker ${cpu.worker.toFixed(0)} µs, sink ${cpu.sink.toFixed(0)} µs, PostgreSQL ${cpu.postgres.toFixed(0)} µs`;
-
-async function startSink(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./smtp-sink.ts', import.meta.url).pathname],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      const match = /listening (\d+)/.exec(String(chunk));
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`sink exited with ${code}`)));
-  });
-  sinkPid = child.pid ?? 0;
-  return { url: `smtp://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
-}
 
 /** RSS sampled every 200 ms while fn runs. */
 async function withMemory<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number; startMb: number }> {
@@ -177,37 +159,6 @@ async function addSubscribers(services: Services, count: number, offset: number)
   );
 }
 
-/** Sends `count` messages through a pooled transport with the sender's bound on messages in flight. */
-async function sendMany(
-  label: string,
-  sinkUrl: string,
-  count: number,
-  inFlight: number,
-  message: (i: number) => Promise<SendMailOptions> | SendMailOptions,
-): Promise<number> {
-  const transport = nodemailer.createTransport({
-    url: sinkUrl,
-    pool: true,
-    maxConnections: CONNECTIONS,
-    maxMessages: SMTP_MAX_MESSAGES,
-    maxRequeues: 0,
-  });
-  const started = performance.now();
-  const progress = startProgress(label, count);
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const i = next++;
-      await transport.sendMail(await message(i));
-      progress.increment();
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, lane));
-  progress.stop();
-  transport.close();
-  return count / ((performance.now() - started) / 1000);
-}
-
 /** The old baseline: Nodemailer composing the same HTML and text into MIME for every message. */
 function nodemailerBuilt(html: string, text: string, signer?: DkimSigner) {
   return async (i: number): Promise<SendMailOptions> => {
@@ -219,15 +170,6 @@ function nodemailerBuilt(html: string, text: string, signer?: DkimSigner) {
       envelope: node.getEnvelope() as SendMailOptions['envelope'],
     };
   };
-}
-
-/** The wire: the same written bytes every time, only the envelope's recipient changing. */
-function prebuilt(raw: Buffer) {
-  return (i: number): SendMailOptions => ({
-    raw,
-    envelope: { from: 'bench@example.org', to: [`reader${i}@example.org`] },
-    messageId: '<delivery-1.digest@paperboy.example.org>',
-  });
 }
 
 async function pipeline(
@@ -338,11 +280,8 @@ async function main() {
     SMTP_URL: sink.url,
     SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
     SMTP_MAX_MESSAGES: String(SMTP_MAX_MESSAGES),
-    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
-    PUBLIC_URL: 'https://paperboy.example.org',
+    ...BENCH_ENV,
     MAIL_FROM,
-    DATA_DIR: '/tmp/paperboy-bench',
-    LOG_LEVEL: 'warn',
     SENDER_BATCH_SIZE: '100',
     SENDER_MAX_IN_FLIGHT: process.env.SENDER_MAX_IN_FLIGHT,
   };
@@ -366,37 +305,21 @@ async function main() {
     const { edition } = await services.editions.build('daily', '2026-03-12');
     const compose = await composeCost(services, edition, signer, COMPOSED);
 
-    // a typical digest with a reader's real links ("more / less like this" too), for the baselines
-    const reader = {
-      id: '00000000-0000-4000-8000-000000000001',
-      linkNonce: '00000000-0000-4000-8000-000000000002',
-      confirmNonce: '00000000-0000-4000-8000-000000000003',
-    };
-    const links = services.links.forDigest(reader);
-    const selection = edition.papers.slice(0, 10).map((paper, i) => ({
-      paper,
-      rank: i + 1,
-      matched: undefined,
-      reason: { kind: 'trending' as const },
-    }));
-    const recipient = { email: 'reader1@example.org', ...links };
-    const sample = await services.renderer.render(edition, selection, recipient);
-    const parts = await services.renderer.renderParts(edition, selection, recipient);
-    const written = await new DigestMessages(MAIL_FROM).compose(parts, {
-      to: recipient.email,
-      messageId: '<delivery-1.digest@paperboy.example.org>',
-      subject: parts.subject,
-      listUnsubscribe: `<${links.unsubscribeUrl}>`,
-      listHeaders: LIST_HEADERS,
-    });
+    // a typical digest with a reader's real links, for the baselines and the wire
+    const sample = await sampleDigest(services, edition, LIST_HEADERS);
 
     // every limit is measured half before and half after the pipelines: drift in the machine's
     // speed weighs on all alike
-    const inFlight = config.senderMaxInFlight;
+    // the transport as the sender's is set up
+    const pool = {
+      connections: CONNECTIONS,
+      perConnection: SMTP_MAX_MESSAGES,
+      inFlight: config.senderMaxInFlight,
+    };
     const wireCpu: CpuPerMessage[] = [];
     const wireRun = async (half: string) => {
-      const { result, cpu } = await withCpu(LARGE / 2, () =>
-        sendMany(`wire ${half}`, sink.url, LARGE / 2, inFlight, prebuilt(written.raw)),
+      const { result, cpu } = await withCpu(sink.pid, LARGE / 2, () =>
+        sendMany(sink.url, LARGE / 2, pool, prebuilt(sample.raw), `wire ${half}`),
       );
       wireCpu.push(cpu);
       return result;
@@ -404,23 +327,25 @@ async function main() {
     const limits = async (half: string) => ({
       wire: await wireRun(half),
       built: await sendMany(
-        `nodemailer ${half}`,
         sink.url,
         BASELINE / 2,
-        inFlight,
+        pool,
         nodemailerBuilt(sample.html, sample.text),
+        `nodemailer ${half}`,
       ),
       builtSigned: await sendMany(
-        `nodemailer + DKIM ${half}`,
         sink.url,
         BASELINE / 2,
-        inFlight,
+        pool,
         nodemailerBuilt(sample.html, sample.text, signer),
+        `nodemailer + DKIM ${half}`,
       ),
     });
     const before = await limits('before');
-    const large = await withCpu(LARGE, () => withMemory(() => pipeline(services, '2026-03-12')));
-    const largeSigned = await withCpu(LARGE, () => withMemory(() => pipeline(signing, '2026-03-11')));
+    const large = await withCpu(sink.pid, LARGE, () => withMemory(() => pipeline(services, '2026-03-12')));
+    const largeSigned = await withCpu(sink.pid, LARGE, () =>
+      withMemory(() => pipeline(signing, '2026-03-11')),
+    );
     const after = await limits('after');
     const mean = (key: keyof typeof before) => 2 / (1 / before[key] + 1 / after[key]);
     const wire = mean('wire');
@@ -430,7 +355,7 @@ async function main() {
 
     console.log(`\nlimits (before / after the pipelines):`);
     console.log(
-      `  wire: the same ${(written.raw.length / 1024).toFixed(1)} KB message written once, sent ${LARGE} times: ${rate(wire)} (${rate(before.wire)} / ${rate(after.wire)})`,
+      `  wire: the same ${(sample.raw.length / 1024).toFixed(1)} KB message written once, sent ${LARGE} times: ${rate(wire)} (${rate(before.wire)} / ${rate(after.wire)})`,
     );
     console.log(
       `  old baseline, Nodemailer composing ${(sample.html.length / 1024).toFixed(1)} KB of HTML and its text each time, ${BASELINE} messages: ${rate(built)} (${rate(before.built)} / ${rate(after.built)})`,

@@ -16,6 +16,7 @@ import { trendingScore } from '../src/papers/score.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { DEFAULT_PREFERENCES, type Preferences } from '../src/subscribers/preferences.ts';
 import { LinkTokens } from '../src/subscribers/tokens.ts';
+import { BENCH_ENV } from './bench-env.ts';
 import { reportFigures } from './figures.ts';
 
 const { values } = parseArgs({
@@ -28,7 +29,7 @@ const { values } = parseArgs({
 const SUBSCRIBERS = Number(values.subscribers);
 const PROFILES = Number(values.profiles);
 const NAIVE_SAMPLE = Number(values['naive-sample']);
-const PUBLIC_URL = 'https://paperboy.example.org';
+const PUBLIC_URL = BENCH_ENV.PUBLIC_URL;
 
 async function weeklyEditionFromSample(): Promise<Edition> {
   const source = new FileSource(SAMPLE_DIR);
@@ -77,7 +78,7 @@ function subscriber(i: number) {
 async function main() {
   const edition = await weeklyEditionFromSample();
   const profileList = profiles(edition);
-  const tokens = new LinkTokens('bench-secret-key-0123456789abcdef0123456789');
+  const tokens = new LinkTokens(BENCH_ENV.SECRET_KEY);
   const recipientFor = (i: number) => {
     const s = subscriber(i);
     return {

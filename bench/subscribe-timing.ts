@@ -17,6 +17,7 @@ import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { buildApp } from '../src/http/app.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices } from '../src/services.ts';
+import { BENCH_ENV } from './bench-env.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2000' } } });
 const ROUNDS = Number(values.rounds);
@@ -35,9 +36,7 @@ async function main() {
   const db = await createScratchDatabase(server);
   const config = loadConfig({
     DATABASE_URL: db.url,
-    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
-    PUBLIC_URL: 'https://paperboy.example.org',
-    DATA_DIR: '/tmp/paperboy-bench',
+    ...BENCH_ENV,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '1000000',
   });

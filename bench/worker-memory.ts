@@ -20,7 +20,9 @@ import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices } from '../src/services.ts';
+import { BENCH_ENV } from './bench-env.ts';
 import { type Figure, reportFigures } from './figures.ts';
+import { startSink } from './sink.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,24 +44,6 @@ function memoryMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   return Number(kb) / 1024;
 }
 
-async function startSink(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./smtp-sink.ts', import.meta.url).pathname],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      const match = /listening (\d+)/.exec(String(chunk));
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`sink exited with ${code}`)));
-  });
-  return { url: `smtp://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
-}
-
 async function main() {
   const server = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (!server) throw new Error('BENCH_DATABASE_URL or TEST_DATABASE_URL: this benchmark wants PostgreSQL');
@@ -68,10 +52,7 @@ async function main() {
   const env = {
     DATABASE_URL: db.url,
     SMTP_URL: sink.url,
-    SECRET_KEY: 'bench-secret-key-0123456789abcdef0123456789',
-    PUBLIC_URL: 'https://paperboy.example.org',
-    DATA_DIR: '/tmp/paperboy-bench',
-    LOG_LEVEL: 'warn',
+    ...BENCH_ENV,
     INGEST_CRON: NEVER,
     EDITION_CRON: NEVER,
     SENDER_POLL_MS: '200',
