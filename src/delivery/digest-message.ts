@@ -6,7 +6,7 @@ import MimeNode from 'nodemailer/lib/mime-node';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { DigestParts, FixedPiece, Piece } from '../digest/render.ts';
 import type { RawMail } from '../outbox/mail.ts';
-import type { DkimSigner } from './dkim.ts';
+import { type DkimSigner, headerFields } from './dkim.ts';
 
 /**
  * Digests written as bytes from a MIME skeleton, without composing each message again.
@@ -111,16 +111,6 @@ function wrapLiteral(text: string): string {
   return wrapped;
 }
 
-/** Header fields of a skeleton, one string each with its folded lines. */
-function fieldsOf(head: string): string[] {
-  const fields: string[] = [];
-  for (const line of head.split(CRLF)) {
-    if (/^[ \t]/.test(line) && fields.length > 0) fields[fields.length - 1] += `${CRLF}${line}`;
-    else fields.push(line);
-  }
-  return fields;
-}
-
 async function buildSkeleton(mailFrom: string, listHeaders: Record<string, string>): Promise<Skeleton> {
   const node = new MailComposer({
     from: mailFrom,
@@ -135,7 +125,7 @@ async function buildSkeleton(mailFrom: string, listHeaders: Record<string, strin
   }).compile();
   const built = (await node.build()).toString('utf8').replace(/\r?\n/g, CRLF);
   const end = built.indexOf(`${CRLF}${CRLF}`);
-  const fields = fieldsOf(built.slice(0, end)).map((field) => {
+  const fields = headerFields(built.slice(0, end)).map(({ raw: field }) => {
     const recipient = (Object.keys(RECIPIENT_FIELDS) as RecipientField[]).find((name) =>
       field.includes(RECIPIENT_FIELDS[name]),
     );

@@ -59,8 +59,8 @@ function splitMessage(message: Buffer): { head: string; body: Buffer } {
   return { head, body };
 }
 
-/** A header block (CRLF line ends, bytes as latin1 characters) as its fields. */
-function headerFields(head: string): HeaderField[] {
+/** A header block (CRLF line ends) as its fields, each with its folded lines. */
+export function headerFields(head: string): HeaderField[] {
   const headers: HeaderField[] = [];
   for (const line of head.split('\r\n')) {
     const last = headers[headers.length - 1];

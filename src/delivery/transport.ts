@@ -55,12 +55,10 @@ async function signedMessage(mail: OutgoingMail, mailFrom: string, signer: DkimS
  * composed, and signed when DKIM is configured.
  */
 async function messageOptions(mail: SendableMail, mailFrom: string, signer: DkimSigner | undefined) {
-  // the Message-ID given, or Nodemailer makes a random one for its own records (unused, not cheap)
-  if ('raw' in mail) return { raw: mail.raw, envelope: mail.envelope, messageId: mail.messageId };
-  if (signer) {
-    const { raw, envelope, messageId } = await signedMessage(mail, mailFrom, signer);
-    return { raw, envelope, messageId };
-  }
+  // a RawMail's fields are Nodemailer's own: raw, envelope, and the Message-ID, without which
+  // Nodemailer makes a random one for its own records (unused, not cheap)
+  if ('raw' in mail) return mail;
+  if (signer) return signedMessage(mail, mailFrom, signer);
   return { from: mailFrom, ...mail };
 }
 
