@@ -81,7 +81,7 @@ const SCENARIOS: Scenario[] = [
     name: 'subscribe API',
     script: 'subscribe-api.ts',
     full: [],
-    quick: ['--requests', '300', '--rate', '1000'],
+    quick: ['--seconds', '1', '--rate', '1000'],
   },
 ];
 
