@@ -171,7 +171,7 @@ async function main() {
   const assemblyPer = assemblyMs / learnedReaders;
   const naivePer = naiveMs / NAIVE_SAMPLE;
   console.log(
-    `\nvariants compiled: ${cached.stats.compiles} (cache hits ${cached.stats.hits}); mails rendered: ${sent}; average ${(bytes / sent / 1024).toFixed(1)} KB`,
+    `\nframes made: ${cached.stats.frames} (cache hits ${cached.stats.hits}); mails rendered: ${sent}; average ${(bytes / sent / 1024).toFixed(1)} KB`,
   );
   console.log(
     `cached  : ${(cachedMs / 1000).toFixed(2)} s for ${SUBSCRIBERS} → ${(cachedPer * 1000).toFixed(1)} µs per recipient (${Math.round(1000 / cachedPer)} per second)`,
@@ -181,7 +181,7 @@ async function main() {
   );
   console.log(`ratio   : per-recipient MJML costs ${(naivePer / cachedPer).toFixed(0)}× the cached render`);
   console.log(
-    `learned : ${learnedReaders} readers, ${distinct} distinct selections, ${learnedRenderer.stats.compiles} MJML compiles`,
+    `learned : ${learnedReaders} readers, ${distinct} distinct selections, ${learnedRenderer.stats.frames} frames made`,
   );
   console.log(
     `  assembled, links ready : ${(assemblyPer * 1000).toFixed(1)} µs per recipient, ${((assemblyPer / naivePer) * 100).toFixed(2)} % of one MJML compile (target ≤ 1 %)`,

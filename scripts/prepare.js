@@ -1,10 +1,10 @@
 // `npm install` / `npm ci` run this (package.json "prepare"): compile src/ into dist/ so commands
-// start without transpiling TypeScript, then stamp the build (bin/build-freshness.js). Where the
+// start without transpiling TypeScript, compile the mail templates' MJML, then stamp the build (bin/build-freshness.js). Where the
 // TypeScript compiler is not installed (`npm ci --omit=dev`, as docker-compose.yml does), it says
 // so and the commands run from the sources through tsx.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 let tsc;
@@ -23,6 +23,12 @@ if (result.status !== 0) {
   console.error('paperboy: the build failed (above); commands run from src/ through tsx');
   process.exit(0);
 }
-mkdirSync('dist', { recursive: true });
+// MJML compiles the mail templates now, so that no command or worker loads it (src/compile-mail.ts)
+const mail = spawnSync(process.execPath, ['--enable-source-maps', 'dist/compile-mail.js'], { stdio: 'inherit' });
+if (mail.status !== 0) {
+  rmSync('dist', { recursive: true, force: true });
+  console.error('paperboy: compiling the mail templates failed (above); commands run from src/ through tsx');
+  process.exit(0);
+}
 writeFileSync('dist/.built', `${new Date().toISOString()}\n`);
 console.log('paperboy: compiled into dist/');

@@ -236,7 +236,8 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     maximum: 100_000,
     default: 500,
-    description: 'compiled digest variants kept in memory per process',
+    description:
+      "digest frames (an edition's values set into a compiled template) kept in memory per process",
   }),
   LOG_LEVEL: Type.Union(
     LOG_LEVELS.map((level) => Type.Literal(level)),

@@ -3,7 +3,14 @@ import { editionDay } from '../src/digest/editions.ts';
 import { KeywordMatcher } from '../src/digest/keywords.ts';
 import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
-import { DigestRenderer } from '../src/digest/render.ts';
+import {
+  cutFrame,
+  DIGEST_FRAME_TEMPLATES,
+  DigestRenderer,
+  type FramePart,
+  type Segment,
+} from '../src/digest/render.ts';
+import { confirmationBody } from '../src/subscribers/confirmation-mail.ts';
 import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { renderMail } from '../src/templates.ts';
@@ -202,7 +209,7 @@ describe('rendering', () => {
 
   it('links no third-party stylesheet and hides no preview text', async () => {
     const { mail } = await dailyDigest(bed.app, '2026-03-12', recipient);
-    const confirmation = await renderMail('confirmation', {
+    const confirmation = await confirmationBody({
       email: 'a@example.org',
       confirmUrl: 'https://paperboy.test/confirm/x',
       preferencesChange: false,
@@ -214,6 +221,40 @@ describe('rendering', () => {
       expect(html).not.toMatch(/@import|fonts\.googleapis|fonts\.gstatic/);
       // MJML's hidden preview: white 1px text, which spam filters read as hidden text
       expect(html).not.toMatch(/font-size:\s*1px/);
+    }
+  });
+
+  it('compiles each mail template once, with slots, into the mail MJML writes for its values', async () => {
+    // the confirmation mail: its compiled template with the values set is what MJML makes of them
+    for (const preferencesChange of [false, true]) {
+      const values = {
+        email: "o'brien&<co>@example.org",
+        confirmUrl: 'https://paperboy.test/confirm/a.b?c=1&d="2"',
+        preferencesChange,
+        summary: 'a daily digest at 07:00 (Europe/Berlin) of up to 10 papers, with 2 keywords',
+        footer: 'You get this mail because this address was entered at https://paperboy.test.',
+      };
+      expect(await confirmationBody(values)).toEqual(await renderMail('confirmation', values));
+    }
+    // a digest frame of any number of papers, cut from the one compiled with two, is MJML's own
+    const marker = (slot: string, rank?: number) => `PAPERBOY_SLOT_${slot}_${rank ? `${rank}_` : ''}`;
+    const joined = (segments: Segment[]) =>
+      segments.map((s) => ('text' in s ? s.text : marker(s.slot, s.slot === 'CARD' ? s.rank : 0))).join('');
+    const withCards = (part: FramePart, count: number) =>
+      joined(part.before) +
+      Array.from(
+        { length: count },
+        (_, i) => `${i ? joined(part.between) : ''}${marker('CARD', i + 1)}`,
+      ).join('') +
+      joined(part.after);
+    for (const template of DIGEST_FRAME_TEMPLATES) {
+      const frame = cutFrame(await renderMail(template.name, template.data));
+      for (const count of [1, 3, 7]) {
+        const cards = Array.from({ length: count }, (_, i) => marker('CARD', i + 1));
+        const own = await renderMail(template.name, { ...template.data, cards });
+        expect(withCards(frame.html, count)).toBe(own.html);
+        expect(withCards(frame.text, count)).toBe(own.text);
+      }
     }
   });
 
@@ -277,7 +318,7 @@ describe('rendering', () => {
     expect(Buffer.byteLength(mail.html)).toBeLessThan(102 * 1024);
   });
 
-  it('compiles MJML once per frame however many readers and selections, and keeps the cache bounded', async () => {
+  it('makes one frame per edition and keyword line however many readers, selections and sizes, and keeps the cache bounded', async () => {
     const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
     const renderer = new DigestRenderer(TEST_PUBLIC_URL, 2);
     const profiles = [DEFAULT_PREFERENCES, { ...DEFAULT_PREFERENCES, keywords: ['LoRA'] }];
@@ -291,7 +332,7 @@ describe('rendering', () => {
       });
     const first = await Promise.all(Array.from({ length: 60 }, (_, i) => renderFor(i, profiles[i % 2]!)));
     // one frame without a keyword line, one with
-    expect(renderer.stats.compiles).toBe(2);
+    expect(renderer.stats.frames).toBe(2);
     expect(new Set(first.map((m) => m?.html)).size).toBe(60); // each with its own address
     // readers each with a ranking of their own: no compile more
     const learned = await Promise.all(
@@ -302,14 +343,20 @@ describe('rendering', () => {
         }),
       ),
     );
-    expect(renderer.stats.compiles).toBe(2);
+    expect(renderer.stats.frames).toBe(2);
     expect(new Set(learned.map((m) => m?.html.replace(/r\d+@example\.org/g, ''))).size).toBeGreaterThan(1);
-    // frames of other sizes evict the least recently used
+    // digests of other sizes use the same frames
     await renderFor(0, { ...DEFAULT_PREFERENCES, maxPapers: 5 });
-    await renderFor(0, { ...DEFAULT_PREFERENCES, maxPapers: 6 });
-    expect(renderer.stats.compiles).toBe(4);
     await renderFor(0, { ...profiles[1]!, maxPapers: 3 });
-    expect(renderer.stats.compiles).toBe(5);
+    expect(renderer.stats.frames).toBe(2);
+    // another edition's frames evict the least recently used
+    const weekly = (await bed.app.services.editions.build('weekly', '2026-03-11')).edition;
+    await renderPersonalDigest({ edition: weekly, preferences: DEFAULT_PREFERENCES, renderer, recipient });
+    expect(renderer.stats.frames).toBe(3);
+    await renderFor(0, profiles[1]!);
+    expect(renderer.stats.frames).toBe(3);
+    await renderFor(0, DEFAULT_PREFERENCES);
+    expect(renderer.stats.frames).toBe(4);
   });
 });
 

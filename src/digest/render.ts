@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { type RenderedMail, renderMail, renderMailPart } from '../templates.ts';
+import { compiledMail, escapeHtml, fillSlots, type MailTemplate, slot } from '../compiled-mail.ts';
+import { FREQUENCIES, type Frequency } from '../frequency.ts';
+import { type RenderedMail, renderMailPart } from '../templates.ts';
 import type { Edition } from './editions.ts';
 import { reasonText, type SelectedPaper } from './personalise.ts';
 import { archiveUrl, cutAtWord, editionShortDate, editionTitle, paperView } from './presentation.ts';
@@ -43,36 +45,68 @@ export function joinPieces(pieces: Piece[]): string {
   return joined;
 }
 
-// Markers the frame and cards are compiled with, where each reader's values go. Letters, digits
-// and underscores only: MJML, Eta and html-to-text pass them through untouched. Each paper's
-// feedback links have a pair of their own, numbered by its rank.
+// Markers the frame and cards are compiled with, where each reader's values go (compiled-mail.ts).
+// Each paper's feedback links have a pair of their own, numbered by its rank.
 const SLOTS = {
-  preferencesUrl: 'PAPERBOY_SLOT_PREFERENCES_URL_',
-  unsubscribeUrl: 'PAPERBOY_SLOT_UNSUBSCRIBE_URL_',
-  email: 'PAPERBOY_SLOT_RECIPIENT_',
+  preferencesUrl: slot('PREFERENCES_URL'),
+  unsubscribeUrl: slot('UNSUBSCRIBE_URL'),
+  email: slot('RECIPIENT'),
 } as const;
 const FRAME_SLOTS = {
-  intro: 'PAPERBOY_SLOT_INTRO_',
-  keywordLine: 'PAPERBOY_SLOT_KEYWORD_LINE_',
-  contents: 'PAPERBOY_SLOT_CONTENTS_',
-  card: (rank: number) => `PAPERBOY_SLOT_CARD_${rank}_`,
+  intro: slot('INTRO'),
+  keywordLine: slot('KEYWORD_LINE'),
+  contents: slot('CONTENTS'),
+  card: (rank: number) => slot(`CARD_${rank}`),
 };
+/** An edition's values, the same for all its readers: set once per edition, before the frame is split. */
+const EDITION_SLOTS = {
+  title: slot('TITLE'),
+  archiveUrl: slot('ARCHIVE_URL'),
+  publicUrl: slot('PUBLIC_URL'),
+} as const;
 /**
  * A card's own slots carry no number: they take the rank of the card they are in, so one card
  * serves a paper at every rank, for every reason and every reader.
  */
 const CARD_SLOTS = {
-  rank: 'PAPERBOY_SLOT_RANK_',
-  reason: 'PAPERBOY_SLOT_REASON_',
-  more: 'PAPERBOY_SLOT_MORE_',
-  less: 'PAPERBOY_SLOT_LESS_',
+  rank: slot('RANK'),
+  reason: slot('REASON'),
+  more: slot('MORE'),
+  less: slot('LESS'),
 } as const;
-/** Every slot; String.split with this keeps the slot's name and number as their own items. */
+/** Every reader's slot; String.split with this keeps the slot's name and number as their own items. */
 const ANY_SLOT =
   /PAPERBOY_SLOT_(PREFERENCES_URL|UNSUBSCRIBE_URL|RECIPIENT|INTRO|KEYWORD_LINE|CONTENTS|CARD|RANK|REASON|MORE|LESS)_(?:(\d+)_)?/;
 
+/**
+ * The digest's MJML template for a frequency, with or without a keyword line: every value a slot,
+ * and two cards. MJML writes each card's mj-text alike, so a frame of any number of cards is cut
+ * from this one (`cutFrame`); tests/digest.test.ts holds it to MJML's own frames.
+ */
+export function digestFrameTemplate(frequency: Frequency, withKeywordLine: boolean): MailTemplate {
+  return {
+    name: 'digest',
+    data: {
+      title: EDITION_SLOTS.title,
+      intro: FRAME_SLOTS.intro,
+      keywordLine: withKeywordLine ? FRAME_SLOTS.keywordLine : undefined,
+      contents: FRAME_SLOTS.contents,
+      cards: [FRAME_SLOTS.card(1), FRAME_SLOTS.card(2)],
+      frequency,
+      archiveUrl: EDITION_SLOTS.archiveUrl,
+      publicUrl: EDITION_SLOTS.publicUrl,
+      ...SLOTS,
+    },
+  };
+}
+
+/** Every digest frame template, for the build to compile (compile-mail.ts). */
+export const DIGEST_FRAME_TEMPLATES: MailTemplate[] = FREQUENCIES.flatMap((frequency) =>
+  [false, true].map((withKeywordLine) => digestFrameTemplate(frequency, withKeywordLine)),
+);
+
 /** A compiled piece split at its slots, once: text, then a slot, then text, and so on. */
-type Segment = FixedPiece | { slot: string; rank: number };
+export type Segment = FixedPiece | { slot: string; rank: number };
 interface Split {
   html: Segment[];
   text: Segment[];
@@ -93,6 +127,41 @@ function splitAtSlots(compiled: RenderedMail): Split {
   return { html: split(compiled.html), text: split(compiled.text) };
 }
 
+/**
+ * A frame split at its slots and cut around its cards: a frame of n cards is `before`, card 1,
+ * then `between` and the next card, n − 1 times, then `after`.
+ */
+export interface FramePart {
+  before: Segment[];
+  between: Segment[];
+  after: Segment[];
+}
+export interface Frame {
+  html: FramePart;
+  text: FramePart;
+}
+
+function cutPartAroundCards(segments: Segment[]): FramePart {
+  const cardAt = (rank: number) => {
+    const index = segments.findIndex((s) => 'slot' in s && s.slot === 'CARD' && s.rank === rank);
+    if (index < 0) throw new Error(`The digest template has no slot for card ${rank}`);
+    return index;
+  };
+  const first = cardAt(1);
+  const second = cardAt(2);
+  return {
+    before: segments.slice(0, first),
+    between: segments.slice(first + 1, second),
+    after: segments.slice(second + 1),
+  };
+}
+
+/** A compiled frame (its edition's values set) split at the reader's slots and cut around its two cards. */
+export function cutFrame(compiled: RenderedMail): Frame {
+  const split = splitAtSlots(compiled);
+  return { html: cutPartAroundCards(split.html), text: cutPartAroundCards(split.text) };
+}
+
 /** Room for the date and counts after the lead title, within what mail clients show of a subject. */
 const SUBJECT_TITLE_LENGTH = 70;
 
@@ -107,29 +176,24 @@ function keywordLine(matched: SelectedPaper[], noneMatched: boolean): string | u
   return `Your keywords matched today: ${list}.`;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
 /** A paper's card for each keyword it is shown with, per edition. */
 const CARDS_PER_EDITION = 5000;
 
 /**
  * Renders digests without running MJML per reader, even when every reader's selection is their
- * own (learned rankings). MJML compiles a frame once per edition, number of papers and presence
- * of a keyword line: the header, footer and layout, with slots for the reader's parts. Each paper's
- * card (plain HTML, digest-card.eta) is filled once per edition and keyword. Both are
- * split at their slots once; a reader's digest is one walk over the frame's pieces, their cards'
- * pieces and their values (intro, contents, links, address), joined into one string. Frames live
- * in a bounded LRU cache (concurrent requests for one frame share one compile), cards in one per
- * edition.
+ * own (learned rankings). MJML compiles the frame (header, footer and layout, with slots) once per
+ * frequency and presence of a keyword line, at build time where it can (compiled-mail.ts). Each
+ * edition sets its title and links into it once, and each paper's card (plain HTML,
+ * digest-card.eta) is filled once per edition and keyword. Both are split at their slots once; a
+ * reader's digest is one walk over the frame's pieces, their cards' pieces and their values
+ * (intro, contents, links, address). Frames live in a bounded LRU cache (concurrent requests for
+ * one frame share one making), cards in one per edition.
  */
 export class DigestRenderer {
-  private readonly frames: LRUCache<string, Promise<Split>>;
+  private readonly frames: LRUCache<string, Promise<Frame>>;
   private readonly cards = new WeakMap<Edition, LRUCache<string, Split>>();
-  readonly stats = { compiles: 0, hits: 0 };
+  /** Frames made (an edition's values set into a compiled template), and frames found made. */
+  readonly stats = { frames: 0, hits: 0 };
 
   constructor(
     private readonly publicUrl: string,
@@ -164,7 +228,7 @@ export class DigestRenderer {
       selection.filter((s) => s.matched),
       options.noneMatched ?? false,
     );
-    const frame = await this.frame(edition, selection.length, keywords !== undefined);
+    const frame = await this.frame(edition, keywords !== undefined);
     const cards = selection.map((selected) => this.card(edition, selected));
     const intro = introLine(selection, options.learned ?? false);
     const contents = (format: 'html' | 'text') =>
@@ -201,9 +265,6 @@ export class DigestRenderer {
             continue;
           }
           switch (segment.slot) {
-            case 'CARD':
-              walk(cards[segment.rank - 1]?.[format] ?? [], segment.rank);
-              break;
             case 'RANK':
               out.push(String(cardRank));
               break;
@@ -234,35 +295,39 @@ export class DigestRenderer {
           }
         }
       };
-      walk(frame[format]);
+      const { before, between, after } = frame[format];
+      walk(before);
+      cards.forEach((card, index) => {
+        if (index > 0) walk(between);
+        walk(card[format], index + 1);
+      });
+      walk(after);
       return out;
     };
     return { subject: subjectOf(edition, selection), html: emit('html'), text: emit('text') };
   }
 
-  /** The MJML-compiled frame of an edition's digests of `count` papers, split at its slots. */
-  private frame(edition: Edition, count: number, withKeywordLine: boolean): Promise<Split> {
-    const key = `${edition.frequency}:${edition.day}:${edition.id ?? 'draft'}:${count}:${withKeywordLine ? 'k' : '-'}`;
+  /** An edition's frame, with or without a keyword line: its values set, split at the reader's slots. */
+  private frame(edition: Edition, withKeywordLine: boolean): Promise<Frame> {
+    const key = `${edition.frequency}:${edition.day}:${edition.id ?? 'draft'}:${withKeywordLine ? 'k' : '-'}`;
     const cached = this.frames.get(key);
     if (cached) {
       this.stats.hits++;
       return cached;
     }
-    this.stats.compiles++;
-    const compiled = renderMail('digest', {
-      title: editionTitle(edition),
-      intro: FRAME_SLOTS.intro,
-      keywordLine: withKeywordLine ? FRAME_SLOTS.keywordLine : undefined,
-      contents: FRAME_SLOTS.contents,
-      cards: Array.from({ length: count }, (_, index) => FRAME_SLOTS.card(index + 1)),
-      frequency: edition.frequency,
-      archiveUrl: archiveUrl(this.publicUrl, edition),
-      publicUrl: this.publicUrl,
-      ...SLOTS,
-    }).then(splitAtSlots);
-    this.frames.set(key, compiled);
-    compiled.catch(() => this.frames.delete(key));
-    return compiled;
+    this.stats.frames++;
+    const made = compiledMail(digestFrameTemplate(edition.frequency, withKeywordLine)).then((compiled) => {
+      return cutFrame(
+        fillSlots(compiled, {
+          [EDITION_SLOTS.title]: editionTitle(edition),
+          [EDITION_SLOTS.archiveUrl]: archiveUrl(this.publicUrl, edition),
+          [EDITION_SLOTS.publicUrl]: this.publicUrl,
+        }),
+      );
+    });
+    this.frames.set(key, made);
+    made.catch(() => this.frames.delete(key));
+    return made;
   }
 
   /** A paper's card with its keyword marked, for this edition; its rank and links are slots. */

@@ -1,10 +1,46 @@
+import { compiledMail, fillSlots, type MailTemplate, slot } from '../compiled-mail.ts';
 import type { MailContent } from '../outbox/mail.ts';
-import { renderMail } from '../templates.ts';
+import type { RenderedMail } from '../templates.ts';
 import type { SubscriberLinks } from './links.ts';
 import { describePreferences } from './preferences.ts';
 import { requestTokenSubject, type SubscriptionRequest } from './requests.ts';
 import type { Subscriber } from './subscriber.ts';
 import { CONFIRM_TOKEN_LIFETIME_MS } from './tokens.ts';
+
+const CONFIRMATION_SLOTS = {
+  email: slot('EMAIL'),
+  confirmUrl: slot('CONFIRM_URL'),
+  summary: slot('SUMMARY'),
+  footer: slot('FOOTER'),
+} as const;
+
+/** The confirmation mail's template, for a new subscription or a change to one, every value a slot. */
+const confirmationTemplate = (preferencesChange: boolean): MailTemplate => ({
+  name: 'confirmation',
+  data: { ...CONFIRMATION_SLOTS, preferencesChange },
+});
+
+/** Both kinds, for the build to compile (compile-mail.ts). */
+export const CONFIRMATION_TEMPLATES: MailTemplate[] = [false, true].map(confirmationTemplate);
+
+/** What the confirmation template is filled with. */
+export interface ConfirmationValues {
+  email: string;
+  confirmUrl: string;
+  preferencesChange: boolean;
+  summary: string;
+  footer: string;
+}
+
+/** The confirmation mail's HTML and text: its compiled template with the values set. */
+export async function confirmationBody(values: ConfirmationValues): Promise<RenderedMail> {
+  return fillSlots(await compiledMail(confirmationTemplate(values.preferencesChange)), {
+    [CONFIRMATION_SLOTS.email]: values.email,
+    [CONFIRMATION_SLOTS.confirmUrl]: values.confirmUrl,
+    [CONFIRMATION_SLOTS.summary]: values.summary,
+    [CONFIRMATION_SLOTS.footer]: values.footer,
+  });
+}
 
 /**
  * The confirmation mail of a subscription request, or null when there is nothing left to
@@ -24,7 +60,7 @@ export async function confirmationMail(options: {
   const expiresAt = new Date(request.createdAt.getTime() + CONFIRM_TOKEN_LIFETIME_MS);
   const confirmUrl = links.url('confirm', requestTokenSubject(request, subscriber), expiresAt);
   const preferences = request.preferences;
-  const { html, text } = await renderMail('confirmation', {
+  const { html, text } = await confirmationBody({
     email: subscriber.email,
     confirmUrl,
     preferencesChange,
