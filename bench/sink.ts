@@ -118,5 +118,5 @@ export async function sampleDigest(
     listUnsubscribe: `<${links.unsubscribeUrl}>`,
     listHeaders,
   });
-  return { html: rendered.html, text: rendered.text, raw: written.raw };
+  return { html: rendered.html, text: rendered.text, raw: Buffer.concat(written.write()) };
 }

@@ -4,7 +4,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
-import type { DigestParts, FixedPiece, Piece } from '../digest/render.ts';
+import type { DigestParts, DigestWriter, FixedPiece, Piece } from '../digest/render.ts';
 import type { RawMail } from '../outbox/mail.ts';
 import { type DkimSigner, headerFields } from './dkim.ts';
 
@@ -170,10 +170,33 @@ export class DigestMessages {
     private readonly signer?: DkimSigner,
   ) {}
 
-  /** A recipient's digest as the bytes the relay gets, with its envelope. */
-  async compose(parts: DigestParts, headers: DigestHeaders, now = new Date()): Promise<RawMail> {
+  /**
+   * A recipient's digest with its envelope, written into bytes only when the transport reads it
+   * (RawMail.write): until then it holds its pieces, which are mostly shared.
+   */
+  async compose(
+    parts: DigestParts | DigestWriter['parts'],
+    headers: DigestHeaders,
+    now = new Date(),
+  ): Promise<RawMail> {
     const skeleton = await this.skeleton(headers.listHeaders);
     const to = this.headerEncoder.encodeHeaderValue('To', headers.to);
+    return {
+      envelope: { from: skeleton.mailFrom, to: [to] },
+      messageId: headers.messageId,
+      write: () => this.write(skeleton, parts, headers, to, now),
+    };
+  }
+
+  /** The bytes: the header (signed, with DKIM configured), then the body. */
+  private write(
+    skeleton: Skeleton,
+    digest: DigestParts | DigestWriter['parts'],
+    headers: DigestHeaders,
+    to: string,
+    now: Date,
+  ) {
+    const parts = typeof digest === 'function' ? digest() : digest;
     const values: Record<RecipientField, () => string> = {
       To: () => `To: ${to}`,
       Subject: () => this.subjectField(headers.subject),
@@ -199,11 +222,7 @@ export class DigestMessages {
           now,
         )
       : '';
-    return {
-      raw: Buffer.concat([Buffer.from(signature, 'latin1'), head, HEAD_END, body]),
-      envelope: { from: skeleton.mailFrom, to: [to] },
-      messageId: headers.messageId,
-    };
+    return [Buffer.concat([Buffer.from(signature, 'latin1'), head, HEAD_END]), body];
   }
 
   private skeleton(listHeaders: Record<string, string>): Promise<Skeleton> {

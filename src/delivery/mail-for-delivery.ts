@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Edition, Editions } from '../digest/editions.ts';
-import { personalDigestParts } from '../digest/personal-digest.ts';
+import { personalDigestWriter } from '../digest/personal-digest.ts';
 import type { DigestRenderer } from '../digest/render.ts';
 import type { SendableMail } from '../outbox/mail.ts';
 import { confirmationMail } from '../subscribers/confirmation-mail.ts';
@@ -63,7 +63,7 @@ export function createMailBuilder(deps: {
     const found = await edition(delivery.editionId as number);
     if (!found) return { cancel: 'edition not found' };
     const { preferencesUrl, unsubscribeUrl, unsubscribeToken, feedbackUrl } = links.forDigest(subscriber);
-    const digest = await personalDigestParts({
+    const digest = await personalDigestWriter({
       edition: found,
       preferences: subscriber.preferences,
       feedback: subscriber.learnedAt ? await feedbackOf(subscriber.id) : undefined,
@@ -76,7 +76,8 @@ export function createMailBuilder(deps: {
       unsubscribe.push(`<mailto:${listUnsubscribeMailto}?subject=unsubscribe%20${unsubscribeToken}>`);
     }
     return {
-      mail: await messages.compose(digest, {
+      // written when a connection is ready for it: until then the mail holds the reader's selection
+      mail: await messages.compose(digest.parts, {
         to: subscriber.email,
         messageId,
         subject: digest.subject,

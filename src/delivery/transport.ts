@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config.ts';
@@ -42,23 +43,37 @@ export function outboxDir(config: Config): string {
 async function signedMessage(mail: OutgoingMail, mailFrom: string, signer: DkimSigner): Promise<RawMail> {
   const node = new MailComposer({ from: mailFrom, ...mail }).compile();
   const envelope = node.getEnvelope();
+  const signed = signer.sign(await node.build());
   return {
-    raw: signer.sign(await node.build()),
+    write: () => [signed],
     envelope: { from: envelope.from || mailFrom, to: envelope.to },
     messageId: mail.messageId,
   };
 }
 
+/** A written mail's bytes as a stream, written when Nodemailer first reads it (RawMail.write). */
+function bytesWhenRead(mail: RawMail): Readable {
+  return new Readable({
+    read() {
+      try {
+        for (const chunk of mail.write()) this.push(chunk);
+        this.push(null);
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+  });
+}
+
 /**
- * Nodemailer's message options for a mail: a written one goes as it is, with its envelope
+ * Nodemailer's message options for a mail: a written one goes as its bytes, with its envelope
  * (Nodemailer still dot-stuffs it and picks SMTPUTF8 from the envelope); an ordinary one is
  * composed, and signed when DKIM is configured.
  */
 async function messageOptions(mail: SendableMail, mailFrom: string, signer: DkimSigner | undefined) {
-  // a RawMail's fields are Nodemailer's own: raw, envelope, and the Message-ID, without which
-  // Nodemailer makes a random one for its own records (unused, not cheap)
-  if ('raw' in mail) return mail;
-  if (signer) return signedMessage(mail, mailFrom, signer);
+  const raw = 'write' in mail ? mail : signer ? await signedMessage(mail, mailFrom, signer) : undefined;
+  // the Message-ID too: without it Nodemailer makes a random one for its own records (unused, not cheap)
+  if (raw) return { raw: bytesWhenRead(raw), envelope: raw.envelope, messageId: raw.messageId };
   return { from: mailFrom, ...mail };
 }
 

@@ -2,7 +2,7 @@ import type { ReaderFeedback } from '../subscribers/feedback.ts';
 import type { Preferences } from '../subscribers/preferences.ts';
 import type { Edition } from './editions.ts';
 import { selectPapers } from './personalise.ts';
-import type { DigestParts, DigestRenderer, Recipient, RenderedDigest } from './render.ts';
+import type { DigestParts, DigestRenderer, DigestWriter, Recipient, RenderedDigest } from './render.ts';
 
 interface PersonalDigestOptions {
   edition: Edition;
@@ -36,8 +36,13 @@ export async function renderPersonalDigest(options: PersonalDigestOptions): Prom
 
 /** The same digest as pieces, for the sender's MIME encoder (delivery/digest-message.ts). */
 export async function personalDigestParts(options: PersonalDigestOptions): Promise<DigestParts | null> {
+  return (await personalDigestWriter(options))?.parts() ?? null;
+}
+
+/** The same digest with its pieces made when asked, for a sender that writes a mail when its connection is ready. */
+export async function personalDigestWriter(options: PersonalDigestOptions): Promise<DigestWriter | null> {
   const chosen = personalSelection(options);
   if (!chosen) return null;
   const { selection, ...intro } = chosen;
-  return options.renderer.renderParts(options.edition, selection, options.recipient, intro);
+  return options.renderer.writer(options.edition, selection, options.recipient, intro);
 }

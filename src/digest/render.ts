@@ -39,6 +39,12 @@ export interface DigestParts {
   text: Piece[];
 }
 
+/** A digest whose pieces are made when asked (DigestRenderer.writer). */
+export interface DigestWriter {
+  subject: string;
+  parts(): DigestParts;
+}
+
 export function joinPieces(pieces: Piece[]): string {
   let joined = '';
   for (const piece of pieces) joined += typeof piece === 'string' ? piece : piece.text;
@@ -224,13 +230,41 @@ export class DigestRenderer {
     recipient: Recipient,
     options: { noneMatched?: boolean; learned?: boolean } = {},
   ): Promise<DigestParts> {
+    return (await this.writer(edition, selection, recipient, options)).parts();
+  }
+
+  /**
+   * The same digest, its subject known and its pieces made when asked, synchronously: the
+   * sender makes them only when a connection is ready for the mail, so a mail waiting its turn
+   * holds its selection, not its pieces and links.
+   */
+  async writer(
+    edition: Edition,
+    selection: SelectedPaper[],
+    recipient: Recipient,
+    options: { noneMatched?: boolean; learned?: boolean } = {},
+  ): Promise<DigestWriter> {
     const keywords = keywordLine(
       selection.filter((s) => s.matched),
       options.noneMatched ?? false,
     );
     const frame = await this.frame(edition, keywords !== undefined);
+    return {
+      subject: subjectOf(edition, selection),
+      parts: () => this.pieces(edition, selection, recipient, options.learned ?? false, keywords, frame),
+    };
+  }
+
+  private pieces(
+    edition: Edition,
+    selection: SelectedPaper[],
+    recipient: Recipient,
+    learned: boolean,
+    keywords: string | undefined,
+    frame: Frame,
+  ): DigestParts {
     const cards = selection.map((selected) => this.card(edition, selected));
-    const intro = introLine(selection, options.learned ?? false);
+    const intro = introLine(selection, learned);
     const contents = (format: 'html' | 'text') =>
       format === 'html'
         ? `<ol style="margin:0;padding-left:22px">${selection

@@ -12,9 +12,15 @@ export interface OutgoingMail {
 /** A mail before the sender gives it its Message-ID. */
 export type MailContent = Omit<OutgoingMail, 'messageId'>;
 
-/** A mail already written as the bytes the relay gets (a digest from its variant's MIME skeleton). */
+/** A mail written as the bytes the relay gets (a digest from its variant's MIME skeleton). */
 export interface RawMail {
-  raw: Buffer;
+  /**
+   * The bytes, in order. Called once, when a connection is ready for the message: a mail waiting
+   * in the transport's queue holds what it is written from, not ~40 KB of bytes, so the bytes
+   * live for milliseconds and are freed by the young generation's collections, not left for a
+   * full one (which let a worker's buffers reach tens of megabytes).
+   */
+  write(): Buffer[];
   envelope: { from: string; to: string[] };
   /** With its angle brackets, as in the message's Message-ID field. */
   messageId: string;
