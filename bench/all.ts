@@ -62,7 +62,7 @@ const SCENARIOS: Scenario[] = [
     name: 'wire sweep',
     script: 'wire-sweep.ts',
     full: [],
-    quick: ['--messages', '100', '--connections', '5,10'],
+    quick: ['--messages', '100', '--connections', '5,10', '--readers', '500'],
   },
   {
     name: 'worker memory',

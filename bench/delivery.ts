@@ -14,28 +14,24 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { SendMailOptions } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { type DigestHeaders, DigestMessages } from '../src/delivery/digest-message.ts';
 import { DkimSigner } from '../src/delivery/dkim.ts';
-import { fanOut } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
 import { personalDigestParts } from '../src/digest/personal-digest.ts';
 import type { DigestParts } from '../src/digest/render.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
-import { startProgress } from '../src/progress.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { BENCH_ENV } from './bench-env.ts';
 import { reportFigures } from './figures.ts';
+import { addSubscribers, pipeline } from './pipeline.ts';
 import { addReaderAnswers } from './reader-answers.ts';
-import { prebuilt, sampleDigest, sendMany, startSink } from './sink.ts';
+import { composedEachTime, prebuilt, sampleDigest, sendMany, startSink } from './sink.ts';
 
 const { values } = parseArgs({
   options: {
@@ -134,58 +130,6 @@ async function withMemory<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb:
   } finally {
     clearInterval(timer);
   }
-}
-
-async function addSubscribers(services: Services, count: number, offset: number) {
-  // 50 keyword profiles, every one in boost mode so everyone gets mail
-  const profiles = [
-    'LoRA',
-    'diffusion',
-    'regression',
-    'language',
-    'neural',
-    'learning',
-    'model',
-    'network',
-    'data',
-    'scaling',
-  ];
-  await services.db.pool.query(
-    `INSERT INTO subscribers (email, status, confirmed_at, keywords, max_papers)
-     SELECT 'reader' || g || '@example.org', 'active', now(),
-            ARRAY[($2::text[])[1 + g % 10], ($2::text[])[1 + (g / 10) % 5]], 5 + g % 3 * 5
-     FROM generate_series($3 + 1, $3 + $1) g`,
-    [count, profiles, offset],
-  );
-}
-
-/** The old baseline: Nodemailer composing the same HTML and text into MIME for every message. */
-function nodemailerBuilt(html: string, text: string, signer?: DkimSigner) {
-  return async (i: number): Promise<SendMailOptions> => {
-    const mail = { from: MAIL_FROM, to: `reader${i}@example.org`, subject: 'bench', html, text };
-    if (!signer) return mail;
-    const node = new MailComposer(mail).compile();
-    return {
-      raw: signer.sign(await node.build()),
-      envelope: node.getEnvelope() as SendMailOptions['envelope'],
-    };
-  };
-}
-
-async function pipeline(
-  services: Services,
-  date: string,
-): Promise<{ rate: number; fanOutMs: number; sent: number }> {
-  const started = performance.now();
-  const { edition } = await services.editions.build('daily', date);
-  const fanned = await fanOut(services.db.pool, edition, { now: true });
-  const fanOutMs = performance.now() - started;
-  const progress = startProgress(`pipeline ${date}`, fanned);
-  const onOutcome = () => progress.increment();
-  services.sender.events.on('outcome', onOutcome);
-  const counts = await services.sender.drain(edition.id);
-  progress.stop();
-  return { rate: counts.sent / ((performance.now() - started) / 1000), fanOutMs, sent: counts.sent };
 }
 
 interface Reader {
@@ -331,14 +275,14 @@ async function main() {
         sink.url,
         BASELINE / 2,
         pool,
-        nodemailerBuilt(sample.html, sample.text),
+        composedEachTime(sample.html, sample.text, MAIL_FROM),
         `nodemailer ${half}`,
       ),
       builtSigned: await sendMany(
         sink.url,
         BASELINE / 2,
         pool,
-        nodemailerBuilt(sample.html, sample.text, signer),
+        composedEachTime(sample.html, sample.text, MAIL_FROM, signer),
         `nodemailer + DKIM ${half}`,
       ),
     });

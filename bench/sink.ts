@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { type DigestHeaders, DigestMessages } from '../src/delivery/digest-message.ts';
+import type { DkimSigner } from '../src/delivery/dkim.ts';
 import type { Edition } from '../src/digest/editions.ts';
 import { startProgress } from '../src/progress.ts';
 import type { Services } from '../src/services.ts';
@@ -76,6 +78,22 @@ export async function sendMany(
   progress?.stop();
   transport.close();
   return count / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The old limit, "raw" in the issue that set the targets: Nodemailer composing the same HTML and
+ * text into MIME for every message (and signing it, given a signer), as Paperboy once sent.
+ */
+export function composedEachTime(html: string, text: string, mailFrom: string, signer?: DkimSigner) {
+  return async (i: number): Promise<SendMailOptions> => {
+    const mail = { from: mailFrom, to: `reader${i}@example.org`, subject: 'bench', html, text };
+    if (!signer) return mail;
+    const node = new MailComposer(mail).compile();
+    return {
+      raw: signer.sign(await node.build()),
+      envelope: node.getEnvelope() as SendMailOptions['envelope'],
+    };
+  };
 }
 
 /** The wire: the same written bytes every time, only the envelope's recipient changing. */
