@@ -13,7 +13,6 @@
  * otherwise the embedded one.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
@@ -28,6 +27,7 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { BENCH_ENV } from './bench-env.ts';
+import { postgresTicks, TICK_US, ticksOf } from './cpu.ts';
 import { reportFigures } from './figures.ts';
 import { addSubscribers, pipeline } from './pipeline.ts';
 import { addReaderAnswers } from './reader-answers.ts';
@@ -60,43 +60,12 @@ const LARGE = Number(values.subscribers);
 const SMALL = Number(values.small);
 const CONNECTIONS = Number(values.connections);
 
-/**
- * Clock ticks of a process's user and system time (Linux's /proc; 0 elsewhere), and with
- * `children` those of its children that have exited.
- */
-function ticksOf(pid: number | string, children = false): number {
-  try {
-    const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []).map(Number);
-    const own = (fields[11] ?? 0) + (fields[12] ?? 0);
-    return children ? own + (fields[13] ?? 0) + (fields[14] ?? 0) : own;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * The CPU of the machine's PostgreSQL server, whose work each mail's ledger writes are: every
- * server process's own time, and what its exited children (connections closed since) used.
- */
-function postgresTicks(): number {
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') ticks += ticksOf(pid, true);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return ticks;
-}
-
 /** CPU per message (µs) of this worker, the sink and PostgreSQL over a run, from /proc ticks (10 ms). */
 interface CpuPerMessage {
   worker: number;
   sink: number;
   postgres: number;
 }
-const TICK_US = 10_000;
 async function withCpu<T>(
   sinkPid: number,
   messages: number,

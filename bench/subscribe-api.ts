@@ -10,6 +10,7 @@
  * otherwise the embedded one. Every address is new: each request stores a subscriber.
  */
 import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -20,6 +21,7 @@ import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createServices } from '../src/services.ts';
 import { BENCH_ENV } from './bench-env.ts';
+import { postgresTicks, TICK_US, ticksOf } from './cpu.ts';
 import { type Figure, reportFigures } from './figures.ts';
 
 const { values } = parseArgs({
@@ -55,7 +57,11 @@ const subscribeRequests = (path: string): autocannon.Request[] => [
   },
 ];
 
+/** The servers' process, for the CPU each request costs it. */
+let serverPid = 0;
+
 async function drive(url: string, path: string, options: Partial<autocannon.Options> = {}) {
+  const before = { server: ticksOf(serverPid), postgres: postgresTicks(), load: process.cpuUsage() };
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -65,10 +71,18 @@ async function drive(url: string, path: string, options: Partial<autocannon.Opti
   });
   const failed = result.non2xx + result.errors + result.timeouts;
   if (failed > 0) throw new Error(`${path}: ${failed} of ${result.requests.total} requests failed`);
+  const load = process.cpuUsage(before.load);
+  const total = result.requests.total;
   return {
-    rps: result.requests.total / result.duration,
+    rps: total / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    /** CPU per request, µs: the servers' process, PostgreSQL, and autocannon (this process). */
+    cpu: {
+      server: ((ticksOf(serverPid) - before.server) * TICK_US) / total,
+      postgres: ((postgresTicks() - before.postgres) * TICK_US) / total,
+      load: (load.user + load.system) / total,
+    },
   };
 }
 
@@ -100,7 +114,12 @@ async function serve() {
   const appUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
   console.log(
-    JSON.stringify({ appUrl, bareUrl, database: server ? new URL(server).host : 'embedded PGlite' }),
+    JSON.stringify({
+      appUrl,
+      bareUrl,
+      databaseUrl: db.url,
+      database: server ? new URL(server).host : 'embedded PGlite',
+    }),
   );
   process.once('SIGTERM', async () => {
     await bare.close();
@@ -115,21 +134,62 @@ async function startServers() {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const urls = await new Promise<{ appUrl: string; bareUrl: string; database: string }>((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += String(chunk);
-      const line = output.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line));
-    });
-    child.once('exit', (code) => reject(new Error(`the servers exited with ${code}`)));
-  });
+  const urls = await new Promise<{ appUrl: string; bareUrl: string; databaseUrl: string; database: string }>(
+    (resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += String(chunk);
+        const line = output.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve(JSON.parse(line));
+      });
+      child.once('exit', (code) => reject(new Error(`the servers exited with ${code}`)));
+    },
+  );
+  serverPid = child.pid ?? 0;
   const stopped = new Promise((resolve) => child.once('exit', resolve));
   const stop = () => {
     child.kill('SIGTERM');
     return stopped;
   };
   return { ...urls, stop };
+}
+
+/**
+ * The database's part alone, no HTTP: the subscribe statement (run by SubscriberService, as the
+ * route runs it) against the bare route's INSERT, from CONNECTIONS lanes for SECONDS each, with
+ * PostgreSQL's CPU per statement: the floor of the API's cost, whatever the app does.
+ */
+async function databaseAlone(databaseUrl: string) {
+  const services = await createServices(
+    loadConfig({ DATABASE_URL: databaseUrl, ...BENCH_ENV }),
+    pino({ level: 'warn' }),
+  );
+  const run = async (one: (i: number) => Promise<unknown>) => {
+    const before = postgresTicks();
+    const started = performance.now();
+    const until = started + SECONDS * 1000;
+    let done = 0;
+    const lane = async () => {
+      while (performance.now() < until) {
+        await one(next++);
+        done++;
+      }
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, lane));
+    const seconds = (performance.now() - started) / 1000;
+    return { rate: done / seconds, postgresUs: ((postgresTicks() - before) * TICK_US) / done };
+  };
+  try {
+    const bare = await run((i) =>
+      services.db.pool.query('INSERT INTO bare_subscriptions (email) VALUES ($1)', [`alone${i}@example.org`]),
+    );
+    const subscribe = await run((i) =>
+      services.subscribers.subscribe({ email: `alone${i}@example.org` }),
+    );
+    return { bare, subscribe };
+  } finally {
+    await services.close();
+  }
 }
 
 async function main() {
@@ -153,23 +213,35 @@ async function main() {
         bare: await drive(bareUrl, '/bare', half),
         api: await drive(appUrl, '/api/subscriptions', half),
       });
-    const mean = (pick: (turn: { bare: Run; api: Run }) => Run) => ({
-      rps: 2 / turns.reduce((sum, turn) => sum + 1 / pick(turn).rps, 0),
-      p99: Math.max(...turns.map((turn) => pick(turn).p99)),
-    });
+    const mean = (pick: (turn: { bare: Run; api: Run }) => Run) => {
+      const cpu = (key: keyof Run['cpu']) => turns.reduce((sum, turn) => sum + pick(turn).cpu[key], 0) / 2;
+      return {
+        rps: 2 / turns.reduce((sum, turn) => sum + 1 / pick(turn).rps, 0),
+        p99: Math.max(...turns.map((turn) => pick(turn).p99)),
+        cpu: { server: cpu('server'), postgres: cpu('postgres'), load: cpu('load') },
+      };
+    };
+    const showCpu = ({ cpu }: { cpu: Run['cpu'] }) =>
+      `CPU per request: server ${cpu.server.toFixed(0)} µs, PostgreSQL ${cpu.postgres.toFixed(0)} µs, autocannon ${cpu.load.toFixed(0)} µs`;
     const bareRun = mean((turn) => turn.bare);
     const apiRun = mean((turn) => turn.api);
     const paced = await drive(appUrl, '/api/subscriptions', { overallRate: RATE });
+    const alone = await databaseAlone(servers.databaseUrl);
     const share = apiRun.rps / bareRun.rps;
     console.log(
       `\nturns (bare / API requests/s): ${turns.map((turn) => `${turn.bare.rps.toFixed(0)} / ${turn.api.rps.toFixed(0)}`).join(', ')}`,
     );
     console.log(`bare route, one INSERT: ${bareRun.rps.toFixed(0)} requests/s (p99 ${bareRun.p99} ms)`);
+    console.log(`  ${showCpu(bareRun)}`);
     console.log(
       `POST /api/subscriptions: ${apiRun.rps.toFixed(0)} requests/s (p99 ${apiRun.p99} ms) = ${share.toFixed(2)} of the bare route (target ≥ ${TARGET_SHARE})`,
     );
+    console.log(`  ${showCpu(apiRun)}`);
     console.log(
       `POST /api/subscriptions at ${RATE}/s: ${paced.rps.toFixed(0)} requests/s answered, p50 ${paced.p50} ms, p99 ${paced.p99} ms (target < ${TARGET_P99_MS} ms)`,
+    );
+    console.log(
+      `the database alone, no HTTP (${CONNECTIONS} lanes): the subscribe statement ${alone.subscribe.rate.toFixed(0)}/s, PostgreSQL ${alone.subscribe.postgresUs.toFixed(0)} µs each; the bare INSERT ${alone.bare.rate.toFixed(0)}/s, ${alone.bare.postgresUs.toFixed(0)} µs each: ${(alone.subscribe.rate / alone.bare.rate).toFixed(2)}`,
     );
     const figures: Figure[] = [
       {
@@ -186,6 +258,13 @@ async function main() {
         value: paced.p99,
         unit: 'ms',
         target: { bound: TARGET_P99_MS, better: 'lower' },
+      },
+      {
+        scenario: 'subscribe API',
+        name: 'the database alone: the subscribe statement, per second',
+        value: alone.subscribe.rate,
+        unit: '/s',
+        baseline: { name: 'the bare INSERT', value: alone.bare.rate },
       },
     ];
     reportFigures(figures);

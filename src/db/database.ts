@@ -7,6 +7,12 @@ export interface Database {
   pool: pg.Pool;
   /** Where the pool connects, without credentials: for logs. */
   description: string;
+  /**
+   * Whether a statement may be prepared under a name, parsed and planned once per connection
+   * (pg's `{ name, text, values }`). Not on the embedded database: every connection there shares
+   * PGlite's one session, so a name one connection prepared is already taken for the next.
+   */
+  namedStatements: boolean;
   close(): Promise<void>;
 }
 
@@ -32,7 +38,12 @@ function describe(url: string): string {
 export async function openDatabase(config: Config): Promise<Database> {
   if (config.databaseUrl) {
     const pool = createPool(config.databaseUrl, config.dbPoolSize);
-    return { pool, description: describe(config.databaseUrl), close: () => pool.end() };
+    return {
+      pool,
+      description: describe(config.databaseUrl),
+      namedStatements: true,
+      close: () => pool.end(),
+    };
   }
   // PGlite (and its WebAssembly) is loaded only for the embedded database
   const { findRunningEmbedded, startEmbeddedPostgres } = await import('./embedded.ts');
@@ -42,6 +53,7 @@ export async function openDatabase(config: Config): Promise<Database> {
     return {
       pool,
       description: `embedded database served by another process (${describe(running)})`,
+      namedStatements: false,
       close: () => pool.end(),
     };
   }
@@ -55,6 +67,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   return {
     pool,
     description: `embedded database in ${config.dataDir} (${describe(embedded.url)})`,
+    namedStatements: false,
     async close() {
       await pool.end();
       await embedded.stop();
