@@ -183,9 +183,7 @@ async function databaseAlone(databaseUrl: string) {
     const bare = await run((i) =>
       services.db.pool.query('INSERT INTO bare_subscriptions (email) VALUES ($1)', [`alone${i}@example.org`]),
     );
-    const subscribe = await run((i) =>
-      services.subscribers.subscribe({ email: `alone${i}@example.org` }),
-    );
+    const subscribe = await run((i) => services.subscribers.subscribe({ email: `alone${i}@example.org` }));
     return { bare, subscribe };
   } finally {
     await services.close();

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { type Config, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -42,12 +43,14 @@ export interface Services {
  * JSON lines for log collectors, or readable lines (pino-pretty) when a person watches a terminal.
  */
 export function createLogger(config: Config, fd = 1): Logger {
+  // pino-pretty is loaded only for a terminal: a service logging JSON lines never needs it
+  const pretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty');
   const options = { level: config.logLevel, base: { pid: process.pid } };
   const terminal = (fd === 1 ? process.stdout : process.stderr).isTTY;
   if (terminal)
     return pino(
       options,
-      pretty({ destination: fd, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
+      pretty()({ destination: fd, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
     );
   return pino(options, pino.destination({ fd, sync: fd === 2 }));
 }

@@ -3,7 +3,6 @@ import csrf from '@fastify/csrf-protection';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { lineChart, stackedBars } from '../../admin/charts.ts';
 import {
   buildEdition,
   CHARTED_EVENTS,
@@ -167,6 +166,8 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (_request, reply) => {
       const data = await dashboard(services);
+      // d3 is loaded with the first dashboard, not with every `serve`
+      const { lineChart, stackedBars } = await import('../../admin/charts.ts');
       const perDay = lineChart(
         data.perDay.map((d) => d.day),
         CHARTED_EVENTS.map((event) => ({ name: event, values: data.perDay.map((d) => d[event]) })),

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type ParsedMail, simpleParser } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { Type } from 'typebox';
 import { outboxDir } from '../../delivery/transport.ts';
 import { sendMailHtml } from '../mail-html.ts';
@@ -31,6 +31,8 @@ export const outboxRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const read = async (name: string) => {
     if (name.includes('..')) return undefined;
     try {
+      // mailparser is loaded when the outbox is first read: it is most of a second of `serve`'s start
+      const { simpleParser } = await import('mailparser');
       return await simpleParser(await readFile(path.join(dir, name)));
     } catch {
       return undefined;
