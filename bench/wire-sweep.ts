@@ -34,7 +34,7 @@ const { values } = parseArgs({
 const MESSAGES = Number(values.messages);
 const CONNECTIONS = values.connections.split(',').map(Number);
 const READERS = Number(values.readers);
-const IN_FLIGHT = [100, 500];
+const IN_FLIGHT = [100, 200, 500];
 /** 0 stands for no limit: one connection carries every message. */
 const PER_CONNECTION = [100, 1000, 0];
 /** The configuration's nearest to no limit (SMTP_MAX_MESSAGES's maximum). */

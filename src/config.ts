@@ -192,7 +192,7 @@ export const ConfigSchema = Type.Object({
   SENDER_MAX_IN_FLIGHT: Type.Integer({
     minimum: 1,
     maximum: 100_000,
-    default: 500,
+    default: 200,
     description: 'messages a worker holds at once (claimed, not yet recorded)',
   }),
   SOFT_BOUNCE_LIMIT: Type.Integer({
