@@ -21,10 +21,10 @@ function newestUnder(dir) {
 }
 
 /**
- * Whether dist/ was built from the sources as they are: it exists, and no file under src/ or
- * templates/mail/ changed after it was built (the build compiles the mail templates' MJML too;
- * page templates are read as they are at run time). A source edited since (while developing)
- * makes the command run from the sources instead, so what runs is always what is there.
+ * Whether the compiled JavaScript in dist/ was built from the sources as they are: it exists, and
+ * no file under src/ changed after it was built. A source edited since (while developing) makes
+ * the command run from the sources instead, so what runs is always what is there. (Compiled mail
+ * templates check their own sources: compiled-mail.ts.)
  */
 export function buildIsFresh(root) {
   let built;

@@ -1,14 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { type RenderedMail, renderMail } from './templates.ts';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { MAIL_TEMPLATES_DIR, type RenderedMail, renderMail } from './templates.ts';
 
 /**
  * Mail templates compiled by MJML without any reader's or edition's values: each value is a slot
  * marker (letters, digits and underscores, which Eta, MJML and html-to-text pass through untouched),
  * set afterwards (`fillSlots`, or the digest renderer's own walk). Such a compile depends on the
- * template alone, so `npm run build` does it once (src/compile-mail.ts writes
- * dist/compiled-mail.json) and a process running from dist/ never loads MJML: that saves a worker
- * about 55 MB and `digest preview` about 0.7 s. Running from the sources, or for a template the
- * build did not compile, MJML compiles it on first use, the same way.
+ * template alone, so `npm install` does it once (the `prepare` script runs src/compile-mail.ts,
+ * which writes dist/compiled-mail.json, also where TypeScript is not installed) and no process
+ * loads MJML: that saves a worker about 55 MB and `digest preview` about 0.7 s. The file names
+ * the templates it was compiled from by a hash of templates/mail/; when they changed since (a
+ * template edited after install), or for a template it does not hold, MJML compiles on first use.
  */
 export interface MailTemplate {
   /** The template's file under templates/mail/, without `.eta`. */
@@ -20,8 +23,25 @@ export interface MailTemplate {
 /** A value's marker in a compiled template. */
 export const slot = (name: string): string => `PAPERBOY_SLOT_${name}_`;
 
-/** Where the build writes the compiled templates: beside this module, so only in dist/. */
-export const COMPILED_MAIL_FILE = new URL('./compiled-mail.json', import.meta.url);
+/** Where `npm install` writes the compiled templates: dist/, whether this module runs from src/ or dist/. */
+export const COMPILED_MAIL_FILE = new URL('../dist/compiled-mail.json', import.meta.url);
+
+/** What compiled-mail.json holds: the templates' hash, and each template compiled, by key. */
+export interface CompiledMailFile {
+  templates: string;
+  compiled: Record<string, RenderedMail>;
+}
+
+/** A hash of every file under templates/mail/, names and contents. */
+export function mailTemplatesHash(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(MAIL_TEMPLATES_DIR).sort())
+    hash
+      .update(`${name}\0`)
+      .update(readFileSync(path.join(MAIL_TEMPLATES_DIR, name)))
+      .update('\0');
+  return hash.digest('hex');
+}
 
 /** The key of a template in the compiled file: its name and exact data, so a changed template never matches. */
 export const compiledMailKey = (template: MailTemplate): string =>
@@ -30,14 +50,15 @@ export const compiledMailKey = (template: MailTemplate): string =>
 let built: Map<string, RenderedMail> | undefined;
 function builtTemplates(): Map<string, RenderedMail> {
   if (!built) {
-    let entries: Record<string, RenderedMail> = {};
+    let file: CompiledMailFile | undefined;
     try {
-      entries = JSON.parse(readFileSync(COMPILED_MAIL_FILE, 'utf8'));
+      file = JSON.parse(readFileSync(COMPILED_MAIL_FILE, 'utf8'));
     } catch (error) {
-      // no build (running from the sources): every template compiles on first use
+      // never compiled (a checkout without `npm install`): every template compiles on first use
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    built = new Map(Object.entries(entries));
+    const current = file?.templates === mailTemplatesHash();
+    built = new Map(current && file ? Object.entries(file.compiled) : []);
   }
   return built;
 }

@@ -10,7 +10,10 @@ import { convert } from 'html-to-text';
  */
 const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
 
-const mailTemplates = new Eta({ views: path.join(TEMPLATES_DIR, 'mail'), autoEscape: true, cache: true });
+/** Where the mail templates are: compiled-mail.ts hashes them to tell a stale compile. */
+export const MAIL_TEMPLATES_DIR = path.join(TEMPLATES_DIR, 'mail');
+
+const mailTemplates = new Eta({ views: MAIL_TEMPLATES_DIR, autoEscape: true, cache: true });
 const pageTemplates = new Eta({ views: path.join(TEMPLATES_DIR, 'pages'), autoEscape: true, cache: true });
 
 export interface RenderedMail {

@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import {
+  COMPILED_MAIL_FILE,
+  type CompiledMailFile,
+  compiledMailKey,
+  mailTemplatesHash,
+} from '../src/compiled-mail.ts';
 import { editionDay } from '../src/digest/editions.ts';
 import { KeywordMatcher } from '../src/digest/keywords.ts';
 import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
@@ -10,7 +17,7 @@ import {
   type FramePart,
   type Segment,
 } from '../src/digest/render.ts';
-import { confirmationBody } from '../src/subscribers/confirmation-mail.ts';
+import { CONFIRMATION_TEMPLATES, confirmationBody } from '../src/subscribers/confirmation-mail.ts';
 import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { renderMail } from '../src/templates.ts';
@@ -256,6 +263,18 @@ describe('rendering', () => {
         expect(withCards(frame.text, count)).toBe(own.text);
       }
     }
+  });
+
+  it('compiles every mail template at install, from the templates as they are', async () => {
+    // npm ci ran the prepare script; after editing a template, `npm run build` compiles it again
+    const file: CompiledMailFile = JSON.parse(readFileSync(COMPILED_MAIL_FILE, 'utf8'));
+    expect(file.templates, 'templates/mail changed since the install: npm run build').toBe(
+      mailTemplatesHash(),
+    );
+    for (const template of [...DIGEST_FRAME_TEMPLATES, ...CONFIRMATION_TEMPLATES])
+      expect(file.compiled[compiledMailKey(template)]).toEqual(
+        await renderMail(template.name, template.data),
+      );
   });
 
   it('shows HTML-special characters in titles literally, never as markup', async () => {
