@@ -73,7 +73,8 @@ async function main() {
     );
     const { edition } = await services.editions.build('daily', day);
     const due = await fanOut(pool, edition, { now: true });
-    const worker: ChildProcess = spawn(process.execPath, [BIN, 'worker'], {
+    // run as npx runs it: the file itself, so its #! line gives node its flags
+    const worker: ChildProcess = spawn(BIN, ['worker'], {
       // NODE_OPTIONS and SENDER_MAX_IN_FLIGHT pass through, to see what V8's heap limits and the
       // in-flight bound do to the peak
       env: {
