@@ -9,10 +9,12 @@ export interface Database {
   description: string;
   /**
    * Whether a statement may be prepared under a name, parsed and planned once per connection
-   * (pg's `{ name, text, values }`). Not on the embedded database: every connection there shares
-   * PGlite's one session, so a name one connection prepared is already taken for the next.
+   * (pg's `{ name, text, values }`). Not on PGlite: every connection there shares its one session,
+   * so a name one connection prepared is already taken for the next. A DATABASE_URL may lead to
+   * PGlite too (another process's embedded database, the tests' scratch databases), so the
+   * server is asked, once.
    */
-  namedStatements: boolean;
+  namedStatements(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,23 @@ export function createPool(connectionString: string, max: number): pg.Pool {
   pool.on('error', (error) => console.error(`database connection lost: ${error.message}`));
   return pool;
 }
+
+/** Asks the server once whether it is PGlite (see Database.namedStatements); asks again after a failure. */
+function namedStatementsOf(pool: pg.Pool): () => Promise<boolean> {
+  let answer: Promise<boolean> | undefined;
+  return () => {
+    answer ??= pool
+      .query<{ version: string }>('SELECT version()')
+      .then(({ rows }) => !rows[0]?.version.includes('PGlite'))
+      .catch((error) => {
+        answer = undefined;
+        throw error;
+      });
+    return answer;
+  };
+}
+
+const onPGlite = async () => false;
 
 function describe(url: string): string {
   const parsed = new URL(url);
@@ -41,7 +60,7 @@ export async function openDatabase(config: Config): Promise<Database> {
     return {
       pool,
       description: describe(config.databaseUrl),
-      namedStatements: true,
+      namedStatements: namedStatementsOf(pool),
       close: () => pool.end(),
     };
   }
@@ -53,7 +72,7 @@ export async function openDatabase(config: Config): Promise<Database> {
     return {
       pool,
       description: `embedded database served by another process (${describe(running)})`,
-      namedStatements: false,
+      namedStatements: onPGlite,
       close: () => pool.end(),
     };
   }
@@ -67,7 +86,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   return {
     pool,
     description: `embedded database in ${config.dataDir} (${describe(embedded.url)})`,
-    namedStatements: false,
+    namedStatements: onPGlite,
     async close() {
       await pool.end();
       await embedded.stop();

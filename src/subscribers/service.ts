@@ -45,7 +45,7 @@ export class SubscriberService {
     private readonly tokens: LinkTokens,
     private readonly hasher: AddressHasher,
     /** Database.namedStatements */
-    private readonly namedStatements = false,
+    private readonly namedStatements: () => Promise<boolean> = async () => false,
   ) {}
 
   /**
@@ -62,7 +62,7 @@ export class SubscriberService {
     // nothing else), and its confirmation mail, all or nothing; one round trip to the database
     // named where it can be: parsing and planning this statement cost PostgreSQL more than running it
     await this.pool.query({
-      ...(this.namedStatements ? { name: 'subscribe' } : {}),
+      ...((await this.namedStatements()) ? { name: 'subscribe' } : {}),
       text: SUBSCRIBE,
       values: [email, ...preferenceParams(preferences), this.hasher.hash(email), JSON.stringify(preferences)],
     });
