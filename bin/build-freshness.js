@@ -33,7 +33,5 @@ export function buildIsFresh(root) {
   } catch {
     return false;
   }
-  return (
-    Math.max(newestUnder(path.join(root, 'src')), newestUnder(path.join(root, 'templates/mail'))) <= built
-  );
+  return newestUnder(path.join(root, 'src')) <= built;
 }

@@ -249,9 +249,11 @@ export class DigestRenderer {
       options.noneMatched ?? false,
     );
     const frame = await this.frame(edition, keywords !== undefined);
+    const subject = subjectOf(edition, selection);
+    const learned = options.learned ?? false;
     return {
-      subject: subjectOf(edition, selection),
-      parts: () => this.pieces(edition, selection, recipient, options.learned ?? false, keywords, frame),
+      subject,
+      parts: () => ({ subject, ...this.pieces(edition, selection, recipient, learned, keywords, frame) }),
     };
   }
 
@@ -262,7 +264,7 @@ export class DigestRenderer {
     learned: boolean,
     keywords: string | undefined,
     frame: Frame,
-  ): DigestParts {
+  ): Omit<DigestParts, 'subject'> {
     const cards = selection.map((selected) => this.card(edition, selected));
     const intro = introLine(selection, learned);
     const contents = (format: 'html' | 'text') =>
@@ -338,7 +340,7 @@ export class DigestRenderer {
       walk(after);
       return out;
     };
-    return { subject: subjectOf(edition, selection), html: emit('html'), text: emit('text') };
+    return { html: emit('html'), text: emit('text') };
   }
 
   /** An edition's frame, with or without a keyword line: its values set, split at the reader's slots. */
