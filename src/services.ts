@@ -38,6 +38,28 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** What `logRequests` writes for each request; on a terminal they make one short line. */
+const REQUEST_FIELDS = ['reqId', 'method', 'url', 'statusCode', 'ms'] as const;
+
+/** `GET /digests/2026-03-10 200 4 ms` for a request, the message alone otherwise. */
+function terminalMessage(log: Record<string, unknown>, messageKey: string): string {
+  const message = String(log[messageKey] ?? '');
+  if (log.method === undefined || log.url === undefined) return message;
+  const status = log.statusCode === undefined ? '' : ` ${log.statusCode}`;
+  const ms = log.ms === undefined ? '' : ` ${log.ms} ms`;
+  return message === 'request'
+    ? `${log.method} ${log.url}${status}${ms}`
+    : `${message} (${log.method} ${log.url}${status})`;
+}
+
+/** How log lines read on a terminal: one line each, a request as method, path, status and time. */
+export const TERMINAL_LOG_FORMAT = {
+  ignore: `pid,hostname,${REQUEST_FIELDS.join(',')}`,
+  translateTime: 'SYS:HH:MM:ss',
+  singleLine: true,
+  messageFormat: terminalMessage,
+} satisfies PinoPretty.PrettyOptions;
+
 /**
  * Logs to stdout, or to another file descriptor (2 for commands whose stdout is their answer):
  * JSON lines for log collectors, or readable lines (pino-pretty) when a person watches a terminal.
@@ -47,11 +69,7 @@ export function createLogger(config: Config, fd = 1): Logger {
   const pretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty');
   const options = { level: config.logLevel, base: { pid: process.pid } };
   const terminal = (fd === 1 ? process.stdout : process.stderr).isTTY;
-  if (terminal)
-    return pino(
-      options,
-      pretty()({ destination: fd, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
-    );
+  if (terminal) return pino(options, pretty()({ ...TERMINAL_LOG_FORMAT, destination: fd, sync: true }));
   return pino(options, pino.destination({ fd, sync: fd === 2 }));
 }
 

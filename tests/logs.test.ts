@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { type App, buildApp } from '../src/http/app.ts';
-import { createServices } from '../src/services.ts';
+import { createServices, TERMINAL_LOG_FORMAT } from '../src/services.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
 import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
 
@@ -114,4 +114,25 @@ it('logs every request with its link tokens redacted, and never a secret', { tim
   const tokens = [confirm, preferences, unsubscribe].map((path) => path.split('/')[2] as string);
   for (const secret of [...Object.values(SECRETS), TEST_SECRET_KEY, ...tokens])
     expect(log).not.toContain(secret);
+});
+
+it('a terminal shows one short line per request and one line for migrations', async () => {
+  const { default: pinoPretty } = await import('pino-pretty');
+  const shown: string[] = [];
+  const screen = new Writable({
+    write(chunk, _encoding, done) {
+      shown.push(String(chunk));
+      done();
+    },
+  });
+  const log = pino(
+    { base: { pid: 1 } },
+    pinoPretty({ ...TERMINAL_LOG_FORMAT, colorize: false, destination: screen, sync: true }),
+  );
+  log.info({ reqId: 'req-1', method: 'GET', url: '/digests/2026-03-10', statusCode: 200, ms: 4 }, 'request');
+  log.info({ applied: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }, 'database migrated');
+  const text = shown.join('');
+  expect(text.trimEnd().split('\n')).toHaveLength(2);
+  expect(text).toMatch(/INFO: GET \/digests\/2026-03-10 200 4 ms\n/);
+  expect(text).toContain('database migrated {"applied":[1,2,3,4,5,6,7,8,9,10,11]}');
 });
