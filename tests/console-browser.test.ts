@@ -7,6 +7,7 @@ import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { checkPage, freePort, launchChromium } from './helpers/browser.ts';
 import { ingestFixtures } from './helpers/digest-fixtures.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 
 // The operator console in a real browser: sign in, every page, a data request answered (export,
 // then erase), an edition built and previewed, a day ingested again; at phone and desktop widths,
@@ -28,10 +29,11 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
-afterAll(async () => {
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+afterAll(async ({}, suite) => {
   await browser?.close();
   await app?.close();
-  await database?.drop();
+  await dropUnlessFailed(database, suite);
 });
 
 const walks = [390, 1280].flatMap((width) =>

@@ -3,6 +3,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-d
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { ingestFixtures, readersWithDueEdition } from './helpers/digest-fixtures.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 
@@ -34,11 +35,12 @@ beforeAll(async () => {
   await ingestFixtures(app.services.db.pool);
 });
 
-afterAll(async () => {
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+afterAll(async ({}, suite) => {
   await app?.close();
   await proxy?.close();
   await smtp?.close();
-  await database?.drop();
+  await dropUnlessFailed(database, suite);
 });
 
 const post = (email: string) => app.inject({ method: 'POST', url: '/api/subscriptions', payload: { email } });

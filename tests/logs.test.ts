@@ -6,6 +6,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-d
 import { type App, buildApp } from '../src/http/app.ts';
 import { createServices, TERMINAL_LOG_FORMAT } from '../src/services.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
 
 // A whole scenario with every log line kept, at the most verbose level: nothing secret and no
@@ -41,11 +42,12 @@ beforeAll(async () => {
   app = await buildApp(config, await createServices(config, pino({ level: 'trace' }, sink)));
 });
 
-afterAll(async () => {
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+afterAll(async ({}, suite) => {
   await app?.close();
   await app?.services.close();
   await smtp?.close();
-  await database?.drop();
+  await dropUnlessFailed(database, suite);
 });
 
 const linkIn = (mail: ParsedMail, kind: string) =>

@@ -8,6 +8,7 @@ import { MIGRATIONS_DIR, migrate, readMigrations } from '../src/db/migrate.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 
 let database: ScratchDatabase;
 
@@ -15,8 +16,9 @@ beforeAll(async () => {
   database = await createScratchDatabase();
 });
 
-afterAll(async () => {
-  await database?.drop();
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+afterAll(async ({}, suite) => {
+  await dropUnlessFailed(database, suite);
 });
 
 it('lets two processes migrate one database at once, each migration applied exactly once', async () => {

@@ -10,6 +10,7 @@ import { trendingScore } from '../src/papers/score.ts';
 import { FileSource, SAMPLE_DIR, SourceError } from '../src/papers/sources.ts';
 import { TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 import { capturingLogger, FIXTURES_DIR, type PapersApi, startPapersApi } from './helpers/papers-api.ts';
 
 const defaults = testConfig({});
@@ -24,10 +25,11 @@ beforeAll(async () => {
   api = await startPapersApi();
 });
 
-afterAll(async () => {
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+afterAll(async ({}, suite) => {
   await pool?.end();
   await api?.close();
-  await database?.drop();
+  await dropUnlessFailed(database, suite);
 });
 
 beforeEach(async () => {

@@ -4,6 +4,7 @@ import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { PostgresRunCoordinator } from '../src/worker/run-coordinator.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 
 let database: ScratchDatabase;
 let pools: pg.Pool[];
@@ -15,9 +16,10 @@ beforeAll(async () => {
   await migrate(pools[0]!);
 });
 
-afterAll(async () => {
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+afterAll(async ({}, suite) => {
   for (const pool of pools ?? []) await pool.end();
-  await database?.drop();
+  await dropUnlessFailed(database, suite);
 });
 
 it('lets exactly one of several workers run each scheduled fire', async () => {

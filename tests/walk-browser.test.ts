@@ -6,6 +6,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-d
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { checkPage, freePort, launchChromium } from './helpers/browser.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 
 // The whole path in a real browser (Debian's Chromium), as a new reader walks it: subscribe on
 // the home page, open the confirmation in the outbox and click Confirm inside the mail, change
@@ -26,10 +27,11 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
-afterAll(async () => {
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+afterAll(async ({}, suite) => {
   await browser?.close();
   await app?.close();
-  await database?.drop();
+  await dropUnlessFailed(database, suite);
 });
 
 it('shows Subscribe above the fold, at 1280 × 800 and at 390 px', async () => {

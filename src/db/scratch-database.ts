@@ -4,6 +4,8 @@ import { startEmbeddedPostgres } from './embedded.ts';
 
 export interface ScratchDatabase {
   url: string;
+  /** Whether it outlives its process (a database on a server), so keeping it after a failure helps. */
+  keepable: boolean;
   drop(): Promise<void>;
 }
 
@@ -17,7 +19,7 @@ export async function createScratchDatabase(
 ): Promise<ScratchDatabase> {
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0, maxConnections: 60 });
-    return { url: embedded.url, drop: () => embedded.stop() };
+    return { url: embedded.url, keepable: false, drop: () => embedded.stop() };
   }
   const admin = new pg.Client({ connectionString: serverUrl });
   try {
@@ -35,6 +37,7 @@ export async function createScratchDatabase(
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    keepable: true,
     async drop() {
       if (process.env.KEEP_TEST_DATABASES) return;
       const client = new pg.Client({ connectionString: serverUrl });

@@ -4,6 +4,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratc
 import { type App, buildApp } from '../../src/http/app.ts';
 import { testConfig } from './app.ts';
 import { ingestFixtures } from './digest-fixtures.ts';
+import { dropUnlessFailed } from './keep-failed-database.ts';
 import { type SmtpPeer, startSmtpPeer } from './smtp.ts';
 
 /** What a test file works against; read its fields inside hooks and tests, once set up. */
@@ -50,10 +51,11 @@ export function useTestBed(options: TestBedOptions = {}): TestBed {
     if (options.fixtures) await ingestFixtures(app.services.db.pool);
   });
 
-  afterAll(async () => {
+  // biome-ignore lint/correctness/noEmptyPattern: vitest passes hooks the suite second and reads fixtures from the first argument's pattern
+  afterAll(async ({}, suite) => {
     await app?.close();
     await smtp?.close();
-    await database?.drop();
+    await dropUnlessFailed(database, suite);
   });
 
   beforeEach(async () => {
