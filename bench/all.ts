@@ -4,7 +4,7 @@
  * process so that one's memory and JIT state do not weigh on the next; each writes its figures
  * as JSON (bench/figures.ts), gathered here into one JSON file.
  *
- *   npm run bench [-- --quick] [-- --only delivery,startup] [-- --out bench-results.json]
+ *   npm run bench [-- --quick] [-- --only delivery,startup] [-- --out bench-results.json] [-- --list]
  * `--quick` runs every scenario small, in about a minute: a smoke check that the benchmarks still
  * run (CI runs it), whose figures mean little. Speed never fails it; a scenario that crashes does.
  * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) the scenarios use fresh databases on that server,
@@ -18,72 +18,16 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Figure, meets } from './figures.ts';
+import { SCENARIOS, type Scenario, STANDALONE } from './scenarios.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string', default: 'bench-results.json' },
+    list: { type: 'boolean', default: false },
   },
 });
-
-interface Scenario {
-  name: string;
-  script: string;
-  full: string[];
-  quick: string[];
-}
-
-const SCENARIOS: Scenario[] = [
-  {
-    name: 'render',
-    script: 'render.ts',
-    full: [],
-    quick: ['--subscribers', '2000', '--naive-sample', '10'],
-  },
-  {
-    name: 'delivery',
-    script: 'delivery.ts',
-    full: [],
-    quick: [
-      '--subscribers',
-      '600',
-      '--small',
-      '200',
-      '--learned',
-      '200',
-      '--baseline',
-      '100',
-      '--composed',
-      '100',
-    ],
-  },
-  {
-    name: 'wire sweep',
-    script: 'wire-sweep.ts',
-    full: [],
-    quick: ['--messages', '50', '--connections', '10', '--readers', '200'],
-  },
-  {
-    name: 'worker memory',
-    script: 'worker-memory.ts',
-    full: [],
-    quick: ['--small', '100', '--large', '500'],
-  },
-  {
-    name: 'fan-out',
-    script: 'fan-out.ts',
-    full: [],
-    quick: ['--subscribers', '20000', '--loop-sample', '1000'],
-  },
-  { name: 'startup', script: 'startup.ts', full: [], quick: ['--runs', '1'] },
-  {
-    name: 'subscribe API',
-    script: 'subscribe-api.ts',
-    full: [],
-    quick: ['--seconds', '1', '--rate', '1000'],
-  },
-];
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -140,7 +84,16 @@ function table(figures: Figure[]): string {
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 }
 
+function printList(): void {
+  console.log('Scenarios `npm run bench` runs, in this order (each also alone):');
+  for (const s of SCENARIOS)
+    console.log(`  ${s.name.padEnd(14)} npm run ${s.npmScript.padEnd(22)} ${s.measures}`);
+  console.log('\nRun on their own only:');
+  for (const s of STANDALONE) console.log(`  npm run ${s.npmScript.padEnd(22)} ${s.why}`);
+}
+
 async function main() {
+  if (values.list) return printList();
   const only = values.only?.split(',').map((name) => name.trim());
   const chosen = only ? SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.script)) : SCENARIOS;
   if (chosen.length === 0) throw new Error(`--only: no scenario named ${values.only}`);

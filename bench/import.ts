@@ -20,6 +20,7 @@ import { AddressHasher } from '../src/subscribers/address-hash.ts';
 import { importCsv } from '../src/subscribers/csv.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { importSubscribers } from '../src/subscribers/records.ts';
+import { reportFigures } from './figures.ts';
 
 const { values } = parseArgs({
   options: {
@@ -83,6 +84,16 @@ async function main() {
       `| baseline: one INSERT per row (${SAMPLE.toLocaleString('en')} rows, scaled) | ${((perRow * ROWS) / 1000).toFixed(1)} s | ${rate(perRow, 1)} |`,
     );
     console.log(`\ntarget: under 10 s on PostgreSQL: ${batched < 10_000 ? 'met' : 'NOT met'}`);
+    reportFigures([
+      {
+        scenario: 'import',
+        name: `import of ${ROWS} rows`,
+        value: batched / 1000,
+        unit: 's',
+        baseline: { name: 'one INSERT per row, scaled', value: (perRow * ROWS) / 1000 },
+        target: { bound: 10, better: 'lower' },
+      },
+    ]);
   } finally {
     await pool.end();
     await database.drop();

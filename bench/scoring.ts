@@ -23,6 +23,7 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { reportFigures } from './figures.ts';
 import { addReaderAnswers } from './reader-answers.ts';
 
 const { values } = parseArgs({
@@ -104,6 +105,15 @@ async function main() {
     console.log(`| ranking all ${readers.length} readers | ${(rankMs / 1000).toFixed(2)} s |`);
     console.log(`| ranking, total | **${total.toFixed(1)} s** (target: under 60 s) |`);
     console.log(`\n${distinct.size} distinct selections among the ${LEARNED} learned readers`);
+    reportFigures([
+      {
+        scenario: 'scoring',
+        name: `ranking one edition for ${readers.length} readers, ${LEARNED} learned`,
+        value: total,
+        unit: 's',
+        target: { bound: 60, better: 'lower' },
+      },
+    ]);
   } finally {
     await pool.end();
     await database.drop();

@@ -1,18 +1,18 @@
 /**
- * Writes the configuration table of README.md from ConfigSchema (src/config.ts), between the
+ * Writes the configuration table of docs/configuration.md from ConfigSchema (src/config.ts), between the
  * config-table markers: `npm run docs:config` after adding or changing a variable.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { configTable } from '../src/config.ts';
-import { CONFIG_TABLE_END, CONFIG_TABLE_START, README_PATH } from './readme.ts';
+import { CONFIG_TABLE_END, CONFIG_TABLE_START, CONFIG_DOC_PATH } from './config-doc.ts';
 
-const readme = readFileSync(README_PATH, 'utf8');
+const readme = readFileSync(CONFIG_DOC_PATH, 'utf8');
 const start = readme.indexOf(CONFIG_TABLE_START);
 const end = readme.indexOf(CONFIG_TABLE_END);
 if (start === -1 || end === -1)
-  throw new Error(`README.md lacks ${CONFIG_TABLE_START} … ${CONFIG_TABLE_END}`);
+  throw new Error(`docs/configuration.md lacks ${CONFIG_TABLE_START} … ${CONFIG_TABLE_END}`);
 writeFileSync(
-  README_PATH,
+  CONFIG_DOC_PATH,
   `${readme.slice(0, start + CONFIG_TABLE_START.length)}\n${configTable()}\n${readme.slice(end)}`,
 );
-console.log('README.md: configuration table written');
+console.log('docs/configuration.md: configuration table written');

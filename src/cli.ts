@@ -69,7 +69,7 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
 export const program = new Command()
   .name('paperboy')
   .description(
-    'Email digests of trending research papers. Configuration comes from the environment (README).',
+    'Email digests of trending research papers. Configuration comes from the environment (docs/configuration.md).',
   )
   .showHelpAfterError();
 

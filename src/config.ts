@@ -7,11 +7,11 @@ import { type Static, Type } from 'typebox';
 /**
  * Every environment variable Paperboy reads, said once: its type, default, limits and
  * meaning. loadConfig() validates against it, the Config type is derived from it, and the
- * README's configuration table is generated from it (`npm run docs:config`; a test fails when
- * the two disagree). Options beyond JSON Schema, read by loadConfig() and configTable():
+ * configuration table of docs/configuration.md is generated from it (`npm run docs:config`; a test
+ * fails when the two disagree). Options beyond JSON Schema, read by loadConfig() and configTable():
  * - `protocols`: a URL variable's allowed schemes;
  * - `format: 'cron' | 'mailbox' | 'address'`: a node-cron expression, a From header, a bare address;
- * - `defaultText`: how the README shows (in Markdown) a default that is computed or means "unset";
+ * - `defaultText`: how that table shows (in Markdown) a default that is computed or means "unset";
  * - `group`: variables that are set together and share one row of the table.
  */
 const url = (protocols: string[], options: Record<string, unknown>) =>
@@ -475,12 +475,12 @@ export function loadConfig(env: RawEnv = process.env): Config {
   return config;
 }
 
-/** How the README shows a variable's default. */
+/** How the configuration table shows a variable's default. */
 function defaultText(schema: VariableSchema): string {
   return schema.defaultText ?? `\`${String(schema.default)}\``;
 }
 
-/** The README's configuration table, one row per variable (or group of variables set together). */
+/** The configuration table (docs/configuration.md), one row per variable (or group of variables set together). */
 export function configTable(): string {
   const rows = ['| Variable | Default | Meaning |', '|---|---|---|'];
   const seenGroups = new Set<string>();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_TABLE_END, CONFIG_TABLE_START, README_PATH } from '../scripts/readme.ts';
+import { CONFIG_TABLE_END, CONFIG_TABLE_START, CONFIG_DOC_PATH } from '../scripts/config-doc.ts';
 import { ConfigError, ConfigSchema, configTable, loadConfig } from '../src/config.ts';
 import { TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
@@ -52,13 +52,13 @@ describe('configuration', () => {
     );
   });
 
-  it('is documented as the schema says: the README table and .env.example', () => {
-    const readme = readFileSync(README_PATH, 'utf8');
+  it('is documented as the schema says: the table in docs/configuration.md and .env.example', () => {
+    const readme = readFileSync(CONFIG_DOC_PATH, 'utf8');
     const table = readme.slice(
       readme.indexOf(CONFIG_TABLE_START) + CONFIG_TABLE_START.length,
       readme.indexOf(CONFIG_TABLE_END),
     );
-    expect(table.trim(), 'README.md is out of date: run npm run docs:config').toBe(configTable());
+    expect(table.trim(), 'docs/configuration.md is out of date: run npm run docs:config').toBe(configTable());
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     for (const name of Object.keys(ConfigSchema.properties)) expect(example).toContain(`# ${name}=`);
   });

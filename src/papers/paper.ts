@@ -6,7 +6,7 @@ export interface Paper {
   title: string;
   /** Paragraphs separated by a blank line. */
   abstract: string;
-  /** In the paper's order; `hidden` mirrors the API's flag (README, "Papers"). */
+  /** In the paper's order; `hidden` mirrors the API's flag (docs/papers-and-digests.md, "Papers"). */
   authors: Array<{ name: string; hidden: boolean }>;
   upvotes: number;
   numComments: number;

@@ -2,7 +2,7 @@ import type { Paper } from './paper.ts';
 
 /**
  * The trending score. Hugging Face does not publish how it orders its page, so Paperboy uses
- * its own, documented here and in README ("Papers"):
+ * its own, documented here and in docs/papers-and-digests.md ("Papers"):
  *
  *   engagement = upvotes + 2 × comments + 5 × log10(1 + GitHub stars)
  *   age        = days from the paper's publication to the end of the day it was featured (≥ 0)

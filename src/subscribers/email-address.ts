@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.ts';
 
 /**
- * The rule for subscriber addresses (README, "Email addresses"):
+ * The rule for subscriber addresses (docs/subscribers.md, "Email addresses"):
  *
  * - surrounding whitespace is trimmed; the domain is lower-cased, the local part kept as typed
  *   (addresses are still unique regardless of case);

@@ -9,7 +9,7 @@ import { errorResponses, HtmlPage } from '../schemas.ts';
 const SubscriptionRequest = Type.Object({
   email: Type.String({
     maxLength: 320,
-    description: 'a bare address such as ann@example.org (README: "Email addresses")',
+    description: 'a bare address such as ann@example.org (docs/subscribers.md, "Email addresses")',
   }),
   ...PreferencesInput.properties,
 });

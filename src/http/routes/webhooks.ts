@@ -15,7 +15,7 @@ const DeliveryEvent = Type.Object({
 const DeliveryEvents = Type.Object({ events: Type.Array(DeliveryEvent, { minItems: 1, maxItems: 1000 }) });
 
 /**
- * Bounces and complaints reported later by a relay, in a generic JSON shape (README):
+ * Bounces and complaints reported later by a relay, in a generic JSON shape (docs/delivery.md):
  * `Authorization: Bearer $WEBHOOK_SECRET`; absent secret, absent route.
  */
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
