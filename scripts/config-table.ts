@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { configTable } from '../src/config.ts';
-import { CONFIG_TABLE_END, CONFIG_TABLE_START, CONFIG_DOC_PATH } from './config-doc.ts';
+import { CONFIG_DOC_PATH, CONFIG_TABLE_END, CONFIG_TABLE_START } from './config-doc.ts';
 
 const readme = readFileSync(CONFIG_DOC_PATH, 'utf8');
 const start = readme.indexOf(CONFIG_TABLE_START);

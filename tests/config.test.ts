@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_TABLE_END, CONFIG_TABLE_START, CONFIG_DOC_PATH } from '../scripts/config-doc.ts';
+import { CONFIG_DOC_PATH, CONFIG_TABLE_END, CONFIG_TABLE_START } from '../scripts/config-doc.ts';
 import { ConfigError, ConfigSchema, configTable, loadConfig } from '../src/config.ts';
 import { TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
