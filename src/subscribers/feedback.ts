@@ -23,8 +23,6 @@ export interface ReaderFeedback {
   follows: string[];
 }
 
-export const NO_FEEDBACK: ReaderFeedback = { signals: [], follows: [] };
-
 /** The longest author name a follow keeps (the column's limit). */
 export const MAX_AUTHOR_LENGTH = 200;
 

@@ -161,8 +161,6 @@ export const subscriberQueries = {
 
   liftSuppressionHash: `DELETE FROM suppressed_addresses WHERE address_hash = $1`,
 
-  countSuppressionHashes: `SELECT count(*)::int AS count FROM suppressed_addresses`,
-
   /**
    * The console's subscriber list: address fragment $1 (LIKE pattern, already escaped), status
    * $2 ('suppressed' is its own), keyset after ($3 created_at, $4 id), $5 rows, newest first.

@@ -213,11 +213,6 @@ export async function liftAddress(pool: pg.Pool, hasher: AddressHasher, email: s
   });
 }
 
-export async function countSuppressedHashes(client: Queryable): Promise<number> {
-  const { rows } = await client.query<{ count: number }>(sql.countSuppressionHashes);
-  return rows[0]?.count ?? 0;
-}
-
 export type ResendOutcome = 'sent' | 'not-pending' | 'suppressed' | 'not-found';
 
 /**
