@@ -20,11 +20,11 @@ import { SMTPServer } from 'smtp-server';
 import { sleep } from '../src/backoff.ts';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { fanOut } from '../src/delivery/fan-out.ts';
 import { Editions } from '../src/digest/editions.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 
 const { values } = parseArgs({
   options: {

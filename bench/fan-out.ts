@@ -14,10 +14,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
 import { startProgress } from '../src/progress.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { reportFigures } from './figures.ts';
 
 const { values } = parseArgs({

@@ -14,12 +14,12 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { startProgress } from '../src/progress.ts';
 import { AddressHasher } from '../src/subscribers/address-hash.ts';
 import { importCsv } from '../src/subscribers/csv.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { importSubscribers } from '../src/subscribers/records.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { reportFigures } from './figures.ts';
 
 const { values } = parseArgs({

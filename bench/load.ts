@@ -16,9 +16,9 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { SubscriberLinks } from '../src/subscribers/links.ts';
 import { LinkTokens } from '../src/subscribers/tokens.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 
 const { values } = parseArgs({
   options: {

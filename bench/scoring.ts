@@ -14,7 +14,6 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { fanOut } from '../src/delivery/fan-out.ts';
 import { Editions } from '../src/digest/editions.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
@@ -23,6 +22,7 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { reportFigures } from './figures.ts';
 import { addReaderAnswers } from './reader-answers.ts';
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { type Figure, reportFigures } from './figures.ts';
 
 const { values } = parseArgs({

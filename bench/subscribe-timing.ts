@@ -13,10 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { buildApp } from '../src/http/app.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices } from '../src/services.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { BENCH_ENV } from './bench-env.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2000' } } });

@@ -15,10 +15,10 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
-import { createScratchDatabase } from '../src/db/scratch-database.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { createServices } from '../src/services.ts';
+import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { BENCH_ENV } from './bench-env.ts';
 import { type Figure, reportFigures } from './figures.ts';
 import { addSubscribers, pipeline } from './pipeline.ts';

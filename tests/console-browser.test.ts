@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { checkPage, freePort, launchChromium } from './helpers/browser.ts';
 import { ingestFixtures } from './helpers/digest-fixtures.ts';
 import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.ts';
 
 // The operator console in a real browser: sign in, every page, a data request answered (export,
 // then erase), an edition built and previewed, a day ingested again; at phone and desktop widths,

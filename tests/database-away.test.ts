@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { ingestFixtures, readersWithDueEdition } from './helpers/digest-fixtures.ts';
 import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.ts';
 import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 

@@ -2,11 +2,11 @@ import { Writable } from 'node:stream';
 import type { ParsedMail } from 'mailparser';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { createServices, TERMINAL_LOG_FORMAT } from '../src/services.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
 import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.ts';
 import { type SmtpPeer, startSmtpPeer } from './helpers/smtp.ts';
 
 // A whole scenario with every log line kept, at the most verbose level: nothing secret and no

@@ -5,10 +5,10 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../src/db/migrate.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
 import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.ts';
 
 let database: ScratchDatabase;
 

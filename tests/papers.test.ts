@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { HuggingFaceSource, retryAfterMs } from '../src/papers/hugging-face-source.ts';
 import { ingestDay } from '../src/papers/ingest.ts';
 import { joinHardLineBreaks } from '../src/papers/normalize.ts';
@@ -12,6 +11,7 @@ import { TEST_SECRET_KEY, testConfig } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
 import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 import { capturingLogger, FIXTURES_DIR, type PapersApi, startPapersApi } from './helpers/papers-api.ts';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.ts';
 
 const defaults = testConfig({});
 let database: ScratchDatabase;

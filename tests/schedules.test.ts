@@ -2,9 +2,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { PostgresRunCoordinator } from '../src/worker/run-coordinator.ts';
 import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.ts';
 
 let database: ScratchDatabase;
 let pools: pg.Pool[];

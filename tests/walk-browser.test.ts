@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase } from '../src/db/scratch-database.ts';
 import { type App, buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { checkPage, freePort, launchChromium } from './helpers/browser.ts';
 import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './helpers/scratch-database.ts';
 
 // The whole path in a real browser (Debian's Chromium), as a new reader walks it: subscribe on
 // the home page, open the confirmation in the outbox and click Confirm inside the mail, change

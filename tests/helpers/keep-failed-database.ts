@@ -1,5 +1,5 @@
 import type { RunnerTask, RunnerTestSuite } from 'vitest';
-import type { ScratchDatabase } from '../../src/db/scratch-database.ts';
+import type { ScratchDatabase } from './scratch-database.ts';
 
 function failed(task: RunnerTask): boolean {
   if (task.result?.state === 'fail') return true;

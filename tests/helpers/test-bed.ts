@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { createScratchDatabase, type ScratchDatabase } from '../../src/db/scratch-database.ts';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { testConfig } from './app.ts';
 import { ingestFixtures } from './digest-fixtures.ts';
 import { dropUnlessFailed } from './keep-failed-database.ts';
+import { createScratchDatabase, type ScratchDatabase } from './scratch-database.ts';
 import { type SmtpPeer, startSmtpPeer } from './smtp.ts';
 
 /** What a test file works against; read its fields inside hooks and tests, once set up. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startEmbeddedPostgres } from './embedded.ts';
+import { startEmbeddedPostgres } from '../../src/db/embedded.ts';
 
 export interface ScratchDatabase {
   url: string;
