@@ -18,7 +18,7 @@ import { handleError, wantsHtml } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
 import { sendPage } from './page.ts';
 import { logRequests } from './request-log.ts';
-import { adminRoutes } from './routes/admin.ts';
+import { adminRoutes } from './routes/admin/index.ts';
 import { archiveRoutes } from './routes/archive.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { feedbackRoutes } from './routes/feedback.ts';

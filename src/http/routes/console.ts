@@ -33,8 +33,7 @@ import { ADMIN_COOKIE, newSession, sessionCookieKey, sessionIsLive } from '../ad
 import { sameSecret } from '../bearer.ts';
 import { sendMailHtml } from '../mail-html.ts';
 import { sendPage } from '../page.ts';
-import { HtmlPage } from '../schemas.ts';
-import { SubscriberId } from './admin.ts';
+import { HtmlPage, SubscriberId } from '../schemas.ts';
 
 /** What a redirect after an action tells the operator: fixed messages, never text from the URL. */
 const NOTICES = {
