@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config.ts';
 import { type DigestHeaders, DigestMessages } from '../src/delivery/digest-message.ts';
 import { DkimSigner } from '../src/delivery/dkim.ts';
 import type { Edition } from '../src/digest/editions.ts';
-import { personalDigestParts } from '../src/digest/personal-digest.ts';
+import { personalDigestWriter } from '../src/digest/personal-digest.ts';
 import type { DigestParts } from '../src/digest/render.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
@@ -130,17 +130,19 @@ async function composeCost(services: Services, edition: Edition, signer: DkimSig
       linkNonce: reader.link_nonce,
       confirmNonce: reader.confirm_nonce,
     });
-    const parts = await personalDigestParts({
-      edition,
-      preferences: {
-        keywords: reader.keywords,
-        keywordMode: reader.keyword_mode,
-        maxPapers: reader.max_papers,
-      },
-      feedback: reader.learned_at ? await feedbackOf(services.db.pool, reader.id) : undefined,
-      recipient: { email: reader.email, ...links },
-      renderer: services.renderer,
-    });
+    const parts = (
+      await personalDigestWriter({
+        edition,
+        preferences: {
+          keywords: reader.keywords,
+          keywordMode: reader.keyword_mode,
+          maxPapers: reader.max_papers,
+        },
+        feedback: reader.learned_at ? await feedbackOf(services.db.pool, reader.id) : undefined,
+        recipient: { email: reader.email, ...links },
+        renderer: services.renderer,
+      })
+    )?.parts();
     if (parts)
       digests.push({
         parts,

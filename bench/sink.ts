@@ -128,7 +128,7 @@ export async function sampleDigest(
   }));
   const recipient = { email: 'reader1@example.org', ...links };
   const rendered = await services.renderer.render(edition, selection, recipient);
-  const parts = await services.renderer.renderParts(edition, selection, recipient);
+  const parts = (await services.renderer.writer(edition, selection, recipient)).parts();
   const written = await new DigestMessages(services.config.mailFrom).compose(parts, {
     to: recipient.email,
     messageId: '<delivery-1.digest@paperboy.example.org>',

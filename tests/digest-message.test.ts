@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DigestMessages, encodePiece } from '../src/delivery/digest-message.ts';
 import { DkimSigner, relaxedBodyHash } from '../src/delivery/dkim.ts';
 import type { Edition } from '../src/digest/editions.ts';
-import { personalDigestParts, renderPersonalDigest } from '../src/digest/personal-digest.ts';
+import { personalDigestWriter, renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES, type Preferences } from '../src/subscribers/preferences.ts';
 import { largeEdition } from './helpers/digest-fixtures.ts';
@@ -116,7 +116,7 @@ describe('digests written from their MIME skeleton', () => {
         const recipientLinks = links.forDigest(reader);
         const options = { ...variant, recipient: { email, ...recipientLinks }, renderer };
         const expected = await renderPersonalDigest(options);
-        const parts = await personalDigestParts(options);
+        const parts = (await personalDigestWriter(options))?.parts();
         expect(expected, variant.name).not.toBeNull();
         const messageId = `<delivery-${1000 + index}.digest@paperboy.test>`;
         const headers = {

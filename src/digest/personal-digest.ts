@@ -2,7 +2,7 @@ import type { ReaderFeedback } from '../subscribers/feedback.ts';
 import type { Preferences } from '../subscribers/preferences.ts';
 import type { Edition } from './editions.ts';
 import { selectPapers } from './personalise.ts';
-import type { DigestParts, DigestRenderer, DigestWriter, Recipient, RenderedDigest } from './render.ts';
+import type { DigestRenderer, DigestWriter, Recipient, RenderedDigest } from './render.ts';
 
 interface PersonalDigestOptions {
   edition: Edition;
@@ -32,11 +32,6 @@ export async function renderPersonalDigest(options: PersonalDigestOptions): Prom
   if (!chosen) return null;
   const { selection, ...intro } = chosen;
   return options.renderer.render(options.edition, selection, options.recipient, intro);
-}
-
-/** The same digest as pieces, for the sender's MIME encoder (delivery/digest-message.ts). */
-export async function personalDigestParts(options: PersonalDigestOptions): Promise<DigestParts | null> {
-  return (await personalDigestWriter(options))?.parts() ?? null;
 }
 
 /** The same digest with its pieces made when asked, for a sender that writes a mail when its connection is ready. */

@@ -219,18 +219,8 @@ export class DigestRenderer {
     recipient: Recipient,
     options: { noneMatched?: boolean; learned?: boolean } = {},
   ): Promise<RenderedDigest> {
-    const parts = await this.renderParts(edition, selection, recipient, options);
+    const parts = (await this.writer(edition, selection, recipient, options)).parts();
     return { subject: parts.subject, html: joinPieces(parts.html), text: joinPieces(parts.text) };
-  }
-
-  /** The same digest as pieces: the frame's and cards' pieces shared, the reader's values apart. */
-  async renderParts(
-    edition: Edition,
-    selection: SelectedPaper[],
-    recipient: Recipient,
-    options: { noneMatched?: boolean; learned?: boolean } = {},
-  ): Promise<DigestParts> {
-    return (await this.writer(edition, selection, recipient, options)).parts();
   }
 
   /**
