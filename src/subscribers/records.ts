@@ -171,7 +171,7 @@ export async function eraseSubscriber(
  * addresses were newly blocked. Throws ValidationError naming the first bad address (with its
  * position when there are several) before anything is stored.
  */
-export async function suppressAddresses(
+export async function blockAddresses(
   pool: pg.Pool,
   hasher: AddressHasher,
   emails: string[],

@@ -22,12 +22,12 @@ import { FREQUENCIES, type Frequency } from '../../frequency.ts';
 import { recentIngestRuns } from '../../papers/ingest.ts';
 import { describePreferences } from '../../subscribers/preferences.ts';
 import {
+  blockAddresses,
   LISTED_STATUSES,
   type ListedStatus,
   liftAddress,
   resendConfirmation,
   searchSubscribers,
-  suppressAddresses,
 } from '../../subscribers/records.ts';
 import { ADMIN_COOKIE, newSession, sessionCookieKey, sessionIsLive } from '../admin-session.ts';
 import { sameSecret } from '../bearer.ts';
@@ -303,7 +303,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await liftAddress(pool, services.addressHasher, subscriber.email);
         return back(reply, subscriberPath(subscriber.id), 'lifted');
       }
-      await suppressAddresses(pool, services.addressHasher, [subscriber.email], 'suppressed by the operator');
+      await blockAddresses(pool, services.addressHasher, [subscriber.email], 'suppressed by the operator');
       return back(reply, subscriberPath(subscriber.id), 'suppressed');
     },
   );

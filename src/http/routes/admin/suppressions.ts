@@ -3,7 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { Type } from 'typebox';
 import { ValidationError } from '../../../errors.ts';
 import { normalizeEmailAddress } from '../../../subscribers/email-address.ts';
-import { liftAddress, suppressAddresses } from '../../../subscribers/records.ts';
+import { blockAddresses, liftAddress } from '../../../subscribers/records.ts';
 import { listSuppressions } from '../../../subscribers/suppressions.ts';
 import { ErrorResponse, jsonified, Nullable, notFound, Timestamp } from '../../schemas.ts';
 import { denied, security } from './common.ts';
@@ -69,7 +69,7 @@ export const suppressionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({
-      suppressed: await suppressAddresses(
+      suppressed: await blockAddresses(
         pool,
         services.addressHasher,
         request.body.emails,
@@ -98,7 +98,7 @@ export const suppressionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (emails.length === 0) throw new ValidationError('body', 'holds no address');
       return {
-        suppressed: await suppressAddresses(pool, services.addressHasher, emails, 'imported by the operator'),
+        suppressed: await blockAddresses(pool, services.addressHasher, emails, 'imported by the operator'),
       };
     },
   );
