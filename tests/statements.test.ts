@@ -12,7 +12,7 @@ const SQL = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b/i;
 
 /** Statements that are halves of one, joined where they run (subscribing queues its confirmation). */
 const JOINED: [first: string, second: string][] = [
-  ['subscribers/subscriberQueries.subscribe', 'outbox/outboxQueries.queueConfirmations'],
+  ['subscribers/subscriberQueries.subscribe', 'mail-queue/mailQueueQueries.queueConfirmations'],
 ];
 
 /** Every SQL string a room's queries.ts exports, by a readable name. */

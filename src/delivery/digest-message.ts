@@ -5,7 +5,7 @@ import { foldLines } from 'nodemailer/lib/mime-funcs';
 import MimeNode from 'nodemailer/lib/mime-node';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import type { DigestParts, DigestWriter, FixedPiece, Piece } from '../digest/render.ts';
-import type { RawMail } from '../outbox/mail.ts';
+import type { RawMail } from '../mail-queue/mail.ts';
 import { type DkimSigner, headerFields } from './dkim.ts';
 
 /**

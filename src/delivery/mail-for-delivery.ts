@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Edition, Editions } from '../digest/editions.ts';
 import { personalDigestWriter } from '../digest/personal-digest.ts';
 import type { DigestRenderer } from '../digest/render.ts';
-import type { SendableMail } from '../outbox/mail.ts';
+import type { SendableMail } from '../mail-queue/mail.ts';
 import { confirmationMail } from '../subscribers/confirmation-mail.ts';
 import type { ReaderFeedback } from '../subscribers/feedback.ts';
 import type { SubscriberLinks } from '../subscribers/links.ts';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { SendableMail } from '../outbox/mail.ts';
+import type { SendableMail } from '../mail-queue/mail.ts';
 import { type ClaimedDelivery, type ClaimedRow, toClaimedDelivery } from './claimed.ts';
 import { classifySendError, decide, type FailurePolicy } from './failure-policy.ts';
 import type { MailBuilder } from './mail-for-delivery.ts';

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Config } from '../config.ts';
-import type { OutgoingMail, RawMail, SendableMail } from '../outbox/mail.ts';
+import type { OutgoingMail, RawMail, SendableMail } from '../mail-queue/mail.ts';
 import type { DkimSigner } from './dkim.ts';
 
 interface SendResult {

@@ -1,5 +1,5 @@
 import { compiledMail, fillSlots, type MailTemplate, slot } from '../compiled-mail.ts';
-import type { MailContent } from '../outbox/mail.ts';
+import type { MailContent } from '../mail-queue/mail.ts';
 import type { RenderedMail } from '../templates.ts';
 import type { SubscriberLinks } from './links.ts';
 import { describePreferences } from './preferences.ts';

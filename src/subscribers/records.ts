@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type Queryable, withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
-import { enqueueConfirmation } from '../outbox/outbox.ts';
+import { enqueueConfirmation } from '../mail-queue/queue.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import type { Preferences } from './preferences.ts';

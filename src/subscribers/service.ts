@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type Queryable, withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
-import { cancelPendingDeliveries, QUEUE_CONFIRMATIONS_OF_REQUESTS } from '../outbox/outbox.ts';
+import { cancelPendingDeliveries, QUEUE_CONFIRMATIONS_OF_REQUESTS } from '../mail-queue/queue.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';

@@ -3,7 +3,7 @@
  * outbox): the mail then exists exactly when the change that calls for it does. The delivery
  * room owns the rest of the table's life: claiming, sending, recording.
  */
-export const outboxQueries = {
+export const mailQueueQueries = {
   enqueueConfirmation: `
     INSERT INTO deliveries (kind, subscriber_id, request_id) VALUES ('confirmation', $1, $2) RETURNING id`,
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/transaction.ts';
-import { outboxQueries as sql } from './queries.ts';
+import { mailQueueQueries as sql } from './queries.ts';
 
 /** Queues the confirmation mail of a subscription request, in the caller's transaction. */
 /**
