@@ -1,5 +1,4 @@
 import { scaleBand, scaleLinear } from 'd3-scale';
-import { line } from 'd3-shape';
 
 /**
  * The dashboard's charts as geometry for an inline SVG template (templates/pages/admin/chart-*.eta):
@@ -17,41 +16,65 @@ interface Tick {
   at: number;
 }
 
-export interface LineChart {
+/**
+ * Events per day as stacked columns, one per day, a colour per series. Columns, not lines: with
+ * little data (one day of events in 90) a line is a flat stroke and a spike, and equal series
+ * draw over each other; a column shows each day's count and every series in it.
+ */
+export interface DailyColumns {
   width: number;
   height: number;
-  series: Array<{ name: string; path: string; total: number; colour: number }>;
+  columns: Array<{
+    x: number;
+    width: number;
+    segments: Array<{ y: number; height: number; colour: number; label: string }>;
+  }>;
+  series: Array<{ name: string; total: number; colour: number }>;
   yTicks: Tick[];
   xTicks: Tick[];
   plot: { left: number; right: number; top: number; bottom: number };
 }
 
-/** One line per series over the days, a shared y axis from 0. */
-export function lineChart(days: string[], series: Array<{ name: string; values: number[] }>): LineChart {
+/** A column per day stacked by series, a shared y axis from 0. */
+export function dailyColumns(
+  days: string[],
+  series: Array<{ name: string; values: number[] }>,
+): DailyColumns {
   const { width, height, margin } = CHART;
-  const x = scaleLinear()
-    .domain([0, Math.max(days.length - 1, 1)])
-    .range([margin.left, width - margin.right]);
-  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const x = scaleBand()
+    .domain(days)
+    .range([margin.left, width - margin.right])
+    .padding(0.15);
+  const totals = days.map((_, day) => series.reduce((sum, s) => sum + (s.values[day] ?? 0), 0));
   const y = scaleLinear()
-    .domain([0, max])
+    .domain([0, Math.max(1, ...totals)])
     .nice()
     .range([height - margin.bottom, margin.top]);
-  const path = line<number>()
-    .x((_, index) => x(index))
-    .y((value) => y(value));
-  const everyWeek = days.map((day, index) => ({ day, index })).filter(({ index }) => index % 14 === 0);
+  const columns = days.flatMap((day, index) => {
+    if (totals[index] === 0) return [];
+    let below = 0;
+    const segments = series.flatMap((s, colour) => {
+      const count = s.values[index] ?? 0;
+      if (count === 0) return [];
+      const segment = {
+        y: y(below + count),
+        height: y(below) - y(below + count),
+        colour,
+        label: `${day}: ${count} ${s.name}`,
+      };
+      below += count;
+      return [segment];
+    });
+    return [{ x: x(day) ?? 0, width: x.bandwidth(), segments }];
+  });
+  const everyTwoWeeks = days.filter((_, index) => index % 14 === 0);
   return {
     width,
     height,
-    series: series.map((s, index) => ({
-      name: s.name,
-      path: path(s.values) ?? '',
-      total: s.values.reduce((a, b) => a + b, 0),
-      colour: index,
-    })),
+    columns,
+    series: series.map((s, colour) => ({ name: s.name, total: s.values.reduce((a, b) => a + b, 0), colour })),
     yTicks: integerTicks(y.ticks(4)).map((value) => ({ value: String(value), at: y(value) })),
-    xTicks: everyWeek.map(({ day, index }) => ({ value: day.slice(5), at: x(index) })),
+    xTicks: everyTwoWeeks.map((day) => ({ value: day.slice(5), at: (x(day) ?? 0) + x.bandwidth() / 2 })),
     plot: { left: margin.left, right: width - margin.right, top: margin.top, bottom: height - margin.bottom },
   };
 }

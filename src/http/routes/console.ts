@@ -166,8 +166,8 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (_request, reply) => {
       const data = await dashboard(services);
       // d3 is loaded with the first dashboard, not with every `serve`
-      const { lineChart, stackedBars } = await import('../../admin/charts.ts');
-      const perDay = lineChart(
+      const { dailyColumns, stackedBars } = await import('../../admin/charts.ts');
+      const perDay = dailyColumns(
         data.perDay.map((d) => d.day),
         CHARTED_EVENTS.map((event) => ({ name: event, values: data.perDay.map((d) => d[event]) })),
       );
