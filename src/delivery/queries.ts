@@ -51,7 +51,9 @@ export const deliveryQueries = {
    * Fan-out: one digest row per mailable subscriber of the edition's frequency, in one
    * statement. Each is due at the subscriber's hour in their time zone on the edition's send
    * day $2 (weekly: shifted to their weekday in that week); `AT TIME ZONE` turns that local
-   * time into an instant, right across daylight-saving changes. $4 = true: due now instead.
+   * time into an instant, right across daylight-saving changes; a zone PostgreSQL does not know
+   * (a row written around the checks) counts as UTC rather than failing everyone's fan-out.
+   * $4 = true: due now instead.
    * The unique (subscriber, edition) index makes a second fan-out add only the missing rows.
    */
   fanOut: `
@@ -59,9 +61,9 @@ export const deliveryQueries = {
     SELECT 'digest', s.id, $1,
       CASE WHEN $4 THEN now()
       ELSE ($2::date + CASE WHEN $3 = 'weekly' THEN s.weekday - 1 ELSE 0 END
-             + make_interval(hours => s.delivery_hour)) AT TIME ZONE s.timezone
+             + make_interval(hours => s.delivery_hour)) AT TIME ZONE COALESCE(z.name, 'UTC')
       END
-    FROM subscribers s
+    FROM subscribers s LEFT JOIN pg_timezone_names z ON z.name = s.timezone
     WHERE ${MAILABLE} AND s.frequency = $3
     ON CONFLICT (subscriber_id, edition_id) DO NOTHING`,
 

@@ -95,7 +95,7 @@ export function createMetrics(services: Services): AppMetrics {
 
   new Gauge({
     name: 'paperboy_ingest_runs',
-    help: 'Ingests of a day recorded, by outcome (stored, failed)',
+    help: 'Ingests of a day recorded, by outcome (stored, failed, anomaly)',
     labelNames: ['outcome'],
     registers: [registry],
     async collect() {

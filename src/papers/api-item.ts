@@ -8,22 +8,25 @@ import { Value } from 'typebox/value';
 const Nullable = <T extends Parameters<typeof Type.Optional>[0]>(schema: T) =>
   Type.Optional(Type.Union([schema, Type.Null()]));
 
+/** PostgreSQL's integer: a count beyond it would fail the whole day's transaction. */
+const COUNT = { minimum: 0, maximum: 2_147_483_647 };
+
 export const ApiItem = Type.Object({
   paper: Type.Object({
     id: Type.String({ minLength: 1, maxLength: 64 }),
     title: Type.String({ minLength: 1 }),
     summary: Type.String(),
     authors: Type.Array(Type.Object({ name: Type.String(), hidden: Type.Optional(Type.Boolean()) })),
-    upvotes: Type.Integer({ minimum: 0 }),
+    upvotes: Type.Integer(COUNT),
     publishedAt: Nullable(Type.String()),
     submittedOnDailyAt: Nullable(Type.String()),
     ai_summary: Nullable(Type.String()),
     ai_keywords: Nullable(Type.Array(Type.String())),
     githubRepo: Nullable(Type.String()),
-    githubStars: Nullable(Type.Integer({ minimum: 0 })),
+    githubStars: Nullable(Type.Integer(COUNT)),
     projectPage: Nullable(Type.String()),
   }),
-  numComments: Nullable(Type.Integer({ minimum: 0 })),
+  numComments: Nullable(Type.Integer(COUNT)),
   thumbnail: Nullable(Type.String()),
 });
 export type ApiItem = Static<typeof ApiItem>;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffDelay, sleep } from '../backoff.ts';
-import { type PaperSource, parseJsonArray, SourceError } from './sources.ts';
+import { type PaperSource, parseJsonArray, readLimitedBody, SourceError } from './sources.ts';
 
 export interface HuggingFaceSourceOptions {
   /** HF_API_URL: the source calls `${baseUrl}/api/daily_papers?date=YYYY-MM-DD&p=N&limit=M`. */
@@ -66,7 +66,7 @@ export class HuggingFaceSource implements PaperSource {
           headers: { 'user-agent': userAgent, accept: 'application/json' },
           signal: AbortSignal.timeout(timeoutMs),
         });
-        if (response.ok) return parseJsonArray(await response.text(), url);
+        if (response.ok) return parseJsonArray(await readLimitedBody(response, url), url);
         await response.body?.cancel();
         if (response.status !== 429 && response.status < 500) {
           throw new SourceError(`${url}: answered ${response.status} ${response.statusText}`);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { addDays, isoDay } from '../dates.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { type ApiItem, describeInvalidItem, itemLabel } from './api-item.ts';
+import { stripUnwantedInJson } from './clean-text.ts';
 import { isArxivId, normalizeItem } from './normalize.ts';
 import type { Paper } from './paper.ts';
 import { paperQueries as sql } from './queries.ts';
@@ -21,34 +22,48 @@ export interface IngestResult {
   skipped: number;
 }
 
-/** Valid, normalised papers of a day's raw items, in the API's order; the rest skipped with a warning. */
+/**
+ * Valid, normalised papers of a day's raw items, in the API's order. Every string is stripped of
+ * unwanted characters first (clean-text.ts); an item that is still unusable is skipped with a
+ * warning giving the reason, and a field cut to PAPER_LIMITS is named in a warning too.
+ */
 export function readItems(raw: unknown[], date: string, log: Logger): { papers: Paper[]; skipped: number } {
   const papers: Paper[] = [];
   const seen = new Set<string>();
   let skipped = 0;
-  raw.forEach((item, index) => {
+  raw.forEach((rawItem, index) => {
+    const item = stripUnwantedInJson(rawItem);
     const label = itemLabel(item, index);
     const invalid = describeInvalidItem(item);
     const id = (item as ApiItem | undefined)?.paper?.id?.trim();
+    const capped: string[] = [];
+    const paper = invalid || !isArxivId(id ?? '') ? undefined : normalizeItem(item as ApiItem, capped);
     const reason =
       invalid ??
-      (!isArxivId(id ?? '')
+      (!paper
         ? `"${id}" is not an arXiv id`
-        : seen.has(id as string)
+        : seen.has(paper.arxivId)
           ? 'listed twice'
-          : undefined);
-    if (reason) {
+          : paper.title === ''
+            ? 'the title is empty once control characters are removed'
+            : undefined);
+    if (reason || !paper) {
       skipped++;
       log.warn({ date, item: label }, `skipping ${label} of ${date}: ${reason}`);
       return;
     }
-    seen.add(id as string);
-    papers.push(normalizeItem(item as ApiItem));
+    if (capped.length > 0) log.warn({ date, item: label }, `${label} of ${date}: ${capped.join('; ')}`);
+    seen.add(paper.arxivId);
+    papers.push(paper);
   });
   return { papers, skipped };
 }
 
-/** Stores a day's papers in one transaction: all of them, or nothing. */
+/**
+ * Stores a day's papers in one transaction: all of them, or nothing. A paper stored for the day
+ * and missing from this answer stays: lists captured early grow during the day, and an answer
+ * that lost papers is likelier a glitch of the source than a paper withdrawn.
+ */
 async function storeDay(
   pool: pg.Pool,
   date: string,
@@ -91,15 +106,33 @@ async function storeDay(
         trendingScore(paper, date),
       ]);
     }
-    await client.query(sql.removeUnlistedFromDay, [date, papers.map((paper) => paper.arxivId)]);
     return counts;
   });
 }
 
 /**
+ * An answer that would empty a day that has papers: an empty list, or items none of which is
+ * usable. Nothing is stored; the run is recorded as an anomaly.
+ */
+export class IngestAnomaly extends Error {
+  override name = 'IngestAnomaly';
+}
+
+async function refuseToEmptyStoredDay(pool: pg.Pool, date: string, raw: unknown[], skipped: number) {
+  const { rows } = await pool.query<{ count: number }>(sql.countFeaturedOn, [date]);
+  const stored = rows[0]?.count ?? 0;
+  if (stored === 0) return;
+  const answer = raw.length === 0 ? 'an empty list' : `${raw.length} items, all ${skipped} unusable`;
+  throw new IngestAnomaly(
+    `anomaly: the source answered ${answer} for ${date}, which has ${stored} stored papers; kept them, stored nothing`,
+  );
+}
+
+/**
  * Fetches, validates and stores the papers of one day. A day whose answer is unusable as a
- * whole (not JSON, not an array, the API failing past its retries) throws and stores nothing;
- * earlier data stays as it was.
+ * whole (not JSON, not an array, too large, the API failing past its retries) throws and stores
+ * nothing; so does an answer with no usable paper for a day that has papers (IngestAnomaly).
+ * Earlier data stays as it was.
  */
 export async function ingestDay(
   pool: pg.Pool,
@@ -112,6 +145,7 @@ export async function ingestDay(
   try {
     const raw = await source.fetchDay(date);
     const { papers, skipped } = readItems(raw, date, log);
+    if (papers.length === 0) await refuseToEmptyStoredDay(pool, date, raw, skipped);
     const counts = await storeDay(pool, date, papers);
     result = { date, ...counts, skipped };
   } catch (error) {
@@ -140,6 +174,7 @@ async function recordRun(
     result?.skipped ?? null,
     run.error ? run.error.message.slice(0, 2000) : null,
     run.startedAt,
+    run.error instanceof IngestAnomaly,
   ]);
 }
 
@@ -150,6 +185,8 @@ export interface IngestRun {
   /** null when the run failed */
   counts: Omit<IngestResult, 'date'> | null;
   error: string | null;
+  /** The run failed because its answer would have emptied a day with papers (IngestAnomaly). */
+  anomaly: boolean;
   startedAt: Date;
   durationMs: number;
 }
@@ -165,6 +202,7 @@ export async function recentIngestRuns(pool: pg.Pool, limit: number): Promise<In
     unchanged_count: number | null;
     skipped_count: number | null;
     error: string | null;
+    anomaly: boolean;
     started_at: Date;
     finished_at: Date;
   }>(sql.recentIngestRuns, [limit]);
@@ -182,12 +220,13 @@ export async function recentIngestRuns(pool: pg.Pool, limit: number): Promise<In
           }
         : null,
     error: row.error,
+    anomaly: row.anomaly,
     startedAt: row.started_at,
     durationMs: row.finished_at.getTime() - row.started_at.getTime(),
   }));
 }
 
-/** Ingests by outcome (stored, failed), for the metrics. */
+/** Ingests by outcome (stored, failed, anomaly), for the metrics. */
 export async function countIngestRuns(pool: pg.Pool): Promise<Array<{ outcome: string; count: number }>> {
   const { rows } = await pool.query<{ outcome: string; count: number }>(sql.countIngestRuns);
   return rows;

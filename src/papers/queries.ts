@@ -30,8 +30,8 @@ export const paperQueries = {
       rank = EXCLUDED.rank, upvotes = EXCLUDED.upvotes, num_comments = EXCLUDED.num_comments,
       github_stars = EXCLUDED.github_stars, score = EXCLUDED.score, ingested_at = now()`,
 
-  /** A day's list is whole: papers the API no longer lists for it stop being featured that day. */
-  removeUnlistedFromDay: `DELETE FROM paper_days WHERE day = $1 AND NOT (arxiv_id = ANY($2::text[]))`,
+  /** How many papers are stored as featured on day $1. */
+  countFeaturedOn: `SELECT count(*)::int AS count FROM paper_days WHERE day = $1`,
 
   /** The papers featured on a day, best score first. */
   featuredOn: `
@@ -42,20 +42,22 @@ export const paperQueries = {
 
   countPapers: 'SELECT count(*)::int AS count FROM papers',
 
-  /** One ingest of a day, as it ended: counts, or the error that stored nothing. */
+  /** One ingest of a day, as it ended: counts, or the error (an anomaly or not) that stored nothing. */
   recordIngestRun: `
-    INSERT INTO ingest_runs (day, source, new_count, updated_count, unchanged_count, skipped_count, error, started_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    INSERT INTO ingest_runs (day, source, new_count, updated_count, unchanged_count, skipped_count, error,
+      started_at, anomaly)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 
   /** The latest ingests, newest first ($1 rows). */
   recentIngestRuns: `
     SELECT id, to_char(day, 'YYYY-MM-DD') AS day, source, new_count, updated_count, unchanged_count, skipped_count,
-      error, started_at, finished_at
+      error, anomaly, started_at, finished_at
     FROM ingest_runs ORDER BY started_at DESC, id DESC LIMIT $1`,
 
   /** Ingests by outcome, for the metrics. */
   countIngestRuns: `
-    SELECT CASE WHEN error IS NULL THEN 'stored' ELSE 'failed' END AS outcome, count(*)::int AS count
+    SELECT CASE WHEN anomaly THEN 'anomaly' WHEN error IS NULL THEN 'stored' ELSE 'failed' END AS outcome,
+      count(*)::int AS count
     FROM ingest_runs GROUP BY 1`,
 
   findPaper: 'SELECT * FROM papers WHERE arxiv_id = $1',

@@ -20,6 +20,44 @@ export const SAMPLE_DIR = fileURLToPath(new URL('../../src/papers/sample/', impo
 
 const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.json$/;
 
+/**
+ * The largest answer (a page of the API, or a file) read: a real day of 50 papers is about
+ * 150 KB, so 20 MiB leaves room for a hundred times that while a runaway or hostile answer is
+ * refused before it is held in memory whole.
+ */
+export const MAX_ANSWER_BYTES = 20 * 1024 * 1024;
+
+function tooLarge(where: string, bytes: number | string): SourceError {
+  return new SourceError(
+    `${where}: the answer is larger than ${MAX_ANSWER_BYTES} bytes (${bytes}); refused, nothing stored`,
+  );
+}
+
+/**
+ * An HTTP answer's body as text, read chunk by chunk and refused once it passes
+ * MAX_ANSWER_BYTES (at once when its Content-Length says it will).
+ */
+export async function readLimitedBody(response: Response, where: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > MAX_ANSWER_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge(where, declared);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel(); // the rest is never downloaded
+      throw tooLarge(where, `more than ${size}`);
+    }
+    chunks.push(read.value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 export function parseJsonArray(text: string, where: string): unknown[] {
   let body: unknown;
   try {
@@ -58,8 +96,11 @@ export class FileSource implements PaperSource {
     const file = (await this.isFolder()) ? path.join(this.target, `${date}.json`) : this.target;
     let text: string;
     try {
+      const { size } = await stat(file);
+      if (size > MAX_ANSWER_BYTES) throw tooLarge(file, size);
       text = await readFile(file, 'utf8');
     } catch (error) {
+      if (error instanceof SourceError) throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && file !== this.target) return [];
       throw new SourceError(`${file}: ${(error as Error).message}`);
     }

@@ -14,6 +14,7 @@ import {
   importSubscribers,
   type ListedStatus,
 } from './records.ts';
+import { KnownTimeZones } from './time-zones.ts';
 
 /**
  * Subscriber lists as CSV, in and out (csv-parse, csv-stringify). The columns are the export's;
@@ -124,6 +125,7 @@ export async function importCsv(options: {
   );
   const firstLine = new Map<string, number>();
   await withTransaction(options.pool, async (client) => {
+    const timeZones = new KnownTimeZones(client);
     let batch: ImportRow[] = [];
     const flush = async () => {
       const { added, updated } = await importSubscribers(client, options.hasher, batch, options.update);
@@ -142,6 +144,7 @@ export async function importCsv(options: {
         throw new ValidationError('email', 'the CSV needs a header row with an email column');
       try {
         const row = importRow(record);
+        await timeZones.check(row.preferences.timezone);
         const key = row.email.toLowerCase();
         const seen = firstLine.get(key);
         if (seen !== undefined) throw new ValidationError('email', `${row.email} is also on line ${seen}`);

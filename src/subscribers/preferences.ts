@@ -63,7 +63,10 @@ export const PreferencesInput = Type.Object({
   ),
   keywordMode: Type.Optional(Type.Union([Type.Literal('only'), Type.Literal('boost')])),
   timezone: Type.Optional(
-    Type.String({ maxLength: 64, description: 'IANA time zone name, e.g. Europe/Paris' }),
+    Type.String({
+      maxLength: 64,
+      description: 'IANA time zone name PostgreSQL knows (pg_timezone_names), e.g. Europe/Paris',
+    }),
   ),
   deliveryHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
   maxPapers: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),

@@ -30,6 +30,9 @@ const COLUMNS = SUBSCRIBER_COLUMNS.join(', ');
 const PREFERENCE_COLUMNS = 'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers';
 
 export const subscriberQueries = {
+  /** Every time zone name PostgreSQL knows: the zones a subscriber may choose (time-zones.ts). */
+  timeZoneNames: 'SELECT name FROM pg_timezone_names',
+
   /**
    * Subscribing, as the first part of one statement (the outbox's queueConfirmations completes it,
    * so the request and its mail exist together or not at all). The address is added if new, with

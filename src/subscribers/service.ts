@@ -13,6 +13,7 @@ import {
   type SubscriptionRequest,
 } from './requests.ts';
 import { preferenceParams, type Subscriber, type SubscriberRow, toSubscriber } from './subscriber.ts';
+import { KnownTimeZones } from './time-zones.ts';
 import type { LinkTokens, TokenPurpose } from './tokens.ts';
 
 export type SubscribeInput = PreferencesInput & { email: string };
@@ -40,24 +41,29 @@ const SUBSCRIBE = `${sql.subscribe} ${QUEUE_CONFIRMATIONS_OF_REQUESTS}`;
  * talks to SMTP.
  */
 export class SubscriberService {
+  private readonly timeZones: KnownTimeZones;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly tokens: LinkTokens,
     private readonly hasher: AddressHasher,
     /** Database.namedStatements */
     private readonly namedStatements: () => Promise<boolean> = async () => false,
-  ) {}
+  ) {
+    this.timeZones = new KnownTimeZones(pool);
+  }
 
   /**
    * Records a request to subscribe. The caller learns nothing about the address: new,
    * pending, active and unsubscribed addresses all end the same way for them, and take the
    * same statements to get there, so the time of the answer does not tell them apart either
-   * (bench/subscribe-timing.ts). Throws ValidationError (before touching the database) for bad
+   * (bench/subscribe-timing.ts). Throws ValidationError (before writing anything) for bad
    * input.
    */
   async subscribe(input: SubscribeInput): Promise<void> {
     const email = normalizeEmailAddress(input.email);
     const preferences = resolvePreferences(input);
+    await this.timeZones.check(preferences.timezone);
     // one statement: the address, the request with its own preferences (the link applies them and
     // nothing else), and its confirmation mail, all or nothing; one round trip to the database
     // named where it can be: parsing and planning this statement cost PostgreSQL more than running it
@@ -148,6 +154,7 @@ export class SubscriberService {
       const check = await this.checkLink(token, 'preferences', { client, lock: true });
       if (!check.ok) return check;
       const preferences = resolvePreferences(input, check.subscriber.preferences);
+      if (input.timezone !== undefined) await this.timeZones.check(preferences.timezone);
       await client.query(sql.updatePreferences, [check.subscriber.id, ...preferenceParams(preferences)]);
       return { ok: true, subscriber: { ...check.subscriber, preferences } };
     });

@@ -15,7 +15,8 @@ function fixture(name: string): string {
 type ApiBehaviour =
   | { status: number; retryAfter?: string; body?: string }
   | { hang: true }
-  | { body: string };
+  /** `chunked`: sent in 1 MiB writes without a Content-Length, as a stream of unknown length. */
+  | { body: string; chunked?: boolean };
 
 export interface PapersApi {
   url: string;
@@ -45,6 +46,21 @@ export async function startPapersApi(): Promise<PapersApi> {
         behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {},
       );
       return response.end(behaviour.body ?? 'error');
+    }
+    if (behaviour?.chunked) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunks = behaviour.body.match(/[\s\S]{1,1048576}/g) ?? [];
+      const writeNext = (): void => {
+        const chunk = chunks.shift();
+        if (chunk === undefined) return void response.end();
+        // a client that stopped reading closes the socket: stop writing then
+        if (response.write(chunk)) setImmediate(writeNext);
+        else response.once('drain', writeNext);
+      };
+      response.on('close', () => {
+        chunks.length = 0;
+      });
+      return writeNext();
     }
     if (behaviour) {
       response.writeHead(200, { 'content-type': 'application/json' });

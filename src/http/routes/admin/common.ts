@@ -30,6 +30,10 @@ export const IngestRunSchema = Type.Object({
     Type.Null(),
   ]),
   error: Nullable(Type.String()),
+  anomaly: Type.Boolean({
+    description:
+      'the answer would have emptied a day with papers (empty, or no usable item): nothing was stored',
+  }),
   startedAt: Timestamp,
   durationMs: Type.Integer(),
 });
