@@ -56,6 +56,8 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
   });
   if (app) {
     await app.listen({ port: config.port, host: config.host });
+    const { recordServerStart } = await import('./servers/public-url.ts');
+    await recordServerStart(services.db.pool, config.publicUrl);
     // the last line of start-up, the one a person looks for: where the site is, where mail goes
     const mail = config.smtpUrl
       ? services.transport.description

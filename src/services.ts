@@ -12,6 +12,7 @@ import { Sender } from './delivery/sender.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
 import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
+import { publicUrlMismatch } from './servers/public-url.ts';
 import { AddressHasher } from './subscribers/address-hash.ts';
 import { feedbackOf } from './subscribers/feedback.ts';
 import { SubscriberLinks } from './subscribers/links.ts';
@@ -144,6 +145,8 @@ export async function withServices<T>(fn: (services: Services) => Promise<T>): P
   const config = loadConfig();
   const services = await createServices(config, createLogger(config, 2));
   try {
+    const mismatch = await publicUrlMismatch(services.db.pool, config.publicUrl);
+    if (mismatch) services.log.warn(mismatch);
     return await fn(services);
   } finally {
     await services.close();

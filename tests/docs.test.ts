@@ -19,12 +19,15 @@ const DOCS = [
 const text = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 const packageJson = JSON.parse(text('package.json')) as { scripts: Record<string, string> };
 
-/** Variables the docs may name that are not Paperboy's configuration: the tests' and benchmarks'. */
+/** Names in capitals the docs may use that are not Paperboy's configuration: the tests', benchmarks' and image build's variables, a kernel limit. */
 const NOT_CONFIGURATION = new Set([
   'TEST_DATABASE_URL',
   'BENCH_DATABASE_URL',
   'KEEP_TEST_DATABASES',
   'BENCH_FIGURES',
+  'BASE_IMAGE',
+  'CHECK_DATABASE_URL',
+  'RLIMIT_NOFILE',
 ]);
 
 const run = promisify(execFile);
