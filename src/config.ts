@@ -232,6 +232,13 @@ export const ConfigSchema = Type.Object({
     default: 300,
     description: "after this, a crashed worker's in-flight mail is retried",
   }),
+  SHUTDOWN_GRACE_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 30,
+    description:
+      'how long a stopping worker waits for the relay to answer the sends in flight before handing their deliveries back to the queue',
+  }),
   RENDER_CACHE_SIZE: Type.Integer({
     minimum: 1,
     maximum: 100_000,

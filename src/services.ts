@@ -108,6 +108,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     batchSize: config.senderBatchSize,
     maxInFlight: config.senderMaxInFlight,
     leaseSeconds: config.deliveryLeaseSeconds,
+    stopGraceMs: config.shutdownGraceSeconds * 1000,
     pollMs: config.senderPollMs,
     failurePolicy: {
       maxAttempts: config.deliveryMaxAttempts,

@@ -103,3 +103,52 @@ it('sends nothing twice through an outage longer than the lease, and finishes wh
   expect(new Set(recipients).size).toBe(60);
   expect(recipients).toHaveLength(60);
 });
+
+it('with two workers cut off past the lease, the one back first takes none of the other’s rows', {
+  timeout: 120_000,
+}, async () => {
+  const pool = app.services.db.pool;
+  await pool.query('TRUNCATE subscribers CASCADE');
+  await readersWithDueEdition(app, 80);
+  smtp.reset();
+  smtp.delayMs = 50;
+  // a second worker on a line of its own to the same database
+  const target = new URL(database.url);
+  const secondProxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+  const viaSecond = new URL(database.url);
+  viaSecond.hostname = '127.0.0.1';
+  viaSecond.port = String(secondProxy.port);
+  const second = await buildApp(
+    testConfig({
+      DATABASE_URL: viaSecond.toString(),
+      SMTP_URL: smtp.url,
+      DELIVERY_LEASE_SECONDS: '5',
+      SENDER_POLL_MS: '100',
+      SENDER_MAX_IN_FLIGHT: '20',
+      SENDER_BATCH_SIZE: '10',
+    }),
+  );
+  try {
+    app.services.sender.start();
+    second.services.sender.start();
+    await waitFor('some mail sent', () => smtp.messages.length >= 10);
+    await Promise.all([proxy.cut(), secondProxy.cut()]);
+    // longer than DELIVERY_LEASE_SECONDS: every claimed row's lease runs out meanwhile
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    await secondProxy.restore();
+    // the first worker is back two seconds later: its rows must still be its own
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await proxy.restore();
+    const sentCount = async () =>
+      (await second.services.db.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'sent'`))
+        .rows[0].n;
+    await waitFor('every digest sent', async () => (await sentCount()) === 80);
+    await Promise.all([app.services.sender.stop(), second.services.sender.stop()]);
+    const recipients = smtp.messages.map((m) => (m.to as { text: string }).text);
+    expect(new Set(recipients).size).toBe(80);
+    expect(recipients).toHaveLength(80);
+  } finally {
+    await second.close();
+    await secondProxy.close();
+  }
+});

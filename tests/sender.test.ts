@@ -2,8 +2,8 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { SendPacer } from '../src/delivery/pacer.ts';
-import { deliveryQueries } from '../src/delivery/queries.ts';
 import { OutcomeRecorder } from '../src/delivery/recorder.ts';
+import { claimDue } from '../src/delivery/store.ts';
 import { buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { useTestBed } from './helpers/test-bed.ts';
@@ -118,8 +118,8 @@ describe('outcomes of a send', () => {
     );
     // the crashed row is newer than the due ones, and due later: it still comes first
     await bed.pool.query(`UPDATE deliveries SET due_at = now() - interval '1 hour' WHERE status = 'pending'`);
-    const claimed = await bed.pool.query<{ id: number }>(deliveryQueries.claimDue, [1, 60, []]);
-    expect(claimed.rows.map((row) => row.id)).toEqual([rows[0]!.id]);
+    const claimed = await claimDue(bed.pool, { limit: 1, leaseSeconds: 60, heldIds: [], takeExpired: true });
+    expect(claimed.map((row) => row.id)).toEqual([rows[0]!.id]);
   });
 
   it('leaves a row under a live lease alone', async () => {
@@ -129,6 +129,74 @@ describe('outcomes of a send', () => {
     );
     expect(await bed.app.services.sender.drain()).toMatchObject({ sent: 0 });
     expect(bed.smtp.messages).toHaveLength(0);
+  });
+});
+
+describe('leases', () => {
+  it('a relay slower than the lease duplicates nothing: each worker keeps the leases of what it holds', {
+    timeout: 90_000,
+  }, async () => {
+    // two workers, one connection each, six messages in flight each at 1.5 s a message: the
+    // last of each worker's window waits 9 s for the relay, past a 5 s lease
+    const env = {
+      DATABASE_URL: bed.database.url,
+      SMTP_URL: bed.smtp.url,
+      SMTP_MAX_CONNECTIONS: '1',
+      SENDER_MAX_IN_FLIGHT: '6',
+      DELIVERY_LEASE_SECONDS: '5',
+    };
+    const workers = [await buildApp(testConfig(env)), await buildApp(testConfig(env))];
+    try {
+      for (let i = 0; i < 12; i++) await queueConfirmation(`reader${i}@example.org`);
+      bed.smtp.delayMs = 1500;
+      const counts = await Promise.all(workers.map((worker) => worker.services.sender.drain()));
+      expect(counts.reduce((sum, c) => sum + c.sent, 0)).toBe(12);
+      expect(bed.smtp.messages).toHaveLength(12);
+      const { rows } = await bed.pool.query(
+        `SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`,
+      );
+      expect(rows).toEqual([{ status: 'sent', n: 12 }]);
+    } finally {
+      await Promise.all(workers.map((worker) => worker.close()));
+    }
+  });
+
+  it('sends nothing whose lease another worker has taken since it was claimed', {
+    timeout: 30_000,
+  }, async () => {
+    const worker = await buildApp(
+      testConfig({
+        DATABASE_URL: bed.database.url,
+        SMTP_URL: bed.smtp.url,
+        SMTP_MAX_CONNECTIONS: '1',
+        DELIVERY_LEASE_SECONDS: '5',
+      }),
+    );
+    try {
+      await queueConfirmation('ann@example.org');
+      await queueConfirmation('bob@example.org');
+      const lost: number[] = [];
+      worker.services.sender.events.on('leaseLost', (delivery) => lost.push(delivery.id));
+      // the relay holds the first message 4 s; the second waits for the one connection, and
+      // meanwhile another worker claims it (a new lease token), as after a pause of this one
+      bed.smtp.delayMs = 4000;
+      const draining = worker.services.sender.drain();
+      await waitFor(async () => bed.smtp.connections > 0);
+      const { rows } = await bed.pool.query<{ id: number }>(
+        `UPDATE deliveries SET lease_token = gen_random_uuid()
+         WHERE id = (SELECT max(id) FROM deliveries) AND status = 'sending' RETURNING id`,
+      );
+      expect(await draining).toMatchObject({ sent: 1 });
+      expect(lost).toEqual([rows[0]!.id]);
+      expect(bed.smtp.messages).toHaveLength(1);
+      // the other worker's claim is untouched
+      const { rows: after } = await bed.pool.query(`SELECT status FROM deliveries WHERE id = $1`, [
+        rows[0]!.id,
+      ]);
+      expect(after[0]).toEqual({ status: 'sending' });
+    } finally {
+      await worker.close();
+    }
   });
 });
 

@@ -138,3 +138,28 @@ it('on SIGTERM stops claiming, finishes what is in flight and exits 0; a new wor
   expect(bed.smtp.messages).toHaveLength(40);
   expect(distinctMessageIds()).toBe(40);
 });
+
+it('on SIGTERM with the relay never answering, hands the deliveries in flight back and exits 0 within the grace period', {
+  timeout: 120_000,
+}, async () => {
+  await editionFor(6);
+  for (let i = 0; i < 6; i++) bed.smtp.behaviours.push({ hang: true });
+  const worker = startWorker({
+    SENDER_MAX_IN_FLIGHT: '6',
+    SMTP_MAX_CONNECTIONS: '2',
+    SHUTDOWN_GRACE_SECONDS: '2',
+  });
+  await waitUntil('every delivery claimed', async () => (await statusCounts()).sending === 6);
+  // both connections are in the middle of DATA, waiting for an answer that never comes
+  await waitUntil('two messages on the wire', () => bed.smtp.connections >= 2);
+  const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+  const stoppedAt = Date.now();
+  worker.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(Date.now() - stoppedAt).toBeLessThan(2000 + 3000);
+  // due again at once, not after the lease
+  const { rows } = await bed.pool.query(
+    `SELECT count(*)::int AS n FROM deliveries WHERE status = 'pending' AND due_at <= now() AND lease_token IS NULL`,
+  );
+  expect(rows[0].n).toBe(6);
+});

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { sleep } from '../backoff.ts';
-import { deliveryQueries as sql } from './queries.ts';
+import { reserveSendSlots } from './store.ts';
 
 /**
  * SMTP_RATE_PER_SECOND across every process that sends: workers, `digest send`, a second
@@ -41,12 +41,12 @@ export class SendPacer {
   }
 
   private async reserve(): Promise<void> {
-    const { rows } = await this.pool.query<{ start_in_ms: number }>(sql.reserveSendSlots, [
-      this.chunk,
-      this.ratePerSecond,
-    ]);
+    const startInMs = await reserveSendSlots(this.pool, {
+      count: this.chunk,
+      ratePerSecond: this.ratePerSecond,
+    });
     // the database's clock decides the order; the wait is measured on it and applied to ours
-    const start = Date.now() + Math.max(0, Number(rows[0]?.start_in_ms ?? 0));
+    const start = Date.now() + startInMs;
     const spacing = 1000 / this.ratePerSecond;
     for (let i = 0; i < this.chunk; i++) this.slots.push(start + i * spacing);
   }

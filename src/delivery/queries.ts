@@ -21,11 +21,11 @@ const MAILABLE = `s.status = 'active' AND s.suppressed_at IS NULL AND (s.paused_
  * The subscriber comes along, so building the mail needs no further query.
  */
 function claimSql(forEdition: boolean): string {
-  const edition = forEdition ? 'AND edition_id = $4' : '';
+  const edition = forEdition ? 'AND edition_id = $5' : '';
   return `
     WITH expired AS (
       SELECT id, 0 AS rank, lease_expires_at AS at FROM deliveries
-      WHERE status = 'sending' AND lease_expires_at < now() AND id <> ALL($3::bigint[]) ${edition}
+      WHERE $4::boolean AND status = 'sending' AND lease_expires_at < now() AND id <> ALL($3::bigint[]) ${edition}
       ORDER BY lease_expires_at LIMIT $1
       FOR UPDATE SKIP LOCKED
     ), pending AS (
@@ -75,7 +75,7 @@ export const deliveryQueries = {
   /** Takes due deliveries of any kind (the worker): see claimSql. */
   claimDue: claimSql(false),
 
-  /** Takes due deliveries of edition $4 only (`digest send`): see claimSql. */
+  /** Takes due deliveries of edition $5 only (`digest send`): see claimSql. */
   claimDueForEdition: claimSql(true),
 
   /**
@@ -130,12 +130,25 @@ export const deliveryQueries = {
     RETURNING extract(epoch FROM next_at - make_interval(secs => $1::float8 / $2::float8) - clock_timestamp())
       * 1000 AS start_in_ms`,
 
+  /**
+   * Keeps the leases $1 (ids) under claims $2 (tokens) for $3 more seconds, even one that ran out
+   * while the database was away, unless another worker has claimed the row since; returns the ids
+   * still held.
+   */
+  renewLeases: `
+    UPDATE deliveries d
+    SET lease_expires_at = now() + make_interval(secs => $3)
+    FROM unnest($1::bigint[], $2::uuid[]) AS u(id, lease_token)
+    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
+    RETURNING d.id`,
+
   /** Shutdown: rows still in this worker's hands go straight back to the queue. */
   releaseLeases: `
     UPDATE deliveries d
     SET status = 'pending', lease_expires_at = NULL, lease_token = NULL, updated_at = now()
     FROM unnest($1::bigint[], $2::uuid[]) AS u(id, lease_token)
-    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'`,
+    WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
+    RETURNING d.id`,
 
   subscriberByDelivery: `SELECT subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
 

@@ -4,7 +4,7 @@ import { type Backoff, backoffDelay, sleep } from '../backoff.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { countSoftBounces, resetSoftBounces, suppressAddresses } from '../subscribers/suppressions.ts';
 import type { RecordedDecision } from './failure-policy.ts';
-import { deliveryQueries as sql } from './queries.ts';
+import { markCancelled, markFailed, markSent, scheduleRetry } from './store.ts';
 
 export type Outcome = 'sent' | 'retry' | 'failed' | 'cancelled';
 
@@ -59,7 +59,7 @@ export class OutcomeRecorder {
   private readonly maxBuffered: number;
   private readonly maxDelayMs: number;
   /** While writes fail: settles when one succeeds again. */
-  private failing: { promise: Promise<void>; recovered(): void } | undefined;
+  private outage: { promise: Promise<void>; recovered(): void } | undefined;
 
   constructor(private readonly options: RecorderOptions) {
     this.maxBuffered = options.maxBuffered ?? 1000;
@@ -83,13 +83,18 @@ export class OutcomeRecorder {
     return written;
   }
 
+  /** Whether writes are failing now (the database away). */
+  isFailing(): boolean {
+    return this.outage !== undefined;
+  }
+
   /**
    * Resolves at once, or, while writes are failing (the database away), when they succeed
    * again. The sender waits on it before claiming: rows whose outcomes are still held here are
    * its own, and claiming them again after their lease ran out would send them twice.
    */
   healthy(): Promise<void> {
-    return this.failing?.promise ?? Promise.resolve();
+    return this.outage?.promise ?? Promise.resolve();
   }
 
   /** Writes everything recorded so far; resolves when it is in the database. */
@@ -116,16 +121,16 @@ export class OutcomeRecorder {
     for (let attempt = 1; ; attempt++) {
       try {
         await withTransaction(this.options.pool, (client) => this.write(client, batch));
-        this.failing?.recovered();
-        this.failing = undefined;
+        this.outage?.recovered();
+        this.outage = undefined;
         return;
       } catch (error) {
-        if (!this.failing) {
+        if (!this.outage) {
           let recovered!: () => void;
           const promise = new Promise<void>((resolve) => {
             recovered = resolve;
           });
-          this.failing = { promise, recovered };
+          this.outage = { promise, recovered };
         }
         // the database is away: keep the outcomes and try again rather than resend everything
         const waitMs = backoffDelay(attempt - 1, WRITE_RETRY);
@@ -141,19 +146,10 @@ export class OutcomeRecorder {
   private async write(client: pg.PoolClient, batch: OutcomeEntry[]): Promise<void> {
     const of = <K extends Outcome>(outcome: K) =>
       batch.filter((e) => e.outcome === outcome) as Extract<OutcomeEntry, { outcome: K }>[];
-    const ids = (entries: OutcomeEntry[]) => entries.map((e) => e.id);
-    const tokens = (entries: OutcomeEntry[]) => entries.map((e) => e.leaseToken);
-    const written = async (query: string, params: unknown[]) =>
-      new Set((await client.query<{ id: number }>(query, params)).rows.map((row) => row.id));
 
     const sent = of('sent');
     if (sent.length) {
-      const done = await written(sql.markSent, [
-        ids(sent),
-        tokens(sent),
-        sent.map((e) => e.messageId),
-        sent.map((e) => e.response),
-      ]);
+      const done = await markSent(client, { sent });
       const cleared = sent.filter((e) => done.has(e.id) && e.clearSoftBouncesOf);
       await resetSoftBounces(
         client,
@@ -161,24 +157,10 @@ export class OutcomeRecorder {
       );
     }
     const retries = of('retry');
-    if (retries.length) {
-      await client.query(sql.scheduleRetry, [
-        ids(retries),
-        tokens(retries),
-        retries.map((e) => e.error),
-        retries.map((e) => e.delaySeconds),
-        retries.map((e) => e.relay),
-      ]);
-    }
+    if (retries.length) await scheduleRetry(client, { retries });
     const failed = of('failed');
     if (failed.length) {
-      const done = await written(sql.markFailed, [
-        ids(failed),
-        tokens(failed),
-        failed.map((e) => e.error),
-        failed.map((e) => e.response),
-        failed.map((e) => e.relay),
-      ]);
+      const done = await markFailed(client, { failed });
       // only for rows this claim still held: another worker's outcome decides for the others
       const ours = failed.filter((e) => done.has(e.id));
       await suppressAddresses(
@@ -192,12 +174,6 @@ export class OutcomeRecorder {
       );
     }
     const cancelled = of('cancelled');
-    if (cancelled.length) {
-      await client.query(sql.markCancelled, [
-        ids(cancelled),
-        tokens(cancelled),
-        cancelled.map((e) => e.reason),
-      ]);
-    }
+    if (cancelled.length) await markCancelled(client, { cancelled });
   }
 }

@@ -2,13 +2,14 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { SendableMail } from '../mail-queue/mail.ts';
-import { type ClaimedDelivery, type ClaimedRow, toClaimedDelivery } from './claimed.ts';
+import type { ClaimedDelivery } from './claimed.ts';
 import { classifySendError, decide, type FailurePolicy } from './failure-policy.ts';
+import { HeldLeases } from './held-leases.ts';
 import type { MailBuilder } from './mail-for-delivery.ts';
 import { messageIdFor } from './message-id.ts';
 import type { SendPacer } from './pacer.ts';
-import { deliveryQueries as sql } from './queries.ts';
 import { type Outcome, OutcomeRecorder } from './recorder.ts';
+import { type ClaimParams, type DeliveryStore, deliveryStore } from './store.ts';
 import type { MailTransport } from './transport.ts';
 import { WorkLoop } from './work-loop.ts';
 
@@ -33,6 +34,8 @@ export interface SenderOptions {
   messageIdDomain: string;
   /** SMTP_RATE_PER_SECOND, shared by every process; none means as fast as the relay takes it. */
   pacer?: SendPacer;
+  /** How long sends in flight may take to finish at a stop before their leases are handed back. */
+  stopGraceMs: number;
 }
 
 /** What a sender reports, as graphile/worker's WorkerEvents: listen with sender.events.on(…). */
@@ -41,6 +44,8 @@ export interface SenderEvents {
   outcome: [outcome: Outcome, delivery: ClaimedDelivery];
   /** The relay refused a message or the connection to it failed: its reply or error code. */
   relayError: [code: string, delivery: ClaimedDelivery];
+  /** Another worker holds the row now (this one was cut off or paused past its lease): not sent here. */
+  leaseLost: [delivery: ClaimedDelivery];
 }
 
 export type OutcomeCounts = Record<Outcome, number>;
@@ -52,9 +57,6 @@ export type OutcomeCounts = Record<Outcome, number>;
  */
 const PACED_SECONDS_IN_FLIGHT = 10;
 
-/** How long sends in flight may take to finish at a stop before their leases are handed back. */
-const STOP_GRACE_MS = 30_000;
-
 /**
  * The sender: claims due deliveries, builds and sends their mail, records each outcome. A row
  * is marked `sending` with a lease before SMTP and `sent` after, so a crash can only duplicate
@@ -64,9 +66,23 @@ export class Sender {
   readonly events = new EventEmitter<SenderEvents>();
   private readonly loop: WorkLoop<ClaimedDelivery>;
   private readonly recorder: OutcomeRecorder;
+  private readonly store: DeliveryStore;
+  private readonly leases: HeldLeases;
+  /** Sends handed to the transport at once: one per SMTP connection, so none waits inside it. */
+  private readonly handing: Gate;
+  /** When this worker last failed to reach the database (epoch ms). */
+  private lastDatabaseFailure = 0;
 
   constructor(private readonly options: SenderOptions) {
     const { pacer, pool, log } = options;
+    this.store = deliveryStore(pool);
+    this.handing = new Gate(options.transport.concurrency);
+    this.leases = new HeldLeases({
+      leaseSeconds: options.leaseSeconds,
+      renew: (leases) => this.store.renewLeases({ leases, leaseSeconds: options.leaseSeconds }),
+      onDatabaseFailure: () => this.sawDatabaseFailure(),
+      log,
+    });
     const maxInFlight = pacer
       ? Math.min(options.maxInFlight, Math.max(1, Math.ceil(pacer.ratePerSecond * PACED_SECONDS_IN_FLIGHT)))
       : options.maxInFlight;
@@ -89,9 +105,8 @@ export class Sender {
 
   /** Claims and sends due deliveries in the background until stop(). */
   start(): void {
-    this.loop.start((limit) =>
-      this.claim(sql.claimDue, [limit, this.options.leaseSeconds, this.loop.heldKeys()]),
-    );
+    this.leases.start();
+    this.loop.start((limit) => this.claim(limit));
   }
 
   /** Asks a sleeping sender to look for due mail now (mail was just queued). */
@@ -106,13 +121,9 @@ export class Sender {
       counts[outcome]++;
     };
     this.events.on('outcome', count);
+    this.leases.start();
     try {
-      const { leaseSeconds } = this.options;
-      await this.loop.drain((limit) =>
-        editionId === undefined
-          ? this.claim(sql.claimDue, [limit, leaseSeconds, this.loop.heldKeys()])
-          : this.claim(sql.claimDueForEdition, [limit, leaseSeconds, this.loop.heldKeys(), editionId]),
-      );
+      await this.loop.drain((limit) => this.claim(limit, editionId));
     } finally {
       this.events.off('outcome', count);
     }
@@ -124,34 +135,66 @@ export class Sender {
    * finish within graceMs (a relay hanging), their leases are released so another worker
    * takes them at once instead of after the lease.
    */
-  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+  async stop(graceMs = this.options.stopGraceMs): Promise<void> {
+    // leases are kept alive while sends finish, then handed back
     const stuck = await this.loop.stop(graceMs);
+    this.leases.stop();
     if (stuck.length === 0) return;
     this.options.log.warn(
       { deliveries: stuck.length },
       'sends still in flight at shutdown: releasing their leases',
     );
-    await this.options.pool.query(sql.releaseLeases, [stuck]);
+    for (const delivery of stuck) this.leases.drop(delivery.id);
+    await this.store.releaseLeases({ leases: stuck });
   }
 
-  private async claim(query: string, params: unknown[]): Promise<ClaimedDelivery[]> {
+  private async claim(limit: number, editionId?: number): Promise<ClaimedDelivery[]> {
     // outcomes still waiting to be written are of rows this worker holds: never claim them again
-    await this.recorder.healthy();
-    const { rows } = await this.options.pool.query<ClaimedRow>(query, params);
-    return rows.map(toClaimedDelivery);
+    if (this.recorder.isFailing()) {
+      await this.recorder.healthy();
+      this.sawDatabaseFailure();
+    }
+    const { leaseSeconds } = this.options;
+    const params: ClaimParams = {
+      limit,
+      leaseSeconds,
+      heldIds: this.loop.heldKeys(),
+      // Back from a database outage, other live workers may not have renewed their leases yet
+      // (theirs ran out while nobody could reach the database): for one lease, take none.
+      takeExpired: Date.now() - this.lastDatabaseFailure > leaseSeconds * 1000,
+      ...(editionId === undefined ? {} : { editionId }),
+    };
+    const askedAt = Date.now();
+    let claimed: ClaimedDelivery[];
+    try {
+      claimed = await this.store.claimDue(params);
+    } catch (error) {
+      this.sawDatabaseFailure();
+      throw error;
+    }
+    for (const delivery of claimed) this.leases.add(delivery, askedAt);
+    return claimed;
+  }
+
+  private sawDatabaseFailure(): void {
+    this.lastDatabaseFailure = Date.now();
   }
 
   /** One delivery: its mail built, a sending slot taken, sent, and the outcome recorded. */
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
     try {
-      this.events.emit('outcome', await this.send(delivery), delivery);
+      const outcome = await this.send(delivery);
+      if (outcome === 'lost') this.events.emit('leaseLost', delivery);
+      else this.events.emit('outcome', outcome, delivery);
     } catch (error) {
       // the recorder gave up: the lease runs out and the row is claimed again
       this.options.log.error({ err: error, deliveryId: delivery.id }, 'delivery outcome not recorded');
+    } finally {
+      this.leases.drop(delivery.id);
     }
   }
 
-  private async send(delivery: ClaimedDelivery): Promise<Outcome> {
+  private async send(delivery: ClaimedDelivery): Promise<Outcome | 'lost'> {
     const { transport, buildMail, log, pacer, messageIdDomain } = this.options;
     const { id, leaseToken } = delivery;
     let mail: SendableMail;
@@ -169,10 +212,18 @@ export class Sender {
       return this.fail(delivery, error, { fromRelay: false });
     }
     let result: Awaited<ReturnType<MailTransport['send']>>;
+    const free = await this.handing.enter();
     try {
+      // the last moment the row can still be left alone: once handed over, the relay may take it
+      if (!(await this.leases.mayStillSend(id))) {
+        log.warn({ deliveryId: id }, 'lease lost before sending: left to the worker that holds it now');
+        return 'lost';
+      }
       result = await transport.send(mail);
     } catch (error) {
       return this.fail(delivery, error, { fromRelay: true });
+    } finally {
+      free();
     }
     // outside the try: a failure to record is not a failure to send
     await this.recorder.record({
@@ -205,5 +256,30 @@ export class Sender {
       ...decision,
     });
     return decision.outcome;
+  }
+}
+
+/**
+ * At most `size` holders at once, the others waiting in order. Written here rather than taken
+ * from a library: it is a dozen lines, and it must hand a slot straight to the next waiter.
+ */
+class Gate {
+  private inside = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  /** Resolves once inside, with the function that leaves. */
+  async enter(): Promise<() => void> {
+    if (this.inside < this.size) this.inside++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inside--;
+    };
   }
 }

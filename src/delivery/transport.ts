@@ -22,6 +22,8 @@ export interface RelayStatus {
 export interface MailTransport {
   /** Where mail goes, for logs. */
   description: string;
+  /** Messages it sends at once (SMTP: one per pooled connection); more would wait inside it. */
+  concurrency: number;
   /** A mail to compose (and sign, with DKIM configured), or one already written and signed. */
   send(mail: SendableMail): Promise<SendResult>;
   /** The relay as last seen; a check (SMTP EHLO and AUTH, no mail) when nothing was seen for `maxAgeMs`. */
@@ -101,6 +103,7 @@ export function createMailTransport(config: Config, signer?: DkimSigner): MailTr
     };
     return {
       description: `SMTP ${new URL(config.smtpUrl).host}`,
+      concurrency: config.smtpMaxConnections,
       async send(mail) {
         try {
           const info = await transporter.sendMail(await messageOptions(mail, config.mailFrom, signer));
@@ -137,6 +140,8 @@ export function createMailTransport(config: Config, signer?: DkimSigner): MailTr
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true });
   return {
     description: `local outbox ${dir}`,
+    // files are written synchronously: one mail at a time loses nothing
+    concurrency: 1,
     async send(mail) {
       const info = await transporter.sendMail(await messageOptions(mail, config.mailFrom, signer));
       mkdirSync(dir, { recursive: true });

@@ -3,7 +3,12 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 
 /** How the peer answers the next message: accept it, or fail with an SMTP code. */
-type SmtpBehaviour = { accept: true } | { code: number; message: string } | { dropConnection: true };
+type SmtpBehaviour =
+  | { accept: true }
+  | { code: number; message: string }
+  | { dropConnection: true }
+  /** Takes the message and never answers it (until reset, which answers 451): a relay hanging. */
+  | { hang: true };
 
 /** A message as received: parsed, and its bytes as they came (to verify signatures on). */
 type ReceivedMail = ParsedMail & { raw: Buffer };
@@ -32,6 +37,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
   const messages: ReceivedMail[] = [];
   const behaviours: SmtpBehaviour[] = [];
   const rejectRecipients = new Set<string>();
+  const hanging: ((error: Error) => void)[] = [];
   const state = { delayMs: 0, faultShare: 0, connections: 0 };
   const randomFault = (): SmtpBehaviour => {
     const roll = Math.random();
@@ -72,6 +78,11 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
             .connections;
           for (const connection of connections) connection._socket.destroy();
         });
+        return;
+      }
+      if ('hang' in behaviour) {
+        stream.resume();
+        stream.on('end', () => hanging.push(callback));
         return;
       }
       const chunks: Buffer[] = [];
@@ -129,6 +140,8 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       return messages;
     },
     reset() {
+      for (const answer of hanging.splice(0))
+        answer(Object.assign(new Error('4.3.0 try again later'), { responseCode: 451 }));
       state.faultShare = 0;
       messages.length = 0;
       behaviours.length = 0;
@@ -136,6 +149,10 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       state.delayMs = 0;
       state.connections = 0;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const answer of hanging.splice(0))
+        answer(Object.assign(new Error('4.3.0 closing'), { responseCode: 421 }));
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
