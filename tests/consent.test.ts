@@ -1,6 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { MAX_UNANSWERED_CONFIRMATIONS } from '../src/subscribers/queries.ts';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
@@ -138,5 +139,80 @@ describe('link scanners give no consent', () => {
     for (const [, url] of feedback.body.matchAll(/action="https:\/\/paperboy\.test([^"]*)"/g))
       for (const method of ['GET', 'HEAD'] as const) await bed.app.inject({ method, url: url as string });
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('list-bombing', () => {
+  const mails = async () =>
+    (
+      await bed.pool.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM deliveries WHERE kind = 'confirmation'`,
+      )
+    ).rows[0]?.count;
+  const tenMinutesPass = () =>
+    bed.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`);
+
+  it(`sends a never-confirmed address ${MAX_UNANSWERED_CONFIRMATIONS} confirmations in all, then nothing until it confirms`, async () => {
+    // the audit's reproduction: a form post every 10 minutes for a day
+    for (let i = 0; i < 144; i++) {
+      expect((await subscribe({ email: 'victim@example.org' })).statusCode).toBe(202);
+      await tenMinutesPass();
+    }
+    expect(await mails()).toBe(MAX_UNANSWERED_CONFIRMATIONS);
+
+    // once the owner confirms one, they can ask for a change again
+    const [mail] = await sentMail(MAX_UNANSWERED_CONFIRMATIONS);
+    await bed.app.inject({ method: 'POST', url: linksIn(String(mail?.html))[0] as string });
+    await subscribe({ email: 'victim@example.org', maxPapers: 4 });
+    expect(await mails()).toBe(MAX_UNANSWERED_CONFIRMATIONS + 1);
+  });
+
+  it.each([
+    ['a foreign Origin', { origin: 'https://evil.example' }],
+    ['Origin: null', { origin: 'null' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+  ])(
+    'refuses a browser form post with %s (403) before storing or sending anything',
+    async (_what, headers) => {
+      const response = await bed.app.inject({
+        method: 'POST',
+        url: '/api/subscriptions',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: 'email=victim%40example.org',
+      });
+      expect(response.statusCode).toBe(403);
+      expect(await snapshot()).toEqual([]);
+    },
+  );
+
+  it('accepts a post from Paperboy’s own pages, and from clients that are not browsers', async () => {
+    for (const headers of [{ origin: TEST_PUBLIC_URL }, { 'sec-fetch-site': 'same-origin' }, {}] as Record<
+      string,
+      string
+    >[])
+      expect((await subscribe({ email: 'ann@example.org' }, headers)).statusCode).toBe(202);
+  });
+
+  it('refuses foreign posts on link pages too, but takes RFC 8058 one-click posts from anywhere', async () => {
+    await subscribe({ email: 'ann@example.org' });
+    await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
+    const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
+    const foreign = { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' };
+    const preferences = bed.app.services.links.url('preferences', ann).slice(TEST_PUBLIC_URL.length);
+    const changed = await bed.app.inject({
+      method: 'POST',
+      url: preferences,
+      headers: foreign,
+      payload: 'maxPapers=1',
+    });
+    expect(changed.statusCode).toBe(403);
+    const oneClick = await bed.app.inject({
+      method: 'POST',
+      url: bed.app.services.links.url('unsubscribe', ann).slice(TEST_PUBLIC_URL.length),
+      headers: foreign,
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.statusCode).toBe(200);
+    expect((await snapshot())[0]).toMatchObject({ status: 'unsubscribed', max_papers: 10 });
   });
 });

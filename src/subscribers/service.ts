@@ -129,6 +129,7 @@ export class SubscriberService {
         await markRequestApplied(client, request.id);
       }
       if (subscriber.status !== 'active') await client.query(sql.activate, [subscriber.id]);
+      await client.query(sql.confirmationAnswered, [subscriber.id]);
       const preferences = request?.preferences ?? subscriber.preferences;
       return { ok: true, subscriber: { ...subscriber, status: 'active', preferences }, outcome };
     });

@@ -171,7 +171,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scope.post(
       `${LINK_PATHS.unsubscribe}/:token`,
       {
-        config: { rateLimit: perClientLimit },
+        // mail providers post it from their own servers, with whatever headers they send
+        config: { rateLimit: perClientLimit, crossSite: true },
         schema: {
           summary:
             'One-click unsubscribe (RFC 8058): POST List-Unsubscribe=One-Click; 200, no redirect; idempotent',
