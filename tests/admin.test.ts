@@ -34,7 +34,7 @@ async function activeReaderWithDigest(email: string): Promise<string> {
   await app.services.sender.drain();
   const [confirmation] = await bed.smtp.waitForMessages(1);
   expect(
-    (await app.inject({ method: 'GET', url: linkIn(confirmation as ParsedMail, 'confirm') })).statusCode,
+    (await app.inject({ method: 'POST', url: linkIn(confirmation as ParsedMail, 'confirm') })).statusCode,
   ).toBe(200);
   const sent = await app.inject({
     method: 'POST',

@@ -275,22 +275,46 @@ describe('bounce and complaint webhook', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ applied: 3, unknown: 1 });
+    // the same mail reported again (naming only the address): counted once
     await post({ events: [{ type: 'bounce', permanent: false, email: 'soft@example.org' }] });
-    const before = await bed.pool.query(
-      `SELECT suppressed_at FROM subscribers WHERE email = 'soft@example.org'`,
-    );
-    expect(before.rows[0].suppressed_at).toBeNull();
     await post({ events: [{ type: 'bounce', permanent: false, email: 'soft@example.org' }] });
 
     const { rows } = await bed.pool.query(
-      `SELECT email, suppression_reason FROM subscribers WHERE suppressed_at IS NOT NULL ORDER BY email`,
+      `SELECT email, suppression_reason, soft_bounces FROM subscribers
+       WHERE suppressed_at IS NOT NULL OR soft_bounces > 0 ORDER BY email`,
     );
     expect(rows).toEqual([
-      { email: 'angry@example.org', suppression_reason: 'complaint' },
-      { email: 'hard@example.org', suppression_reason: 'hard bounce reported: 550 mailbox full forever' },
-      { email: 'soft@example.org', suppression_reason: expect.stringMatching(/^soft bounces: 3 /) },
+      { email: 'angry@example.org', suppression_reason: 'complaint', soft_bounces: 0 },
+      {
+        email: 'hard@example.org',
+        suppression_reason: 'hard bounce reported: 550 mailbox full forever',
+        soft_bounces: 0,
+      },
+      { email: 'soft@example.org', suppression_reason: null, soft_bounces: 1 },
     ]);
     expect((await post({ events: [] })).statusCode).toBe(400);
+  });
+
+  it('counts a soft bounce once per mail, whatever the number of events, and suppresses at the limit', async () => {
+    await addSubscriber('soft@example.org');
+    for (const day of ['2026-03-10', '2026-03-11', '2026-03-12']) {
+      const { edition } = await bed.app.services.editions.build('daily', day);
+      await fanOut(bed.pool, edition, { now: true });
+      await bed.app.services.sender.drain(edition.id);
+    }
+    const [first, ...others] = (await bed.smtp.waitForMessages(3)).map((m) => m.messageId as string);
+    const soft = (messageId: string) => ({ type: 'bounce', permanent: false, messageId });
+    const softBounces = async () =>
+      (await bed.pool.query(`SELECT soft_bounces, suppression_reason FROM subscribers`)).rows[0];
+    // the audit's reproduction: three reports of one mail
+    await post({ events: [soft(first as string), soft(first as string)] });
+    await post({ events: [soft(first as string)] });
+    expect(await softBounces()).toEqual({ soft_bounces: 1, suppression_reason: null });
+    await post({ events: others.map(soft) });
+    expect(await softBounces()).toEqual({
+      soft_bounces: 3,
+      suppression_reason: expect.stringMatching(/^soft bounces: 3 digests in a row/),
+    });
   });
 });
 

@@ -114,7 +114,7 @@ it('keeps its data across a restart, and lets the CLI in while the server runs',
   const raw = readFileSync(path.join(outbox, eml as string), 'utf8').replace(/=\r?\n/g, '');
   const confirmPath = /\/confirm\/[A-Za-z0-9._-]+/.exec(raw)?.[0];
   expect(confirmPath).toBeDefined();
-  const confirmed = await fetch(`${second.base}${confirmPath}`);
+  const confirmed = await fetch(`${second.base}${confirmPath}`, { method: 'POST' });
   expect(confirmed.status).toBe(200);
   expect(await confirmed.text()).toContain('You are subscribed');
   expect(await second.stop()).toBe(0);

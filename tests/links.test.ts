@@ -53,8 +53,10 @@ describe('tokens', () => {
     const before = await snapshot();
 
     for (const token of [tampered, otherSubscriber, wrongPurpose, otherKey, 'garbage', `${ann.id}.0.short`]) {
-      const response = await bed.app.inject({ method: 'GET', url: `/confirm/${encodeURIComponent(token)}` });
-      expect(response.statusCode, token).toBe(404);
+      for (const method of ['GET', 'POST'] as const) {
+        const response = await bed.app.inject({ method, url: `/confirm/${encodeURIComponent(token)}` });
+        expect(response.statusCode, `${method} ${token}`).toBe(404);
+      }
     }
     for (const token of [
       tokens.create('preferences', bob),
@@ -76,6 +78,7 @@ describe('tokens', () => {
     const before = await snapshot();
     const response = await bed.app.inject({ method: 'GET', url: `/confirm/${expired}` });
     expect(response.statusCode).toBe(410);
+    expect((await bed.app.inject({ method: 'POST', url: `/confirm/${expired}` })).statusCode).toBe(410);
     expect(response.body).toContain('expired');
     expect(response.body).toContain('action="/api/subscriptions"');
     expect(response.body).toContain('value="ann@example.org"');
@@ -86,6 +89,7 @@ describe('tokens', () => {
     const ann = await newSubscriber('ann@example.org', 'pending');
     const inSixDays = bed.app.services.tokens.create('confirm', ann, new Date(Date.now() + 6 * 86_400_000));
     expect((await bed.app.inject({ method: 'GET', url: `/confirm/${inSixDays}` })).statusCode).toBe(200);
+    expect((await bed.app.inject({ method: 'POST', url: `/confirm/${inSixDays}` })).statusCode).toBe(200);
   });
 
   it('is revoked for every link at once by rotating the nonce', async () => {

@@ -60,6 +60,7 @@ it('logs every request with its link tokens redacted, and never a secret', { tim
   const [confirmation] = await smtp.waitForMessages(1);
   const confirm = linkIn(confirmation as ParsedMail, 'confirm');
   expect((await app.inject({ method: 'GET', url: confirm })).statusCode).toBe(200);
+  expect((await app.inject({ method: 'POST', url: confirm })).statusCode).toBe(200);
 
   const subscriber = (await app.services.subscribers.findByEmail('ann@example.org'))!;
   const { preferencesUrl, unsubscribeUrl } = app.services.links.forDigest(subscriber);

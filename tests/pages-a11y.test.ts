@@ -26,6 +26,14 @@ async function pages(): Promise<string[]> {
   await bed.app.services.subscribers.subscribe({ email: 'a11y@example.org' });
   await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
   const subscriber = (await bed.app.services.subscribers.findByEmail('a11y@example.org'))!;
+  // the page of a confirmation link: what its button will confirm
+  const { rows } = await bed.pool.query<{ id: string }>('SELECT id FROM subscription_requests');
+  const { requestTokenSubject } = await import('../src/subscribers/requests.ts');
+  const confirmUrl = bed.app.services.links.url(
+    'confirm',
+    requestTokenSubject(rows[0]!, subscriber),
+    new Date(Date.now() + 86_400_000),
+  );
   const local = (url: string) => url.replace(/^https?:\/\/[^/]+/, '');
   const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
   // a reader who taught their digest something: the feedback page, and the list on their preferences
@@ -41,6 +49,7 @@ async function pages(): Promise<string[]> {
     '/no/such/page',
     '/subscribed',
     '/confirm/not-a-token',
+    local(confirmUrl),
     local(bed.app.services.links.url('unsubscribe', subscriber)),
     local(bed.app.services.links.url('preferences', subscriber)),
     local(bed.app.services.links.feedbackUrl('less', subscriber, paper.arxivId)),

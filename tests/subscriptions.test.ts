@@ -58,7 +58,7 @@ describe('the whole path', () => {
     expect(mail?.messageId).toMatch(/^<delivery-\d+\.confirmation@paperboy\.test>$/);
 
     const confirmPath = linkIn(mail as ParsedMail, 'confirm');
-    const confirmed = await bed.app.inject({ method: 'GET', url: confirmPath });
+    const confirmed = await bed.app.inject({ method: 'POST', url: confirmPath });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.body).toContain('You are subscribed');
     // the choices behind "Customise" are offered again, now that the digest is theirs
@@ -68,7 +68,7 @@ describe('the whole path', () => {
     expect(await subscriber('ann.lee@example.org')).toMatchObject({ status: 'active' });
 
     // following the link again is harmless
-    const again = await bed.app.inject({ method: 'GET', url: confirmPath });
+    const again = await bed.app.inject({ method: 'POST', url: confirmPath });
     expect(again.statusCode).toBe(200);
     expect(again.body).toContain('already subscribed');
 
@@ -99,7 +99,7 @@ describe('the whole path', () => {
     await subscribe({ email: 'back@example.org' });
     await sendQueuedMail();
     await bed.app.inject({
-      method: 'GET',
+      method: 'POST',
       url: linkIn((await bed.smtp.waitForMessages(1))[0] as ParsedMail, 'confirm'),
     });
     const row = await subscriber('back@example.org');
@@ -114,7 +114,7 @@ describe('the whole path', () => {
     expect(await subscriber('back@example.org')).toMatchObject({ status: 'pending', max_papers: 10 });
     await sendQueuedMail();
     const [, second] = await bed.smtp.waitForMessages(2);
-    const confirmed = await bed.app.inject({ method: 'GET', url: linkIn(second as ParsedMail, 'confirm') });
+    const confirmed = await bed.app.inject({ method: 'POST', url: linkIn(second as ParsedMail, 'confirm') });
     expect(confirmed.statusCode).toBe(200);
     expect(await subscriber('back@example.org')).toMatchObject({ status: 'active', max_papers: 5 });
   });
@@ -149,7 +149,7 @@ describe('no enumeration', () => {
     const mails = await bed.smtp.waitForMessages(2);
     const change = mails.find((m) => m.text?.includes('up to 40 papers')) as ParsedMail;
     expect(change.subject).toContain('change');
-    const page = await bed.app.inject({ method: 'GET', url: linkIn(change, 'confirm') });
+    const page = await bed.app.inject({ method: 'POST', url: linkIn(change, 'confirm') });
     expect(page.body).toContain('updated');
     expect(await subscriber('held@example.org')).toMatchObject({
       max_papers: 40,
@@ -173,7 +173,7 @@ describe('confirmation links apply their own request, once', () => {
   it('does not apply a stranger’s later change when a used link is followed again', async () => {
     await subscribe({ email: 'owner@example.org', maxPapers: 7 });
     const original = await confirmLinkFor('up to 7 papers', 1);
-    expect((await bed.app.inject({ method: 'GET', url: original })).body).toContain('You are subscribed');
+    expect((await bed.app.inject({ method: 'POST', url: original })).body).toContain('You are subscribed');
 
     // a stranger asks to change the digest to "only" a keyword that matches nothing
     await allowNextConfirmation();
@@ -196,7 +196,7 @@ describe('confirmation links apply their own request, once', () => {
     await subscribe({ email: 'pending@example.org', maxPapers: 3 });
     expect(await subscriber('pending@example.org')).toMatchObject({ status: 'pending', max_papers: 12 });
     const first = await confirmLinkFor('up to 12 papers', 2);
-    expect((await bed.app.inject({ method: 'GET', url: first })).statusCode).toBe(200);
+    expect((await bed.app.inject({ method: 'POST', url: first })).statusCode).toBe(200);
     expect(await subscriber('pending@example.org')).toMatchObject({ status: 'active', max_papers: 12 });
   });
 

@@ -16,7 +16,10 @@ export interface DeliveryEvent {
 
 /**
  * The bounce policy for late reports: a hard bounce or a complaint suppresses the address at
- * once; a soft bounce counts towards SOFT_BOUNCE_LIMIT, like a digest that failed every retry.
+ * once; a soft bounce counts towards SOFT_BOUNCE_LIMIT, like a digest that failed every retry,
+ * once per mail however many reports name it (a relay may report one mail several times, a
+ * webhook may be retried). A soft bounce that names only the address is about the latest mail
+ * sent to it.
  */
 export async function applyDeliveryEvents(
   pool: pg.Pool,
@@ -26,16 +29,17 @@ export async function applyDeliveryEvents(
   let applied = 0;
   let unknown = 0;
   for (const event of events) {
-    const subscriberId = await findSubscriber(pool, event);
-    if (!subscriberId) {
+    const found = await findSubscriber(pool, event);
+    if (!found) {
       unknown++;
       continue;
     }
+    const { subscriberId } = found;
     const why = event.reason ? `: ${event.reason}` : '';
     if (event.type === 'complaint') {
       await suppressAddresses(pool, [{ subscriberId, reason: `complaint${why}` }]);
     } else if (event.permanent === false) {
-      await countSoftBounces(pool, [subscriberId], softBounceLimit);
+      if (await claimSoftBounce(pool, found)) await countSoftBounces(pool, [subscriberId], softBounceLimit);
     } else {
       await suppressAddresses(pool, [{ subscriberId, reason: `hard bounce reported${why}` }]);
     }
@@ -44,15 +48,29 @@ export async function applyDeliveryEvents(
   return { applied, unknown };
 }
 
-async function findSubscriber(pool: pg.Pool, event: DeliveryEvent): Promise<string | undefined> {
+/** Whether this soft bounce is the first counted for its mail (and marks it counted). */
+async function claimSoftBounce(pool: pg.Pool, found: { subscriberId: string; deliveryId?: string }) {
+  const deliveryId =
+    found.deliveryId ??
+    (await pool.query<{ id: string }>(sql.latestSentTo, [found.subscriberId])).rows[0]?.id;
+  if (deliveryId === undefined) return false;
+  return ((await pool.query(sql.claimSoftBounce, [deliveryId])).rowCount ?? 0) > 0;
+}
+
+/** The subscriber an event is about, and the mail when it names one. */
+async function findSubscriber(
+  pool: pg.Pool,
+  event: DeliveryEvent,
+): Promise<{ subscriberId: string; deliveryId?: string } | undefined> {
   // the delivery named inside the Message-ID, if the one stored for it matches too
   const parsed = event.messageId ? parseMessageId(event.messageId) : undefined;
   if (parsed) {
-    const { rows } = await pool.query<{ subscriber_id: string }>(sql.subscriberByDelivery, [
+    const { rows } = await pool.query<{ id: string; subscriber_id: string }>(sql.subscriberByDelivery, [
       parsed.deliveryId,
       parsed.messageId,
     ]);
-    if (rows[0]) return rows[0].subscriber_id;
+    if (rows[0]) return { subscriberId: rows[0].subscriber_id, deliveryId: rows[0].id };
   }
-  return event.email ? subscriberIdByEmail(pool, event.email) : undefined;
+  const subscriberId = event.email ? await subscriberIdByEmail(pool, event.email) : undefined;
+  return subscriberId ? { subscriberId } : undefined;
 }

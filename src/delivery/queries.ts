@@ -150,7 +150,21 @@ export const deliveryQueries = {
     WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
     RETURNING d.id`,
 
-  subscriberByDelivery: `SELECT subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
+  subscriberByDelivery: `SELECT id, subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
+
+  /**
+   * A late soft bounce of delivery $1, counted once whatever the number of reports: only a mail
+   * that was sent and not counted before answers (one that failed was counted when it failed).
+   */
+  claimSoftBounce: `
+    UPDATE deliveries SET soft_bounce_counted_at = now()
+    WHERE id = $1 AND status = 'sent' AND soft_bounce_counted_at IS NULL
+    RETURNING subscriber_id`,
+
+  /** The latest mail sent to subscriber $1: what a soft bounce naming only the address is about. */
+  latestSentTo: `
+    SELECT id FROM deliveries WHERE subscriber_id = $1 AND status = 'sent'
+    ORDER BY sent_at DESC NULLS LAST, id DESC LIMIT 1`,
 
   editionDueNow: `
     SELECT count(*)::int AS count FROM deliveries

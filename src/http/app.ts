@@ -29,6 +29,7 @@ import { outboxRoutes } from './routes/outbox.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { refuseCrossSitePosts } from './same-origin.ts';
 import { ErrorResponse } from './schemas.ts';
 
 declare module 'fastify' {
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
     reply.header('x-request-id', request.id);
   });
   logRequests(app);
+  refuseCrossSitePosts(app, config.publicUrl);
   const metrics = createMetrics(services);
   app.addHook('onResponse', metrics.observeRequest);
   app.addHook('onClose', async () => metrics.detach());

@@ -21,6 +21,8 @@ export const HtmlPage = Type.String({ description: 'an HTML page' });
 
 export const errorResponses = {
   400: ErrorResponse,
+  // a browser's post from another site's page (src/http/same-origin.ts)
+  403: ErrorResponse,
   429: ErrorResponse,
   500: ErrorResponse,
   // the database cannot be reached for now: try again after Retry-After

@@ -26,6 +26,18 @@ export const SUBSCRIBER_COLUMNS = [
 
 const COLUMNS = SUBSCRIBER_COLUMNS.join(', ');
 
+/**
+ * Confirmation mails an address gets without answering one (README "Subscribing"): then none until
+ * it confirms, however often the form is sent. A subscribed reader who ignored three changes asked
+ * in their name still changes their digest from the preferences link of any digest.
+ */
+export const MAX_UNANSWERED_CONFIRMATIONS = 3;
+
+// whether a request for a known address (s) gets a confirmation mail now
+const CONFIRMATION_DUE = `s.suppressed_at IS NULL
+  AND s.confirmations_unanswered < ${MAX_UNANSWERED_CONFIRMATIONS}
+  AND (s.confirmation_sent_at IS NULL OR s.confirmation_sent_at <= now() - interval '10 minutes')`;
+
 // $2…$8 in every statement that writes preferences, in the order of preferenceParams().
 const PREFERENCE_COLUMNS = 'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers';
 
@@ -39,7 +51,8 @@ export const subscriberQueries = {
    * the preferences $2…$8, suppressed at once when its hash ($9) is on the list of erased or blocked
    * addresses. A known address keeps its preferences until a confirmation applies the request's; an
    * unsubscribed one waits for that confirmation again. A confirmation is due unless one went out in
-   * the last 10 minutes (the form cannot mail-bomb anyone) or the address is suppressed; only then is
+   * the last 10 minutes (the form cannot mail-bomb anyone), MAX_UNANSWERED_CONFIRMATIONS went unanswered,
+   * or the address is suppressed; only then is
    * the request ($10, its preferences) stored, as `requests` (id, subscriber_id): a request whose mail
    * is not sent could never be confirmed. ON CONFLICT … DO UPDATE locks a known row, so two requests
    * for one address take turns.
@@ -47,18 +60,18 @@ export const subscriberQueries = {
   subscribe: `
     WITH subscriber AS (
       INSERT INTO subscribers AS s
-        (email, ${PREFERENCE_COLUMNS}, suppressed_at, suppression_reason, confirmation_sent_at)
+        (email, ${PREFERENCE_COLUMNS}, suppressed_at, suppression_reason, confirmation_sent_at,
+         confirmations_unanswered)
       SELECT $1, $2, $3, $4, $5, $6, $7, $8, blocked.suppressed_at, blocked.reason,
-             CASE WHEN blocked.suppressed_at IS NULL THEN now() END
+             CASE WHEN blocked.suppressed_at IS NULL THEN now() END,
+             CASE WHEN blocked.suppressed_at IS NULL THEN 1 ELSE 0 END
       FROM (SELECT (SELECT suppressed_at FROM suppressed_addresses WHERE address_hash = $9) AS suppressed_at,
                    (SELECT reason FROM suppressed_addresses WHERE address_hash = $9) AS reason) blocked
       ON CONFLICT ((lower(email))) DO UPDATE SET
         status = CASE WHEN s.status = 'unsubscribed' THEN 'pending' ELSE s.status END,
         updated_at = CASE WHEN s.status = 'unsubscribed' THEN now() ELSE s.updated_at END,
-        confirmation_sent_at = CASE
-          WHEN s.suppressed_at IS NULL
-           AND (s.confirmation_sent_at IS NULL OR s.confirmation_sent_at <= now() - interval '10 minutes')
-          THEN now() ELSE s.confirmation_sent_at END
+        confirmation_sent_at = CASE WHEN ${CONFIRMATION_DUE} THEN now() ELSE s.confirmation_sent_at END,
+        confirmations_unanswered = s.confirmations_unanswered + CASE WHEN ${CONFIRMATION_DUE} THEN 1 ELSE 0 END
       RETURNING s.id, s.confirmation_sent_at = now() AS confirmation_due
     ),
     requests AS (
@@ -82,6 +95,9 @@ export const subscriberQueries = {
   findRequest: `SELECT id, subscriber_id, preferences, created_at, applied_at FROM subscription_requests WHERE id = $1`,
 
   markRequestApplied: `UPDATE subscription_requests SET applied_at = now() WHERE id = $1`,
+
+  /** A confirmation was answered: the address may be sent MAX_UNANSWERED_CONFIRMATIONS again. */
+  confirmationAnswered: `UPDATE subscribers SET confirmations_unanswered = 0 WHERE id = $1`,
 
   activate: `
     UPDATE subscribers

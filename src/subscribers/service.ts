@@ -14,7 +14,7 @@ import {
 } from './requests.ts';
 import { preferenceParams, type Subscriber, type SubscriberRow, toSubscriber } from './subscriber.ts';
 import { KnownTimeZones } from './time-zones.ts';
-import type { LinkTokens, TokenPurpose } from './tokens.ts';
+import type { LinkTokens, ParsedToken, TokenPurpose } from './tokens.ts';
 
 export type SubscribeInput = PreferencesInput & { email: string };
 
@@ -101,33 +101,73 @@ export class SubscriberService {
   }
 
   /**
-   * Follows a confirmation link: applies the request it was sent for, once (a pending or
-   * unsubscribed address becomes active with the preferences of that request; an active one
-   * gets that change). Following it again changes nothing.
+   * What following a confirmation link would do, changing nothing: link scanners and previewers
+   * fetch every link of a mail, so the link's page only shows this, and its button (a POST) calls
+   * confirm(). `preferences` are the ones the reader will have once it is applied.
+   */
+  async checkConfirmation(token: string): Promise<ConfirmResult> {
+    const parsed = this.tokens.parse(token);
+    if (!parsed) return { ok: false, reason: 'invalid' };
+    const inspected = await this.inspectConfirmation(parsed, token, this.pool, false);
+    if (!inspected.ok) return inspected;
+    const { subscriber, outcome, request } = inspected;
+    return {
+      ok: true,
+      outcome,
+      subscriber: request ? { ...subscriber, preferences: request.preferences } : subscriber,
+    };
+  }
+
+  /**
+   * Applies the request a confirmation link was sent for, once (a pending or unsubscribed address
+   * becomes active with the preferences of that request; an active one gets that change).
+   * Applying it again changes nothing.
    */
   async confirm(token: string): Promise<ConfirmResult> {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
     return withTransaction(this.pool, async (client) => {
-      const request = await findRequest(client, parsed.subjectId, { lock: true });
-      if (!request) return this.confirmWithoutRequest(token, client);
-      const found = await client.query<SubscriberRow>(sql.lockById, [request.subscriberId]);
-      const subscriber = toSubscriber(found.rows[0] as SubscriberRow);
-      if (!this.tokens.matches(parsed, 'confirm', requestTokenSubject(request, subscriber)))
-        return { ok: false, reason: 'invalid' };
-      if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now())
-        return { ok: false, reason: 'expired', subscriber };
-      if (request.appliedAt) return { ok: true, subscriber, outcome: 'already-confirmed' };
-      const wasActive = subscriber.status === 'active';
-      await client.query(sql.updatePreferences, [subscriber.id, ...preferenceParams(request.preferences)]);
-      if (!wasActive) await client.query(sql.activate, [subscriber.id]);
-      await markRequestApplied(client, request.id);
-      return {
-        ok: true,
-        subscriber: { ...subscriber, status: 'active', preferences: request.preferences },
-        outcome: wasActive ? 'preferences-updated' : 'confirmed',
-      };
+      const inspected = await this.inspectConfirmation(parsed, token, client, true);
+      if (!inspected.ok || inspected.outcome === 'already-confirmed') return inspected;
+      const { subscriber, request, outcome } = inspected;
+      if (request) {
+        await client.query(sql.updatePreferences, [subscriber.id, ...preferenceParams(request.preferences)]);
+        await markRequestApplied(client, request.id);
+      }
+      if (subscriber.status !== 'active') await client.query(sql.activate, [subscriber.id]);
+      await client.query(sql.confirmationAnswered, [subscriber.id]);
+      const preferences = request?.preferences ?? subscriber.preferences;
+      return { ok: true, subscriber: { ...subscriber, status: 'active', preferences }, outcome };
     });
+  }
+
+  /**
+   * The subscriber, request and outcome of a confirmation link; with `lock`, both rows stay locked
+   * until the caller's transaction ends, so two presses of one button take turns.
+   */
+  private async inspectConfirmation(
+    parsed: ParsedToken,
+    token: string,
+    client: Queryable,
+    lock: boolean,
+  ): Promise<ConfirmResult & { request?: SubscriptionRequest }> {
+    const request = await findRequest(client, parsed.subjectId, { lock });
+    if (!request) return this.inspectConfirmationWithoutRequest(token, client, lock);
+    const found = await client.query<SubscriberRow>(lock ? sql.lockById : sql.findById, [
+      request.subscriberId,
+    ]);
+    const subscriber = toSubscriber(found.rows[0] as SubscriberRow);
+    if (!this.tokens.matches(parsed, 'confirm', requestTokenSubject(request, subscriber)))
+      return { ok: false, reason: 'invalid' };
+    if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now())
+      return { ok: false, reason: 'expired', subscriber };
+    if (request.appliedAt) return { ok: true, subscriber, outcome: 'already-confirmed' };
+    return {
+      ok: true,
+      subscriber,
+      request,
+      outcome: subscriber.status === 'active' ? 'preferences-updated' : 'confirmed',
+    };
   }
 
   /**
@@ -135,12 +175,14 @@ export class SubscriberService {
    * requests were kept, which is at most 7 days old when this version starts. It confirms a
    * pending address with the preferences stored with it, and never changes an active one.
    */
-  private async confirmWithoutRequest(token: string, client: pg.PoolClient): Promise<ConfirmResult> {
-    const check = await this.checkLink(token, 'confirm', { client, lock: true });
-    if (!check.ok || check.subscriber.status !== 'pending')
-      return check.ok ? { ...check, outcome: 'already-confirmed' } : check;
-    await client.query(sql.activate, [check.subscriber.id]);
-    return { ok: true, subscriber: { ...check.subscriber, status: 'active' }, outcome: 'confirmed' };
+  private async inspectConfirmationWithoutRequest(
+    token: string,
+    client: Queryable,
+    lock: boolean,
+  ): Promise<ConfirmResult> {
+    const check = await this.checkLink(token, 'confirm', { client, lock });
+    if (!check.ok) return check;
+    return { ...check, outcome: check.subscriber.status === 'pending' ? 'confirmed' : 'already-confirmed' };
   }
 
   /** The request a confirmation mail is about. */

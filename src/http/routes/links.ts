@@ -77,11 +77,57 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
   }
 
+  const confirmedTitles = {
+    confirmed: 'You are subscribed',
+    'preferences-updated': 'Your digest settings are updated',
+    'already-confirmed': 'You are already subscribed',
+  } as const;
+
+  /** The page of a confirmation link applied (now or before): the choices offered again. */
+  function confirmedPage(reply: FastifyReply, outcome: keyof typeof confirmedTitles, subscriber: Subscriber) {
+    return page(reply, 200, 'confirmed', {
+      title: confirmedTitles[outcome],
+      message: `You will receive ${describePreferences(subscriber.preferences)}.`,
+      preferencesUrl: links.url('preferences', subscriber),
+      form: preferenceFormData(subscriber.preferences),
+    });
+  }
+
   app.get(
     `${LINK_PATHS.confirm}/:token`,
     {
       schema: {
-        summary: 'Confirm a subscription (link in the confirmation mail); idempotent',
+        summary:
+          'Confirmation link: shows what its button will confirm and changes nothing (link scanners follow GETs)',
+        params: TokenParams,
+        response: { ...htmlResponses, 410: HtmlPage },
+      },
+    },
+    async (request, reply) => {
+      const result = await subscribers.checkConfirmation(request.params.token);
+      if (!result.ok && result.reason === 'expired') {
+        return page(reply, 410, 'expired', { email: result.subscriber.email });
+      }
+      if (!result.ok) return invalidLink(reply);
+      if (result.outcome === 'already-confirmed')
+        return confirmedPage(reply, result.outcome, result.subscriber);
+      const change = result.outcome === 'preferences-updated';
+      return page(reply, 200, 'confirm', {
+        title: change ? 'Confirm the change to your digest' : 'Confirm your subscription',
+        email: result.subscriber.email,
+        message: `You will receive ${describePreferences(result.subscriber.preferences)}.`,
+        button: change ? 'Apply the change' : 'Confirm my subscription',
+      });
+    },
+  );
+
+  app.post(
+    `${LINK_PATHS.confirm}/:token`,
+    {
+      config: { rateLimit: perClientLimit },
+      schema: {
+        summary:
+          "Confirm a subscription or a change (the button of the confirmation link's page); idempotent",
         params: TokenParams,
         response: { ...htmlResponses, 410: HtmlPage },
       },
@@ -92,19 +138,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return page(reply, 410, 'expired', { email: result.subscriber.email });
       }
       if (!result.ok) return invalidLink(reply);
-      const titles = {
-        confirmed: 'You are subscribed',
-        'preferences-updated': 'Your digest settings are updated',
-        'already-confirmed': 'You are already subscribed',
-      } as const;
-      const { subscriber } = result;
-      // the choices behind "Customise" on the home page, offered again now that it is theirs
-      return page(reply, 200, 'confirmed', {
-        title: titles[result.outcome],
-        message: `You will receive ${describePreferences(subscriber.preferences)}.`,
-        preferencesUrl: links.url('preferences', subscriber),
-        form: preferenceFormData(subscriber.preferences),
-      });
+      return confirmedPage(reply, result.outcome, result.subscriber);
     },
   );
 
@@ -137,7 +171,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     scope.post(
       `${LINK_PATHS.unsubscribe}/:token`,
       {
-        config: { rateLimit: perClientLimit },
+        // mail providers post it from their own servers, with whatever headers they send
+        config: { rateLimit: perClientLimit, crossSite: true },
         schema: {
           summary:
             'One-click unsubscribe (RFC 8058): POST List-Unsubscribe=One-Click; 200, no redirect; idempotent',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { PreferencesInput } from '../../subscribers/preferences.ts';
+import { MAX_UNANSWERED_CONFIRMATIONS } from '../../subscribers/queries.ts';
 import { describeError, handleError, wantsHtml } from '../error-handler.ts';
 import { sendPage } from '../page.ts';
 import { keptPreferences, preferenceFormData } from '../preference-form.ts';
@@ -39,7 +40,9 @@ export const subscriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Subscribe an address (double opt-in)',
         description:
           'Stores the request and queues a confirmation mail. Answers 202 with the same body for every valid ' +
-          'address, new or known; at most one confirmation per address is sent every 10 minutes.',
+          'address, new or known; at most one confirmation per address is sent every 10 minutes, and ' +
+          `${MAX_UNANSWERED_CONFIRMATIONS} in all until one is confirmed. A browser's post from another ` +
+          "site's page answers 403 before anything is stored.",
         consumes: ['application/json', 'application/x-www-form-urlencoded'],
         body: SubscriptionRequest,
         response: {

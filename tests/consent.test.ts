@@ -1,0 +1,218 @@
+import type { ParsedMail } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { MAX_UNANSWERED_CONFIRMATIONS } from '../src/subscribers/queries.ts';
+import { TEST_PUBLIC_URL } from './helpers/app.ts';
+import { useTestBed } from './helpers/test-bed.ts';
+
+// Consent and abuse: what link scanners, cross-site forms and list-bombers meet (README
+// "Subscribing"; RELIABILITY.md lists each finding with its test).
+
+const bed = useTestBed({ smtp: true, fixtures: true, truncate: ['subscribers'] });
+
+const subscribe = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  bed.app.inject({ method: 'POST', url: '/api/subscriptions', payload: body, headers });
+
+/** Everything a link could change: the reader, their requests, what they taught, their mail. */
+async function snapshot() {
+  const { rows } = await bed.pool.query(
+    `SELECT s.*,
+       (SELECT json_agg(r ORDER BY r.created_at) FROM subscription_requests r WHERE r.subscriber_id = s.id) AS requests,
+       (SELECT json_agg(g ORDER BY g.arxiv_id) FROM reader_signals g WHERE g.subscriber_id = s.id) AS signals,
+       (SELECT json_agg(f ORDER BY f.author) FROM reader_follows f WHERE f.subscriber_id = s.id) AS follows,
+       (SELECT count(*) FROM deliveries d WHERE d.subscriber_id = s.id) AS deliveries
+     FROM subscribers s ORDER BY s.email`,
+  );
+  return rows;
+}
+
+/** The paths of every link to Paperboy in a piece of HTML. */
+function linksIn(html: string): string[] {
+  const paths = [...html.matchAll(/href="https:\/\/paperboy\.test([^"]*)"/g)].map((m) =>
+    (m[1] as string).replaceAll('&amp;', '&'),
+  );
+  return [...new Set(paths)];
+}
+
+/** What Outlook Safe Links, gateways and previewers do with a mail: fetch every link, GET and HEAD. */
+async function scanLinks(html: string): Promise<number> {
+  const paths = linksIn(html);
+  for (const url of paths) {
+    for (const method of ['GET', 'HEAD'] as const) {
+      const response = await bed.app.inject({ method, url });
+      expect(response.statusCode, `${method} ${url}`).toBeLessThan(500);
+    }
+  }
+  return paths.length;
+}
+
+async function sentMail(count: number): Promise<ParsedMail[]> {
+  await bed.app.services.sender.drain();
+  return bed.smtp.waitForMessages(count);
+}
+
+describe('link scanners give no consent', () => {
+  it('a GET or HEAD of every link of a confirmation mail confirms nothing; the page’s button does', async () => {
+    await subscribe({ email: 'ann@example.org' });
+    const [mail] = await sentMail(1);
+    const before = await snapshot();
+    expect(await scanLinks(String(mail?.html))).toBeGreaterThan(0);
+    expect(await snapshot()).toEqual(before);
+    expect(before[0].status).toBe('pending');
+
+    const [confirmPath] = linksIn(String(mail?.html)).filter((p) => p.startsWith('/confirm/'));
+    const page = await bed.app.inject({ method: 'GET', url: confirmPath as string });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<form method="post">');
+    expect(page.body).toContain('Confirm my subscription');
+    const pressed = await bed.app.inject({ method: 'POST', url: confirmPath as string });
+    expect(pressed.body).toContain('You are subscribed');
+    expect((await snapshot())[0].status).toBe('active');
+  });
+
+  it('a stranger’s change to a reader’s digest is not applied by a scanner of the mail', async () => {
+    await subscribe({ email: 'ann@example.org', maxPapers: 7 });
+    await bed.app.inject({ method: 'POST', url: linksIn(String((await sentMail(1))[0]?.html))[0] as string });
+    await bed.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '1 hour'`);
+    // the audit's reproduction: weekly, one paper, keyword "zzzqx", "only"
+    await subscribe({
+      email: 'ann@example.org',
+      frequency: 'weekly',
+      maxPapers: 1,
+      keywords: 'zzzqx',
+      keywordMode: 'only',
+    });
+    const [, change] = await sentMail(2);
+    const before = await snapshot();
+    await scanLinks(String(change?.html));
+    expect(await snapshot()).toEqual(before);
+    expect(before[0]).toMatchObject({ frequency: 'daily', max_papers: 7, keywords: [] });
+  });
+
+  it('an unsubscribed reader is not subscribed again by a scanner of any link', async () => {
+    await subscribe({ email: 'ann@example.org' });
+    await bed.pool.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now()`);
+    const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
+    const unsubscribePage = await bed.app.inject({
+      method: 'GET',
+      url: bed.app.services.links.url('unsubscribe', ann).slice(TEST_PUBLIC_URL.length),
+    });
+    const preferencesPage = await bed.app.inject({
+      method: 'GET',
+      url: bed.app.services.links.url('preferences', ann).slice(TEST_PUBLIC_URL.length),
+    });
+    const before = await snapshot();
+    // the resubscribe button's address, fetched as a link
+    for (const html of [unsubscribePage.body, preferencesPage.body]) {
+      const actions = [...html.matchAll(/action="https:\/\/paperboy\.test([^"]*)"/g)].map(
+        (m) => m[1] as string,
+      );
+      expect(actions.length).toBeGreaterThan(0);
+      for (const url of actions)
+        for (const method of ['GET', 'HEAD'] as const) await bed.app.inject({ method, url });
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(before[0].status).toBe('unsubscribed');
+  });
+
+  it('a GET or HEAD of every link of a digest, and of the pages they open, records no feedback or follow', async () => {
+    await subscribe({ email: 'ann@example.org' });
+    await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
+    const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
+    const { renderPersonalDigest } = await import('../src/digest/personal-digest.ts');
+    const digest = await renderPersonalDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient: { email: ann.email, ...bed.app.services.links.forDigest(ann) },
+      renderer: bed.app.services.renderer,
+    });
+    const before = await snapshot();
+    const links = linksIn(String(digest?.html));
+    expect(links.some((p) => p.startsWith('/more-like-this/'))).toBe(true);
+    await scanLinks(String(digest?.html));
+    // a scanner that also follows the forms' addresses of the feedback page (follow, undo)
+    const feedback = await bed.app.inject({
+      method: 'GET',
+      url: links.find((p) => p.startsWith('/more-like-this/'))!,
+    });
+    for (const [, url] of feedback.body.matchAll(/action="https:\/\/paperboy\.test([^"]*)"/g))
+      for (const method of ['GET', 'HEAD'] as const) await bed.app.inject({ method, url: url as string });
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('list-bombing', () => {
+  const mails = async () =>
+    (
+      await bed.pool.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM deliveries WHERE kind = 'confirmation'`,
+      )
+    ).rows[0]?.count;
+  const tenMinutesPass = () =>
+    bed.pool.query(`UPDATE subscribers SET confirmation_sent_at = now() - interval '11 minutes'`);
+
+  it(`sends a never-confirmed address ${MAX_UNANSWERED_CONFIRMATIONS} confirmations in all, then nothing until it confirms`, async () => {
+    // the audit's reproduction: a form post every 10 minutes for a day
+    for (let i = 0; i < 144; i++) {
+      expect((await subscribe({ email: 'victim@example.org' })).statusCode).toBe(202);
+      await tenMinutesPass();
+    }
+    expect(await mails()).toBe(MAX_UNANSWERED_CONFIRMATIONS);
+
+    // once the owner confirms one, they can ask for a change again
+    const [mail] = await sentMail(MAX_UNANSWERED_CONFIRMATIONS);
+    await bed.app.inject({ method: 'POST', url: linksIn(String(mail?.html))[0] as string });
+    await subscribe({ email: 'victim@example.org', maxPapers: 4 });
+    expect(await mails()).toBe(MAX_UNANSWERED_CONFIRMATIONS + 1);
+  });
+
+  it.each([
+    ['a foreign Origin', { origin: 'https://evil.example' }],
+    ['Origin: null', { origin: 'null' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+  ])(
+    'refuses a browser form post with %s (403) before storing or sending anything',
+    async (_what, headers) => {
+      const response = await bed.app.inject({
+        method: 'POST',
+        url: '/api/subscriptions',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: 'email=victim%40example.org',
+      });
+      expect(response.statusCode).toBe(403);
+      expect(await snapshot()).toEqual([]);
+    },
+  );
+
+  it('accepts a post from Paperboy’s own pages, and from clients that are not browsers', async () => {
+    for (const headers of [{ origin: TEST_PUBLIC_URL }, { 'sec-fetch-site': 'same-origin' }, {}] as Record<
+      string,
+      string
+    >[])
+      expect((await subscribe({ email: 'ann@example.org' }, headers)).statusCode).toBe(202);
+  });
+
+  it('refuses foreign posts on link pages too, but takes RFC 8058 one-click posts from anywhere', async () => {
+    await subscribe({ email: 'ann@example.org' });
+    await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
+    const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
+    const foreign = { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' };
+    const preferences = bed.app.services.links.url('preferences', ann).slice(TEST_PUBLIC_URL.length);
+    const changed = await bed.app.inject({
+      method: 'POST',
+      url: preferences,
+      headers: foreign,
+      payload: 'maxPapers=1',
+    });
+    expect(changed.statusCode).toBe(403);
+    const oneClick = await bed.app.inject({
+      method: 'POST',
+      url: bed.app.services.links.url('unsubscribe', ann).slice(TEST_PUBLIC_URL.length),
+      headers: foreign,
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(oneClick.statusCode).toBe(200);
+    expect((await snapshot())[0]).toMatchObject({ status: 'unsubscribed', max_papers: 10 });
+  });
+});
