@@ -1,203 +1,320 @@
 /**
- * An offline evaluation of the learned ranking (`npm run eval`; results in EVALUATION.md).
+ * An offline evaluation of the learned ranking on real days (`npm run eval`; results in
+ * EVALUATION.md).
  *
- * Simulated readers, each interested in one topic. A topic is a set of arXiv ids chosen by hand
- * from the fixture days (below), apart from anything the model reads: the model never sees the
- * label, only the reader's answers. On the first days ("training") each reader gets their digest
- * as Paperboy would rank it for them and answers as a person might: "more like this" on every
- * paper of their topic they are shown, "less like this" on the first two off-topic papers they are
- * shown. On the later days ("test") each ranking is scored against the topic: precision@5 and
- * nDCG@10, averaged over readers and days, for three rankings side by side:
- *   trending  the edition's order (what everyone gets with no keywords);
- *   keywords  a reader who typed one keyword for their topic, matching papers first;
- *   learned   the reader's answers of the training days (no keywords);
- *   both      keywords and answers.
+ *   npm run eval [-- --days DIR] [--categories FILE] [--json] [--validation]
  *
- *   npm run eval [-- --shown 10]
+ * The days are real answers of the Hugging Face API (`YYYY-MM-DD.json`, by default the fixture
+ * folder tests/fixtures/hf-real), each made into the daily edition Paperboy would build. The
+ * readers are simulated, each defined by the arXiv categories they read (bench/eval-days.ts): a
+ * label the model never sees. On the first days ("answer days") each reader gets their digest as
+ * Paperboy ranks it for them and answers from the mail as a reader would: "more like this" on up
+ * to 3 papers of their categories they are shown, "less like this" on up to 2 others they are
+ * shown. On the later days ("test days") each ranking is scored against the reader's categories:
+ *   trending  the edition's order (what everyone gets);
+ *   keywords  the best single keyword the reader could type, chosen on the answer days only;
+ *   learned   the reader's answers, no keyword;
+ *   both      the keyword and the answers.
+ * Only papers with known categories are scored (a ranking is cut to them); a (reader, day) pair
+ * with no paper of the reader's categories is left out, since no ranking can do anything there.
+ *
+ * `--validation` runs the same evaluation inside the answer days only (answers on their first
+ * 60 %, scores on the rest): how the model and its default were chosen without looking at the
+ * test days.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { eng } from 'stopword';
 import type { Edition, EditionPaper } from '../src/digest/editions.ts';
-import { RELEVANCE_WEIGHT, selectPapers } from '../src/digest/personalise.ts';
-import type { ApiItem } from '../src/papers/api-item.ts';
-import { normalizeItem } from '../src/papers/normalize.ts';
-import { trendingScore } from '../src/papers/score.ts';
-import type { ReaderFeedback, SignalledPaper } from '../src/subscribers/feedback.ts';
+import { selectPapers } from '../src/digest/personalise.ts';
+import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { type Day, loadCategories, loadDays, READERS, readsCategory } from './eval-days.ts';
+import { bootstrapInterval, mean, ndcgAt, precisionAt, standardDeviation } from './eval-metrics.ts';
 
-const { values } = parseArgs({ options: { shown: { type: 'string', default: '10' } } });
-const SHOWN = Number(values.shown);
+const FIXTURE_DAYS = path.resolve(import.meta.dirname, '../tests/fixtures/hf-real');
+/** The share of a folder's days (the first ones) on which readers answer. */
+const ANSWER_SHARE = 0.4;
+/** Inside the answer days, for --validation: the share answered on, the rest scored. */
+const VALIDATION_SHARE = 0.6;
+/** Papers a reader sees in a mail (Paperboy's default), and answers on. */
+const SHOWN = DEFAULT_PREFERENCES.maxPapers;
+const MORE_PER_DAY = 3;
+const LESS_PER_DAY = 2;
+/** A reader needs this many of their papers on the answer days and test days with one to be scored. */
+const MIN_RELEVANT_ANSWER_PAPERS = 3;
+const MIN_TEST_DAYS_WITH_RELEVANT = 3;
 
-const FIXTURES = path.resolve(import.meta.dirname, '../tests/fixtures/hf-daily-papers');
-const TRAINING_DAYS = ['2026-03-09', '2026-03-10'];
-const TEST_DAYS = ['2026-03-11', '2026-03-12'];
+const RANKINGS = ['trending', 'keywords', 'learned', 'both'] as const;
+type Ranking = (typeof RANKINGS)[number];
 
-/** Topics by hand, from the titles and abstracts of the fixture days; the model never sees them. */
-const TOPICS: Array<{ name: string; keyword: string; papers: string[] }> = [
-  {
-    name: 'efficient fine-tuning and low-rank methods',
-    keyword: 'low-rank',
-    papers: [
-      '2503.10333',
-      '2503.10370',
-      '2503.10592',
-      '2503.10777',
-      '2503.11036',
-      '2503.11073',
-      '2503.10259',
-    ],
-  },
-  {
-    name: 'weather, climate and the environment',
-    keyword: 'climate',
-    papers: ['2503.10222', '2503.10481', '2503.10555', '2503.10888', '2503.11221'],
-  },
-  {
-    name: 'statistics: regression, survival, causal effects',
-    keyword: 'regression',
-    papers: [
-      '2503.10037',
-      '2503.10074',
-      '2503.10111',
-      '2503.10444',
-      '2503.10518',
-      '2503.10666',
-      '2503.10629',
-      '2503.11332',
-    ],
-  },
-  {
-    name: 'language models: scaling and evaluation',
-    keyword: 'language model',
-    papers: [
-      '2503.10185',
-      '2503.10740',
-      '2503.10962',
-      '2503.11110',
-      '2503.11369',
-      '2503.10925',
-      '2503.11295',
-    ],
-  },
-];
-
-function editionOf(day: string): Edition {
-  const items = JSON.parse(readFileSync(path.join(FIXTURES, `${day}.json`), 'utf8')) as ApiItem[];
-  const papers = items
-    .map((item) => normalizeItem(item))
-    .map((paper) => ({ ...paper, score: trendingScore(paper, day) }))
-    .sort((a, b) => b.score - a.score)
-    .map((paper, index): EditionPaper => ({ ...paper, position: index + 1 }));
-  return { id: undefined, frequency: 'daily', day, status: 'ready', emptyReason: null, papers };
+interface Reader {
+  name: string;
+  categories: string[];
+  /** True when a paper is of the reader's categories, undefined when its categories are unknown. */
+  reads(arxivId: string): boolean | undefined;
 }
 
-function precisionAt(k: number, ranked: string[], relevant: Set<string>): number {
-  const top = ranked.slice(0, k);
-  return top.filter((id) => relevant.has(id)).length / Math.min(k, top.length || 1);
+interface Taste {
+  keywords: string[];
+  feedback?: ReaderFeedback;
 }
 
-function ndcgAt(k: number, ranked: string[], relevant: Set<string>): number {
-  const gain = (ids: string[]) =>
-    ids.slice(0, k).reduce((sum, id, index) => sum + (relevant.has(id) ? 1 / Math.log2(index + 2) : 0), 0);
-  const ideal = gain([...ranked].sort((a, b) => Number(relevant.has(b)) - Number(relevant.has(a))));
-  return ideal === 0 ? 0 : gain(ranked) / ideal;
+function ranked(edition: Edition, taste: Taste): EditionPaper[] {
+  return selectPapers(
+    edition,
+    { ...DEFAULT_PREFERENCES, keywords: taste.keywords, maxPapers: edition.papers.length },
+    taste.feedback,
+  ).map((selected) => selected.paper);
 }
 
-type Ranking = 'trending' | 'keywords' | 'learned' | 'both';
-const RANKINGS: Ranking[] = ['trending', 'keywords', 'learned', 'both'];
-
-function rank(
-  edition: Edition,
-  topic: (typeof TOPICS)[number],
-  ranking: Ranking,
-  feedback: ReaderFeedback,
-  weight = RELEVANCE_WEIGHT,
-) {
-  const keywords = ranking === 'keywords' || ranking === 'both' ? [topic.keyword] : [];
-  const learned = ranking === 'learned' || ranking === 'both' ? feedback : undefined;
-  return selectPapers(edition, { ...DEFAULT_PREFERENCES, keywords, maxPapers: 50 }, learned, weight).map(
-    (s) => s.paper.arxivId,
-  );
+/**
+ * The reader's answers over the answer days, each day on the digest ranked with what they had
+ * answered before: "more" on up to MORE_PER_DAY papers of theirs they are shown, "less" on up to
+ * LESS_PER_DAY others, from the top of the mail down.
+ */
+function answer(
+  reader: Reader,
+  days: Day[],
+  keywords: string[],
+  mode: 'both ways' | 'only less',
+): ReaderFeedback {
+  const feedback: ReaderFeedback = { signals: [], follows: [] };
+  for (const { edition } of days) {
+    const shown = ranked(edition, { keywords, feedback }).slice(0, SHOWN);
+    let more = 0;
+    let less = 0;
+    for (const paper of shown) {
+      const reads = reader.reads(paper.arxivId);
+      if (reads === undefined) continue;
+      const signal =
+        reads && mode === 'both ways' && more < MORE_PER_DAY ? 1 : !reads && less < LESS_PER_DAY ? -1 : 0;
+      if (signal === 0) continue;
+      if (signal === 1) more++;
+      else less++;
+      feedback.signals.push({ ...paper, signal, at: new Date(`${edition.day}T08:00:00Z`) });
+    }
+  }
+  return feedback;
 }
 
-/** The learned ranking's scores at other weights of relevance against trending, same answers. */
-const SWEEP = [0.5, 1, 2, 4, 8];
+/** The reader's papers of a day among those with known categories; the scored list keeps only those. */
+function scoredList(reader: Reader, papers: EditionPaper[]) {
+  const labelled = papers.filter((paper) => reader.reads(paper.arxivId) !== undefined).map((p) => p.arxivId);
+  return { labelled, relevant: new Set(labelled.filter((id) => reader.reads(id))) };
+}
+
+interface PairScore {
+  day: string;
+  precisionAt5: number;
+  ndcgAt10: number;
+}
+
+function score(reader: Reader, days: Day[], taste: Taste): PairScore[] {
+  const scores: PairScore[] = [];
+  for (const { day, edition } of days) {
+    const { labelled, relevant } = scoredList(reader, ranked(edition, taste));
+    if (relevant.size === 0) continue;
+    scores.push({
+      day,
+      precisionAt5: precisionAt(5, labelled, relevant),
+      ndcgAt10: ndcgAt(10, labelled, relevant),
+    });
+  }
+  return scores;
+}
+
+const TITLE_WORD = /[\p{L}][\p{L}\p{N}-]{2,}/gu;
+const STOP = new Set(eng);
+
+/**
+ * The best single word the reader could type as a keyword: among the words of the titles of their
+ * papers on the answer days (in at least two of them), the one whose keyword ranking scores best
+ * on those same days. Chosen without the test days.
+ */
+function bestKeyword(reader: Reader, answerDays: Day[]): string {
+  const counts = new Map<string, number>();
+  for (const { edition } of answerDays)
+    for (const paper of edition.papers)
+      if (reader.reads(paper.arxivId))
+        for (const word of new Set(paper.title.toLowerCase().match(TITLE_WORD) ?? []))
+          if (!STOP.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  let best = { keyword: '', ndcg: -1 };
+  for (const [word, count] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) {
+    if (count < 2) continue;
+    const ndcg = mean(score(reader, answerDays, { keywords: [word] }).map((s) => s.ndcgAt10));
+    if (ndcg > best.ndcg) best = { keyword: word, ndcg };
+  }
+  return best.keyword;
+}
+
+interface ReaderResult {
+  name: string;
+  keyword: string;
+  answers: { more: number; less: number };
+  relevantPerTestDay: number;
+  scores: Record<Ranking | 'only less', PairScore[]>;
+}
+
+function evaluateReader(reader: Reader, answerDays: Day[], testDays: Day[]): ReaderResult {
+  const keyword = bestKeyword(reader, answerDays);
+  const learned = answer(reader, answerDays, [], 'both ways');
+  const both = answer(reader, answerDays, [keyword], 'both ways');
+  const onlyLess = answer(reader, answerDays, [], 'only less');
+  const tastes: Record<Ranking | 'only less', Taste> = {
+    trending: { keywords: [] },
+    keywords: { keywords: [keyword] },
+    learned: { keywords: [], feedback: learned },
+    both: { keywords: [keyword], feedback: both },
+    'only less': { keywords: [], feedback: onlyLess },
+  };
+  const scores = Object.fromEntries(
+    Object.entries(tastes).map(([name, taste]) => [name, score(reader, testDays, taste)]),
+  ) as ReaderResult['scores'];
+  const relevant = testDays.map((d) => scoredList(reader, d.edition.papers).relevant.size);
+  return {
+    name: reader.name,
+    keyword,
+    answers: {
+      more: learned.signals.filter((s) => s.signal === 1).length,
+      less: learned.signals.filter((s) => s.signal === -1).length,
+    },
+    relevantPerTestDay: mean(relevant),
+    scores,
+  };
+}
+
+function readersOf(categories: Map<string, string[]>, answerDays: Day[], testDays: Day[]): Reader[] {
+  return READERS.map((definition) => ({
+    ...definition,
+    reads: (id: string) => {
+      const list = categories.get(id);
+      return list ? list.some((category) => readsCategory(definition, category)) : undefined;
+    },
+  })).filter((reader) => {
+    const answerPapers = answerDays.flatMap((d) => d.edition.papers).filter((p) => reader.reads(p.arxivId));
+    const testDaysWithOne = testDays.filter((d) => d.edition.papers.some((p) => reader.reads(p.arxivId)));
+    return (
+      answerPapers.length >= MIN_RELEVANT_ANSWER_PAPERS &&
+      testDaysWithOne.length >= MIN_TEST_DAYS_WITH_RELEVANT
+    );
+  });
+}
+
+function byDay(scores: PairScore[], pick: (s: PairScore) => number): number[][] {
+  const days = new Map<string, number[]>();
+  for (const s of scores) days.set(s.day, [...(days.get(s.day) ?? []), pick(s)]);
+  return [...days.values()];
+}
+
+/** Paired differences (a − b) of two rankings over the same (reader, day) pairs, grouped by day. */
+function differencesByDay(results: ReaderResult[], a: Ranking, b: Ranking, pick: (s: PairScore) => number) {
+  const days = new Map<string, number[]>();
+  for (const result of results)
+    result.scores[a].forEach((s, i) => {
+      const other = result.scores[b][i] as PairScore;
+      days.set(s.day, [...(days.get(s.day) ?? []), pick(s) - pick(other)]);
+    });
+  return [...days.values()];
+}
+
+const f = (n: number) => (Number.isNaN(n) ? '–' : n.toFixed(2));
+const interval = ([low, high]: [number, number]) => `[${f(low)}, ${f(high)}]`;
 
 function main() {
-  const training = TRAINING_DAYS.map(editionOf);
-  const test = TEST_DAYS.map(editionOf);
-  const rows: Array<{ topic: string; ranking: Ranking; p5: number; ndcg10: number; relevantPerDay: number }> =
-    [];
-  const sweep = new Map<number, { p5: number; ndcg10: number }>();
-  for (const topic of TOPICS) {
-    const relevant = new Set(topic.papers);
-    // the training days: the reader answers what the learned ranking shows them, day by day
-    const feedback: ReaderFeedback = { signals: [], follows: [] };
-    for (const day of training) {
-      const shown = rank(day, topic, 'learned', feedback).slice(0, SHOWN);
-      let dislikes = 0;
-      for (const id of shown) {
-        const paper = day.papers.find((p) => p.arxivId === id) as EditionPaper;
-        const signal = relevant.has(id) ? 1 : dislikes < 2 ? -1 : undefined;
-        if (signal === -1) dislikes++;
-        if (signal === undefined) continue;
-        const answer: SignalledPaper = { ...paper, arxivId: id, signal, at: new Date() };
-        feedback.signals.push(answer);
-      }
-    }
-    for (const weight of SWEEP) {
-      const sum = sweep.get(weight) ?? { p5: 0, ndcg10: 0 };
-      for (const day of test) {
-        const ranked = rank(day, topic, 'learned', feedback, weight);
-        sum.p5 += precisionAt(5, ranked, relevant) / test.length / TOPICS.length;
-        sum.ndcg10 += ndcgAt(10, ranked, relevant) / test.length / TOPICS.length;
-      }
-      sweep.set(weight, sum);
-    }
-    for (const ranking of RANKINGS) {
-      let p5 = 0;
-      let ndcg10 = 0;
-      for (const day of test) {
-        const ranked = rank(day, topic, ranking, feedback);
-        p5 += precisionAt(5, ranked, relevant);
-        ndcg10 += ndcgAt(10, ranked, relevant);
-      }
-      const relevantPerDay = test.reduce(
-        (n, day) => n + day.papers.filter((p) => relevant.has(p.arxivId)).length,
-        0,
-      );
-      rows.push({
-        topic: topic.name,
+  const { values } = parseArgs({
+    options: {
+      days: { type: 'string', default: FIXTURE_DAYS },
+      categories: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      validation: { type: 'boolean', default: false },
+    },
+  });
+  const dir = path.resolve(values.days as string);
+  const categories = loadCategories(values.categories ?? path.join(dir, 'arxiv-categories.json'));
+  const days = loadDays(dir);
+  const split = Math.max(1, Math.round(days.length * ANSWER_SHARE));
+  let answerDays = days.slice(0, split);
+  let testDays = days.slice(split);
+  if (values.validation) {
+    const inner = Math.max(1, Math.round(answerDays.length * VALIDATION_SHARE));
+    testDays = answerDays.slice(inner);
+    answerDays = answerDays.slice(0, inner);
+  }
+  if (testDays.length === 0)
+    throw new Error(`--days ${dir}: ${days.length} day(s), too few to keep any for testing`);
+  const readers = readersOf(categories, answerDays, testDays);
+  if (readers.length === 0) throw new Error(`--days ${dir}: no reader has enough papers of their categories`);
+  const results: ReaderResult[] = [];
+  for (const [index, reader] of readers.entries()) {
+    if (!values.json) process.stderr.write(`reader ${index + 1}/${readers.length}: ${reader.name}\n`);
+    results.push(evaluateReader(reader, answerDays, testDays));
+  }
+  const all = (ranking: Ranking | 'only less') => results.flatMap((r) => r.scores[ranking]);
+  if (values.json) {
+    const rankings = Object.fromEntries(
+      RANKINGS.map((ranking) => [
         ranking,
-        p5: p5 / test.length,
-        ndcg10: ndcg10 / test.length,
-        relevantPerDay: relevantPerDay / test.length,
-      });
-    }
-  }
-  const f = (n: number) => n.toFixed(2);
-  console.log(
-    `Training days ${TRAINING_DAYS.join(', ')}; test days ${TEST_DAYS.join(', ')}; ${SHOWN} papers shown a day.\n`,
-  );
-  console.log('| topic | on-topic papers per test day | ranking | precision@5 | nDCG@10 |');
-  console.log('|---|---:|---|---:|---:|');
-  for (const row of rows)
-    console.log(
-      `| ${row.topic} | ${row.relevantPerDay.toFixed(1)} | ${row.ranking} | ${f(row.p5)} | ${f(row.ndcg10)} |`,
+        {
+          precisionAt5: mean(all(ranking).map((s) => s.precisionAt5)),
+          ndcgAt10: mean(all(ranking).map((s) => s.ndcgAt10)),
+        },
+      ]),
     );
-  console.log('\n| ranking | mean precision@5 | mean nDCG@10 |');
-  console.log('|---|---:|---:|');
-  for (const ranking of RANKINGS) {
-    const mine = rows.filter((row) => row.ranking === ranking);
-    const mean = (pick: (row: (typeof rows)[number]) => number) =>
-      mine.reduce((s, r) => s + pick(r), 0) / mine.length;
-    console.log(`| ${ranking} | ${f(mean((r) => r.p5))} | ${f(mean((r) => r.ndcg10))} |`);
+    console.log(
+      JSON.stringify({ days: days.length, readers: readers.length, testDays: testDays.length, rankings }),
+    );
+    return;
   }
-  console.log(`\nThe learned ranking at other weights of relevance (Paperboy uses ${RELEVANCE_WEIGHT}):\n`);
-  console.log('| weight | mean precision@5 | mean nDCG@10 |');
-  console.log('|---:|---:|---:|');
-  for (const [weight, sum] of sweep) console.log(`| ${weight} | ${f(sum.p5)} | ${f(sum.ndcg10)} |`);
+  const dayList = (list: Day[]) => `${list.length} (${list[0]?.day} to ${list.at(-1)?.day})`;
+  console.log(
+    `Answer days ${dayList(answerDays)}; test days ${dayList(testDays)}; ${results.length} readers; ${all('trending').length} (reader, test day) pairs scored.\n`,
+  );
+  console.log('| ranking | precision@5 | 95 % CI | nDCG@10 | 95 % CI | sd over pairs |');
+  console.log('|---|---:|---|---:|---|---:|');
+  for (const ranking of [...RANKINGS, 'only less'] as const) {
+    const scores = all(ranking);
+    const p5 = scores.map((s) => s.precisionAt5);
+    const ndcg = scores.map((s) => s.ndcgAt10);
+    console.log(
+      `| ${ranking} | ${f(mean(p5))} | ${interval(bootstrapInterval(byDay(scores, (s) => s.precisionAt5)))} | ${f(mean(ndcg))} | ${interval(bootstrapInterval(byDay(scores, (s) => s.ndcgAt10)))} | ${f(standardDeviation(ndcg))} |`,
+    );
+  }
+  console.log('\nPaired differences of nDCG@10 (mean over the same pairs, 95 % CI by days):\n');
+  console.log('| difference | nDCG@10 | 95 % CI | precision@5 | 95 % CI |');
+  console.log('|---|---:|---|---:|---|');
+  const pairs: Array<[Ranking, Ranking]> = [
+    ['learned', 'trending'],
+    ['learned', 'keywords'],
+    ['both', 'keywords'],
+    ['both', 'learned'],
+  ];
+  for (const [a, b] of pairs) {
+    const ndcg = differencesByDay(results, a, b, (s) => s.ndcgAt10);
+    const p5 = differencesByDay(results, a, b, (s) => s.precisionAt5);
+    console.log(
+      `| ${a} − ${b} | ${f(mean(ndcg.flat()))} | ${interval(bootstrapInterval(ndcg))} | ${f(mean(p5.flat()))} | ${interval(bootstrapInterval(p5))} |`,
+    );
+  }
+  console.log('\nPer reader (nDCG@10, mean over their test days):\n');
+  console.log(
+    '| reader | keyword | answers (more/less) | their papers per test day | days | trending | keywords | learned | both | only less |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    const m = (ranking: Ranking | 'only less') => f(mean(r.scores[ranking].map((s) => s.ndcgAt10)));
+    console.log(
+      `| ${r.name} | ${r.keyword} | ${r.answers.more}/${r.answers.less} | ${r.relevantPerTestDay.toFixed(1)} | ${r.scores.trending.length} | ${m('trending')} | ${m('keywords')} | ${m('learned')} | ${m('both')} | ${m('only less')} |`,
+    );
+  }
+  const readerMeans = (ranking: Ranking) =>
+    results.map((r) => mean(r.scores[ranking].map((s) => s.ndcgAt10)));
+  const wins = (a: Ranking, b: Ranking) =>
+    readerMeans(a).filter((v, i) => v >= (readerMeans(b)[i] as number)).length;
+  console.log(
+    `\nReaders for whom learned ≥ keywords: ${wins('learned', 'keywords')} of ${results.length}; both ≥ keywords: ${wins('both', 'keywords')}; learned ≥ trending: ${wins('learned', 'trending')}.`,
+  );
+  console.log('A reader who answers nothing gets the trending ranking: their scores are the trending row.');
 }
 
 main();
