@@ -94,6 +94,22 @@ it.each(walks)(
     expect(await page.textContent('[role=status]')).toContain('erased');
     expect(await app.services.subscribers.findByEmail(email)).toBeUndefined();
 
+    // a list imported by upload, with the CLI's report: every bad row named by its line
+    await page.goto(`${base}/admin/subscribers/import`);
+    await step('import');
+    const imported = `imported-${width}-${colorScheme}@example.org`;
+    await page.setInputFiles('#file', {
+      name: 'list.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`email,frequency,delivery_hour\n${imported},weekly,9\nnot-an-address,daily,7\n`),
+    });
+    await page.getByRole('checkbox', { name: /opted in/ }).check();
+    await page.getByRole('button', { name: 'Import' }).click();
+    expect(await page.textContent('[role=status]')).toContain('2 rows: 1 added');
+    expect(await page.textContent('table')).toMatch(/3\s*email/);
+    await step('import-report');
+    expect((await app.services.subscribers.findByEmail(imported))?.preferences.deliveryHour).toBe(9);
+
     await page.goto(`${base}/admin/editions`);
     await page.fill('#edition-date', '2026-03-11');
     await page.getByRole('button', { name: 'Build', exact: true }).click();

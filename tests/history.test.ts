@@ -8,11 +8,15 @@ const bed = useTestBed({ env: { ADMIN_TOKEN } });
 
 it('records a change of preferences in the history, old value and new, and nothing when none changed', async () => {
   await bed.app.services.subscribers.subscribe({ email: 'bob@example.org' });
-  const { rows } = await bed.pool.query<{ id: string; link_nonce: string }>(
-    `UPDATE subscribers SET status = 'active' WHERE email = 'bob@example.org' RETURNING id, link_nonce`,
+  const { rows } = await bed.pool.query<{ id: string; link_nonce: string; confirm_nonce: string }>(
+    `UPDATE subscribers SET status = 'active' WHERE email = 'bob@example.org' RETURNING id, link_nonce, confirm_nonce`,
   );
-  const bob = rows[0] as { id: string; link_nonce: string };
-  const token = bed.app.services.tokens.create('preferences', { id: bob.id, linkNonce: bob.link_nonce });
+  const bob = rows[0] as { id: string; link_nonce: string; confirm_nonce: string };
+  const token = bed.app.services.tokens.create('preferences', {
+    id: bob.id,
+    linkNonce: bob.link_nonce,
+    confirmNonce: bob.confirm_nonce,
+  });
   const save = (payload: string) =>
     bed.app.inject({
       method: 'POST',

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -31,6 +32,7 @@ import {
 } from '../../subscribers/records.ts';
 import { ADMIN_COOKIE, newSession, sessionCookieKey, sessionIsLive } from '../admin-session.ts';
 import { sameSecret } from '../bearer.ts';
+import { acceptCsvUpload, CSV_UPLOAD_LIMIT_BYTES, type CsvUpload } from '../csv-upload.ts';
 import { sendMailHtml } from '../mail-html.ts';
 import { sendPage } from '../page.ts';
 import { HtmlPage, SubscriberId } from '../schemas.ts';
@@ -222,6 +224,48 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
     },
   );
+
+  app.get(
+    '/subscribers/import',
+    {
+      onRequest: requireSession,
+      schema: { summary: 'The console: import a list by CSV upload', response: { 200: HtmlPage } },
+    },
+    async (_request, reply) => page(reply, 'import', { title: 'Import subscribers' }),
+  );
+
+  // the one console route that reads multipart/form-data, in a scope of its own
+  await app.register(async (scope) => {
+    acceptCsvUpload(scope);
+    scope.post(
+      '/subscribers/import',
+      {
+        ...guarded,
+        bodyLimit: CSV_UPLOAD_LIMIT_BYTES + 64 * 1024,
+        schema: {
+          summary:
+            'The console: import a CSV of people who already opted in (as paperboy subscribers import)',
+          consumes: ['multipart/form-data'],
+          response: { 200: HtmlPage, 400: HtmlPage },
+        },
+      },
+      async (request, reply) => {
+        const { fields, csv } = request.body as CsvUpload;
+        const again = (error: string) => page(reply, 'import', { title: 'Import subscribers', error }, 400);
+        if (fields.confirmed !== 'yes')
+          return again('Tick the box: only people who already opted in to this list may be imported.');
+        if (csv.length === 0) return again('Choose a CSV file to import.');
+        const { importCsv } = await import('../../subscribers/csv.ts');
+        const report = await importCsv({
+          pool,
+          hasher: services.addressHasher,
+          input: Readable.from([csv]),
+          update: fields.update === 'yes',
+        });
+        return page(reply, 'import', { title: 'Import subscribers', report });
+      },
+    );
+  });
 
   const IdParams = Type.Object({ id: SubscriberId });
 
