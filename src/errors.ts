@@ -6,9 +6,10 @@ export class ValidationError extends Error {
   readonly statusCode = 400;
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong with it, without the field's name. */
+    readonly reason: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${reason}`);
     this.name = 'ValidationError';
   }
 }

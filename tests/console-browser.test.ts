@@ -119,6 +119,19 @@ it.each(walks)(
     await page.frameLocator('iframe').locator('body').waitFor();
     await step('edition-preview');
 
+    // a test of the edition to the operator's own address, outside the ledger
+    await page.fill('#test-to', 'not an address');
+    await page.getByRole('button', { name: 'Send a test' }).click();
+    expect(await page.textContent('#test-error')).toContain('address to send to');
+    const operator = `operator-${width}-${colorScheme}@example.org`;
+    await page.fill('#test-to', operator);
+    await page.getByRole('button', { name: 'Send a test' }).click();
+    expect(await page.textContent('[role=status]')).toContain('on its way');
+    await step('edition-test-sent');
+    const outbox = await (await fetch(`${base}/outbox`)).text();
+    expect(outbox).toContain(operator);
+    expect(outbox).toContain('[test]');
+
     await page.goto(`${base}/admin/ingests`);
     await page.fill('#ingest-date', '2026-03-10');
     await page.selectOption('#ingest-source', 'sample');

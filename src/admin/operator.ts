@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { addDays, isoDay } from '../dates.ts';
 import { fanOut } from '../delivery/fan-out.ts';
 import {
@@ -16,6 +17,7 @@ import { type IngestResult, type IngestRun, ingestDay, recentIngestRuns } from '
 import { paperSourceFor } from '../papers/source-for.ts';
 import type { Services } from '../services.ts';
 import { feedbackOf } from '../subscribers/feedback.ts';
+import { normalizeEmailAddress } from '../subscribers/email-address.ts';
 import { DEFAULT_PREFERENCES } from '../subscribers/preferences.ts';
 import {
   eraseSubscriber,
@@ -167,7 +169,7 @@ export async function sendEditionOf(
  * address (their selection, keywords and links). Null when nothing would be sent to them.
  */
 export async function previewEdition(
-  services: Services,
+  services: Pick<Services, 'config' | 'db' | 'links' | 'renderer'>,
   edition: Edition,
   subscriber?: Subscriber,
 ): Promise<RenderedDigest | null> {
@@ -181,6 +183,35 @@ export async function previewEdition(
       : { email: 'preview@example.org', preferencesUrl: placeholder, unsubscribeUrl: placeholder },
     renderer: services.renderer,
   });
+}
+
+/** What a test send did: the relay's answer, or why nothing was sent. */
+export type TestSend = { sent: true; to: string; response: string } | { sent: false; why: string };
+
+/**
+ * Sends an edition to one address (the operator's own) now, as the default reader or a given
+ * subscriber would get it, to see the real mail in a real inbox. Outside the ledger: it is nobody's
+ * delivery, so it never counts as an attempt, a bounce or a send of the edition. The subject says
+ * it is a test; the links of a default-reader test lead to the site, not to anyone's preferences.
+ */
+export async function sendTestOf(
+  services: Pick<Services, 'config' | 'db' | 'links' | 'renderer' | 'transport'>,
+  edition: Edition,
+  to: string,
+  subscriber?: Subscriber,
+): Promise<TestSend> {
+  const address = normalizeEmailAddress(to);
+  const digest = await previewEdition(services, edition, subscriber);
+  if (!digest) return { sent: false, why: 'nothing would be sent to this reader' };
+  const host = new URL(services.config.publicUrl).hostname;
+  const { response } = await services.transport.send({
+    to: address,
+    subject: `[test] ${digest.subject}`,
+    html: digest.html,
+    text: digest.text,
+    messageId: `<test-${randomUUID()}@${host}>`,
+  });
+  return { sent: true, to: address, response };
 }
 
 /** The sources an operator can ingest from again: the live API, or the bundled sample. */

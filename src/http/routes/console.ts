@@ -15,10 +15,14 @@ import {
   ingestAgain,
   previewEdition,
   sendEditionOf,
+  sendTestOf,
   subscriberDetail,
+  type TestSend,
 } from '../../admin/operator.ts';
 import { isoDay, parseDay } from '../../dates.ts';
 import { DELIVERY_STATUSES } from '../../delivery/status.ts';
+import type { Edition } from '../../digest/editions.ts';
+import { ValidationError } from '../../errors.ts';
 import { FREQUENCIES, type Frequency } from '../../frequency.ts';
 import { recentIngestRuns } from '../../papers/ingest.ts';
 import { describePreferences } from '../../subscribers/preferences.ts';
@@ -49,6 +53,7 @@ const NOTICES = {
   built: 'The edition is built.',
   sent: "The edition is fanned out: the worker sends it at each reader's hour (or now, if you asked).",
   ingested: 'The day is ingested.',
+  'test-sent': 'A test of this edition is on its way to the address you gave.',
 } as const;
 type Notice = keyof typeof NOTICES;
 
@@ -413,7 +418,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   const PreviewParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) });
-  const PreviewQuery = Type.Object({ email: Type.Optional(Type.String({ maxLength: 320 })) });
+  const PreviewQuery = Type.Object({
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    ...NoticeQuery.properties,
+  });
 
   app.get(
     '/editions/:id',
@@ -429,10 +437,27 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const edition = await services.editions.findById(request.params.id);
       if (!edition) return page(reply, 'gone', { title: 'No such edition' }, 404);
-      const email = request.query.email?.trim() ?? '';
-      const subscriber = email ? await services.subscribers.findByEmail(email) : undefined;
-      const digest = email && !subscriber ? null : await previewEdition(services, edition, subscriber);
-      return page(reply, 'edition', {
+      return editionPage(reply, edition, request.query.email?.trim() ?? '', {
+        notice: noticeOf(request.query),
+      });
+    },
+  );
+
+  /** An edition's page: its preview as the default reader or the subscriber with `email`. */
+  const editionPage = async (
+    reply: FastifyReply,
+    edition: Edition,
+    email: string,
+    extra: { notice?: string; testError?: string; testTo?: string },
+    status = 200,
+  ) => {
+    const subscriber = email ? await services.subscribers.findByEmail(email) : undefined;
+    const digest = email && !subscriber ? null : await previewEdition(services, edition, subscriber);
+    return page(
+      reply,
+      'edition',
+      {
+        ...extra,
         title: `${edition.frequency} edition of ${edition.day}`,
         edition,
         email,
@@ -448,7 +473,48 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         frame: digest
           ? `/admin/editions/${edition.id}/html${email ? `?email=${encodeURIComponent(email)}` : ''}`
           : undefined,
-      });
+      },
+      status,
+    );
+  };
+
+  app.post(
+    '/editions/:id/test',
+    {
+      ...guarded,
+      schema: {
+        summary:
+          'The console: send a test of an edition to one address, as the default reader or a subscriber',
+        params: PreviewParams,
+        body: Type.Object({
+          to: Type.String({ maxLength: 320 }),
+          email: Type.Optional(Type.String({ maxLength: 320 })),
+          ...ActionBody.properties,
+        }),
+        response: { 303: Type.Null(), 400: HtmlPage, 404: HtmlPage },
+      },
+    },
+    async (request, reply) => {
+      const edition = await services.editions.findById(request.params.id);
+      if (!edition) return page(reply, 'gone', { title: 'No such edition' }, 404);
+      const email = request.body.email?.trim() ?? '';
+      const subscriber = email ? await services.subscribers.findByEmail(email) : undefined;
+      const refuse = (testError: string) =>
+        editionPage(reply, edition, email, { testError, testTo: request.body.to }, 400);
+      if (email && !subscriber) return refuse(`No subscriber has the address ${email}.`);
+      let outcome: TestSend;
+      try {
+        outcome = await sendTestOf(services, edition, request.body.to, subscriber);
+      } catch (error) {
+        return refuse(
+          error instanceof ValidationError
+            ? `The address to send to: ${error.reason}.`
+            : `The relay did not take the test: ${(error as Error).message}`,
+        );
+      }
+      if (!outcome.sent) return refuse(`Nothing sent: ${outcome.why}.`);
+      const query = new URLSearchParams({ ...(email ? { email } : {}), notice: 'test-sent' });
+      return reply.redirect(`/admin/editions/${edition.id}?${query}`, 303);
     },
   );
 

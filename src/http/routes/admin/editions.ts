@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { buildEdition, editionsWithCounts, previewEdition, sendEditionOf } from '../../../admin/operator.ts';
+import {
+  buildEdition,
+  editionsWithCounts,
+  previewEdition,
+  sendEditionOf,
+  sendTestOf,
+  type TestSend,
+} from '../../../admin/operator.ts';
 import { parseDay } from '../../../dates.ts';
+import { ValidationError } from '../../../errors.ts';
 import { Day, ErrorResponse, FrequencySchema, HtmlPage, Nullable, notFound } from '../../schemas.ts';
 import { denied, EditionSummary, security } from './common.ts';
 
@@ -124,6 +132,56 @@ export const editionRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ),
           );
       return reply.type('text/html; charset=utf-8').send(digest.html);
+    },
+  );
+  app.post(
+    '/editions/:id/test',
+    {
+      schema: {
+        summary:
+          'Send an edition to one address now (the operator’s own), as the default reader or a subscriber would get it; outside the ledger',
+        security,
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) }),
+        body: Type.Object({
+          to: Type.String({ maxLength: 320, description: 'where the test goes' }),
+          email: Type.Optional(
+            Type.String({ maxLength: 320, description: 'as the subscriber with this address' }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            to: Type.String(),
+            response: Type.String({ description: 'the relay’s answer' }),
+          }),
+          400: ErrorResponse,
+          404: ErrorResponse,
+          409: ErrorResponse,
+          502: ErrorResponse,
+          ...denied,
+        },
+      },
+    },
+    async (request, reply) => {
+      const edition = await services.editions.findById(request.params.id);
+      if (!edition) return reply.status(404).send(notFound('no such edition'));
+      const email = request.body.email?.trim();
+      const subscriber = email ? await services.subscribers.findByEmail(email) : undefined;
+      if (email && !subscriber)
+        return reply.status(404).send(notFound(`no subscriber with the address ${email}`));
+      let outcome: TestSend;
+      try {
+        outcome = await sendTestOf(services, edition, request.body.to, subscriber);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError('to', error.reason);
+        return reply.status(502).send({
+          statusCode: 502,
+          error: 'Bad Gateway',
+          message: `the relay did not take the test: ${(error as Error).message}`,
+        });
+      }
+      if (!outcome.sent)
+        return reply.status(409).send({ statusCode: 409, error: 'Conflict', message: outcome.why });
+      return { to: outcome.to, response: outcome.response };
     },
   );
 };
