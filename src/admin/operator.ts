@@ -16,8 +16,8 @@ import type { Frequency } from '../frequency.ts';
 import { type IngestResult, type IngestRun, ingestDay, recentIngestRuns } from '../papers/ingest.ts';
 import { paperSourceFor } from '../papers/source-for.ts';
 import type { Services } from '../services.ts';
-import { feedbackOf } from '../subscribers/feedback.ts';
 import { normalizeEmailAddress } from '../subscribers/email-address.ts';
+import { feedbackOf } from '../subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../subscribers/preferences.ts';
 import {
   eraseSubscriber,
