@@ -18,6 +18,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function isCrossSite(request: FastifyRequest, publicOrigin: string): boolean {
   const origin = request.headers.origin;
+  const fetchSite = request.headers['sec-fetch-site'];
+  // Under `Referrer-Policy: no-referrer` (helmet's default) browsers send `Origin: null` even for a
+  // form on our own page; Sec-Fetch-Site still tells where the post came from.
+  if (origin === 'null' && fetchSite !== undefined)
+    return fetchSite !== 'same-origin' && fetchSite !== 'none';
   if (origin !== undefined) {
     if (origin === publicOrigin) return false;
     try {
@@ -26,7 +31,7 @@ export function isCrossSite(request: FastifyRequest, publicOrigin: string): bool
       return true; // `null`, or not an origin at all
     }
   }
-  return request.headers['sec-fetch-site'] === 'cross-site';
+  return fetchSite === 'cross-site';
 }
 
 /**
