@@ -15,6 +15,7 @@ import {
   previewEdition,
   sendEditionOf,
   subscriberDetail,
+  yesterdaysEdition,
 } from '../../admin/operator.ts';
 import { isoDay, parseDay } from '../../dates.ts';
 import { DELIVERY_STATUSES } from '../../delivery/status.ts';
@@ -336,6 +337,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       page(reply, 'editions', {
         title: 'Editions',
         editions: await editionsWithCounts(services, 60),
+        yesterday: await yesterdaysEdition(services),
         statuses: DELIVERY_STATUSES,
         frequencies: FREQUENCIES,
         today: isoDay(new Date()),
@@ -347,6 +349,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     date: Type.String({ maxLength: 10 }),
     frequency: Type.Union(FREQUENCIES.map((f) => Type.Literal(f))),
     now: Type.Optional(Type.Literal('yes')),
+    rebuild: Type.Optional(Type.Literal('yes')),
     ...ActionBody.properties,
   });
 
@@ -354,7 +357,8 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/editions/build',
     { ...guarded, schema: { summary: 'The console: build an edition', body: EditionForm } },
     async (request, reply) => {
-      await buildEdition(services, request.body.frequency as Frequency, parseDay(request.body.date, 'date'));
+      const { frequency, date, rebuild } = request.body;
+      await buildEdition(services, frequency as Frequency, parseDay(date, 'date'), rebuild === 'yes');
       return back(reply, '/admin/editions', 'built');
     },
   );
