@@ -105,7 +105,7 @@ it('keeps its data across a restart, and lets the CLI in while the server runs',
   // the empty demo database got the bundled sample papers at start
   const sample = await runCli(['ingest', '--source', 'sample'], { DATA_DIR: dataDir });
   expect(sample.code, sample.stderr).toBe(0);
-  expect(sample.stdout).toContain('2026-03-10: 0 new, 0 updated, 10 unchanged, 0 skipped');
+  expect(sample.stdout).toContain('2026-07-28: 0 new, 0 updated, 25 unchanged, 0 skipped');
 
   expect(await first.stop()).toBe(0);
   expect(existsSync(path.join(dataDir, 'embedded-db.json'))).toBe(false);
