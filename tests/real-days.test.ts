@@ -2,14 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { renderPersonalDigest } from '../src/digest/personal-digest.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
+import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // All 51 real days of the Hugging Face feed this project holds: 47 under tests/fixtures/hf-real,
 // the 4 latest as the bundled sample (each day stored once). See their READMEs for provenance.
 const REAL_DIR = path.resolve(import.meta.dirname, 'fixtures/hf-real');
-const bed = useTestBed({ truncate: ['papers', 'ingest_runs'] });
+const bed = useTestBed({ truncate: ['papers', 'ingest_runs', 'editions'] });
 
 function daysIn(dir: string): Array<{ day: string; ids: string[] }> {
   return readdirSync(dir)
@@ -70,5 +72,47 @@ describe('51 real days of the feed', () => {
       );
       expect(rows).toEqual([{ day: later, featured: days.sort() }]);
     }
+  });
+});
+
+describe('a real abstract on the archive and in the feed', () => {
+  it('shows the whole abstract with its paragraphs, while the mail keeps its short blurb', {
+    timeout: 60_000,
+  }, async () => {
+    const log = pino({ level: 'silent' });
+    await ingestDays(bed.pool, new FileSource(SAMPLE_DIR), ['2026-07-29'], log);
+    const raw = JSON.parse(readFileSync(path.join(SAMPLE_DIR, '2026-07-29.json'), 'utf8')).find(
+      (item: { paper: { id: string } }) => item.paper.id === '2607.25431',
+    ).paper.summary as string;
+    const [first, second] = raw.split('\n  ').map((part) => part.replace(/\s+/g, ' ').trim());
+    expect(second).toMatch(/^Across 100 snapshots/);
+    const { rows } = await bed.pool.query(`SELECT abstract FROM papers WHERE arxiv_id = '2607.25431'`);
+    expect(rows[0].abstract).toBe(`${first}\n\n${second}`);
+
+    const { edition } = await bed.app.services.editions.build('daily', '2026-07-29');
+    const escaped = (text: string) =>
+      text
+        .replaceAll('&', '&amp;')
+        .replaceAll('<', '&lt;')
+        .replaceAll('"', '&quot;')
+        .replaceAll("'", '&#39;');
+    const archive = await bed.app.inject({ method: 'GET', url: '/digests/2026-07-29' });
+    expect(archive.body).toContain(`<p>${escaped(first as string)}</p>`);
+    expect(archive.body).toContain(`<p>${escaped(second as string)}</p>`);
+    const feed = await bed.app.inject({ method: 'GET', url: '/feed.xml' });
+    expect(feed.body).toContain(`<p>${escaped(second as string)}</p>`);
+
+    const mail = await renderPersonalDigest({
+      edition,
+      preferences: { ...DEFAULT_PREFERENCES, maxPapers: 50 },
+      recipient: {
+        email: 'a@example.org',
+        preferencesUrl: 'https://x.test/p',
+        unsubscribeUrl: 'https://x.test/u',
+      },
+      renderer: bed.app.services.renderer,
+    });
+    expect(mail?.html).toContain((first as string).slice(0, 60));
+    expect(mail?.html).not.toContain((second as string).slice(0, 60));
   });
 });
