@@ -159,7 +159,8 @@ export const ConfigSchema = Type.Object({
   INGEST_CRON: Type.String({
     format: 'cron',
     default: '*/30 * * * *',
-    description: "when workers ingest yesterday's and today's papers (UTC)",
+    description:
+      "when workers ingest yesterday's and today's papers, and those of the past week's weekdays whose edition is empty (UTC)",
   }),
   TRUST_PROXY: Type.Boolean({
     default: false,

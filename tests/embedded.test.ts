@@ -83,6 +83,10 @@ it('keeps its data across a restart, and lets the CLI in while the server runs',
   };
 
   const first = await serve(env);
+  // a fresh install's home page shows the latest real day of the bundled sample, nothing synthetic
+  const home = await (await fetch(`${first.base}/`)).text();
+  expect(home).toContain('Trending papers of Wednesday, 29 July 2026');
+  expect(home).not.toMatch(/Résumé|example-lab/);
   const subscribed = await fetch(`${first.base}/api/subscriptions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addDays, isoDay } from '../src/dates.ts';
 import { HuggingFaceSource } from '../src/papers/hugging-face-source.ts';
 import { ingestDay } from '../src/papers/ingest.ts';
+import { ingestRecent } from '../src/worker/ingest-recent.ts';
 import { publishRecentEditions } from '../src/worker/publish-editions.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
@@ -81,6 +82,31 @@ describe('a late list loses nobody their day', () => {
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toContain('2 sent, 0 failed');
     expect(bed.smtp.messages).toHaveLength(2);
+  });
+
+  it("ingests again the past week's weekdays whose edition is still empty, then fills and sends it", async () => {
+    await readers(1);
+    let day = addDays(isoDay(new Date()), -3);
+    while ([0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay())) day = addDays(day, -1);
+    // the source never had it, and the wait is long over: built empty
+    const empty = await bed.app.services.editions.build('daily', day);
+    expect(empty.edition.emptyReason).toMatch(new RegExp(`^${day} has not been ingested yet`));
+
+    api.overrides.set(day, '2026-03-11.json');
+    const { results } = await ingestRecent({
+      pool: bed.pool,
+      editions: bed.app.services.editions,
+      source: source(),
+      log,
+    });
+    expect(results.find((r) => r.date === day)).toMatchObject({ new: 11 });
+    const published = await publishRecentEditions({
+      pool: bed.pool,
+      editions: bed.app.services.editions,
+      log,
+    });
+    const filled = published.find((p) => p.edition.frequency === 'daily' && p.edition.day === day);
+    expect(filled).toMatchObject({ edition: { status: 'ready' }, added: 1 });
   });
 
   it('waits for an ingest after the day ended, then after EDITION_MAX_WAIT_HOURS builds from what is stored and says so', async () => {

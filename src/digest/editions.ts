@@ -167,6 +167,12 @@ export class Editions {
     return { edition: (await this.find(frequency, date)) as Edition, created: false };
   }
 
+  /** Weekdays from `since` on whose daily edition is empty: days whose papers may arrive late. */
+  async emptyDailyWeekdaysSince(since: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ day: string }>(sql.emptyDailyWeekdaysSince, [since]);
+    return rows.map((row) => row.day);
+  }
+
   /** The stored edition, or a waiting one saying why it is not built yet; stores nothing. */
   async state(frequency: Frequency, date: string, now = new Date()): Promise<Edition> {
     const existing = await this.find(frequency, date);

@@ -70,6 +70,12 @@ export const digestQueries = {
 
   deleteEditionPapers: `DELETE FROM edition_papers WHERE edition_id = $1`,
 
+  /** Weekdays from $1 on whose daily edition is stored empty: their papers may still come. */
+  emptyDailyWeekdaysSince: `
+    SELECT day::text AS day FROM editions
+    WHERE frequency = 'daily' AND status = 'empty' AND day >= $1 AND extract(isodow FROM day) < 6
+    ORDER BY day`,
+
   /** The ready editions of frequency $1 just before and just after day $2: the archive's arrows. */
   neighbours: `
     SELECT

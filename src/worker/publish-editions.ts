@@ -11,7 +11,7 @@ import type { Frequency } from '../frequency.ts';
  * week covers an outage of the source over a long weekend; an older day is the operator's
  * (`paperboy ingest --date`, then `digest build`).
  */
-const RECENT_DAILY_EDITIONS = 7;
+export const RECENT_DAILY_EDITIONS = 7;
 
 /**
  * What the edition schedule does each time it fires: build the daily editions of the past week
