@@ -23,15 +23,21 @@ const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.json$/;
  * Every `YYYY-MM-DD.json` of the folder, oldest first, as daily editions: valid items only, by
  * trending score, and without a paper already featured on an earlier day (as editions.ts does).
  */
-export function loadDays(dir: string, options: { withoutAiFields?: boolean } = {}): Day[] {
-  const files = readdirSync(dir)
-    .map((name) => DAY_FILE.exec(name)?.[1])
-    .filter((day): day is string => day !== undefined)
-    .sort();
-  if (files.length === 0) throw new Error(`--days ${dir}: no YYYY-MM-DD.json file in that folder`);
+export function loadDays(dirs: string | string[], options: { withoutAiFields?: boolean } = {}): Day[] {
+  const files = [dirs]
+    .flat()
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .map((name) => DAY_FILE.exec(name)?.[1])
+        .filter((day): day is string => day !== undefined)
+        .map((day) => ({ day, file: path.join(dir, `${day}.json`) })),
+    )
+    .sort((a, b) => a.day.localeCompare(b.day));
+  if (files.length === 0)
+    throw new Error(`--days ${[dirs].flat().join(' and ')}: no YYYY-MM-DD.json file there`);
   const seen = new Set<string>();
-  return files.map((day) => {
-    const items = JSON.parse(readFileSync(path.join(dir, `${day}.json`), 'utf8')) as unknown;
+  return files.map(({ day, file }) => {
+    const items = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!Array.isArray(items)) throw new Error(`${day}.json: expected a JSON array of API items`);
     const papers = items
       .filter((item): item is ApiItem => describeInvalidItem(item) === undefined)

@@ -32,7 +32,11 @@ import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { type Day, loadCategories, loadDays, READERS, readsCategory } from './eval-days.ts';
 import { bootstrapInterval, mean, ndcgAt, precisionAt, standardDeviation } from './eval-metrics.ts';
 
-const FIXTURE_DAYS = path.resolve(import.meta.dirname, '../tests/fixtures/hf-real');
+/** The 51 real days: 47 test fixtures and the 4 of the bundled sample, each stored once. */
+const FIXTURE_DAYS = [
+  path.resolve(import.meta.dirname, '../tests/fixtures/hf-real'),
+  path.resolve(import.meta.dirname, '../src/papers/sample'),
+];
 /** The share of a folder's days (the first ones) on which readers answer. */
 const ANSWER_SHARE = 0.4;
 /** Inside the answer days, for --validation: the share answered on, the rest scored. */
@@ -224,15 +228,18 @@ const interval = ([low, high]: [number, number]) => `[${f(low)}, ${f(high)}]`;
 function main() {
   const { values } = parseArgs({
     options: {
-      days: { type: 'string', default: FIXTURE_DAYS },
+      days: { type: 'string' },
       categories: { type: 'string' },
       json: { type: 'boolean', default: false },
       validation: { type: 'boolean', default: false },
     },
   });
-  const dir = path.resolve(values.days as string);
-  const categories = loadCategories(values.categories ?? path.join(dir, 'arxiv-categories.json'));
-  const days = loadDays(dir);
+  const dirs = values.days ? [path.resolve(values.days)] : FIXTURE_DAYS;
+  const dir = dirs.join(' and ');
+  const categories = loadCategories(
+    values.categories ?? path.join(dirs[0] as string, 'arxiv-categories.json'),
+  );
+  const days = loadDays(dirs);
   const split = Math.max(1, Math.round(days.length * ANSWER_SHARE));
   let answerDays = days.slice(0, split);
   let testDays = days.slice(split);

@@ -20,11 +20,14 @@ const frequencyOption = () =>
 
 async function describeEdition(edition: Edition): Promise<string> {
   const title = await editionTitleOf(edition);
-  if (edition.status === 'empty') return `${title}: empty, nothing will be sent. ${edition.emptyReason}`;
+  const note = edition.buildNote ? `\n  ${edition.buildNote}` : '';
+  if (edition.status === 'waiting') return `${title}: not built yet. ${edition.emptyReason}`;
+  if (edition.status === 'empty')
+    return `${title}: empty, nothing will be sent. ${edition.emptyReason}${note}`;
   const lines = edition.papers.map(
     (p) => `  ${String(p.position).padStart(3)}. [${p.score.toFixed(2)}] ${p.title}`,
   );
-  return [`${title}: ${edition.papers.length} papers`, ...lines].join('\n');
+  return [`${title}: ${edition.papers.length} papers${note}`, ...lines].join('\n');
 }
 
 /** `paperboy digest …`: build and preview editions. */
@@ -33,13 +36,26 @@ export function registerDigestCommands(program: Command): void {
 
   digest
     .command('build')
-    .description('build (freeze) the edition of a date; shows it if it already exists')
+    .description(
+      'build the edition of a date once its day is complete (or fill an empty one); shows it if it is already built',
+    )
     .addOption(dateOption().makeOptionMandatory())
     .addOption(frequencyOption())
-    .action(async (options: { date: string; frequency: Frequency }) =>
+    .option(
+      '--rebuild',
+      'build it again now from the stored papers, without waiting; refused once any of its mail has gone',
+      false,
+    )
+    .action(async (options: { date: string; frequency: Frequency; rebuild: boolean }) =>
       (await services()).withServices(async (services) => {
+        if (options.rebuild) {
+          const edition = await services.editions.rebuild(options.frequency, options.date);
+          console.log(`rebuilt: ${await describeEdition(edition)}`);
+          return;
+        }
         const { edition, created } = await services.editions.build(options.frequency, options.date);
-        console.log(`${created ? 'built' : 'already built'}: ${await describeEdition(edition)}`);
+        const verb = created ? 'built' : edition.status === 'waiting' ? 'waiting' : 'already built';
+        console.log(`${verb}: ${await describeEdition(edition)}`);
       }),
     );
 
@@ -55,8 +71,10 @@ export function registerDigestCommands(program: Command): void {
       const editionTitle = (await import('./digest/presentation.ts')).editionTitle;
       await (await services()).withServices(async (services) => {
         const { edition } = await services.editions.build(options.frequency, options.date);
-        if (edition.status === 'empty') {
-          console.log(`${editionTitle(edition)}: empty, nothing to send. ${edition.emptyReason}`);
+        if (edition.status !== 'ready') {
+          const state =
+            edition.status === 'empty' ? 'empty, nothing to send' : 'not built yet, nothing to send';
+          console.log(`${editionTitle(edition)}: ${state}. ${edition.emptyReason}`);
           return;
         }
         let progress: Progress | undefined;

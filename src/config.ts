@@ -159,7 +159,8 @@ export const ConfigSchema = Type.Object({
   INGEST_CRON: Type.String({
     format: 'cron',
     default: '*/30 * * * *',
-    description: "when workers ingest yesterday's and today's papers (UTC)",
+    description:
+      "when workers ingest yesterday's and today's papers, and those of the past week's weekdays whose edition is empty (UTC)",
   }),
   TRUST_PROXY: Type.Boolean({
     default: false,
@@ -204,7 +205,15 @@ export const ConfigSchema = Type.Object({
   EDITION_CRON: Type.String({
     format: 'cron',
     default: '5 * * * *',
-    description: "when workers build and fan out yesterday's daily and last week's weekly edition (UTC)",
+    description:
+      "when workers build and fan out the past week's daily editions and last week's weekly one (UTC)",
+  }),
+  EDITION_MAX_WAIT_HOURS: Type.Integer({
+    minimum: 0,
+    maximum: 168,
+    default: 6,
+    description:
+      "how long after its day ends (UTC) a daily edition waits for an ingest of that day to succeed, before it is built from what is stored: 6 h is 12 of the worker's ingests, enough to ride out a typical outage, and still builds it by 06:00 UTC, before 07:00 in Europe's morning",
   }),
   DELIVERY_MAX_ATTEMPTS: Type.Integer({
     minimum: 1,

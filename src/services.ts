@@ -89,7 +89,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
   const subscribers = new SubscriberService(db.pool, tokens, addressHasher, db.namedStatements);
   const signer = config.dkim ? new DkimSigner(config.dkim) : undefined;
   const transport = createMailTransport(config, signer);
-  const editions = new Editions(db.pool);
+  const editions = new Editions(db.pool, { maxWaitHours: config.editionMaxWaitHours });
   const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize);
   const sender = new Sender({
     pool: db.pool,

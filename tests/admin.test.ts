@@ -67,7 +67,7 @@ describe('the admin API', () => {
     { method: 'POST', url: '/api/admin/editions/send', payload: { date: '2026-03-10' } },
     { method: 'GET', url: '/api/admin/editions/1/preview' },
     { method: 'GET', url: '/api/admin/ingests' },
-    { method: 'POST', url: '/api/admin/ingests', payload: { date: '2026-03-10', source: 'sample' } },
+    { method: 'POST', url: '/api/admin/ingests', payload: { date: '2026-07-28', source: 'sample' } },
   ];
 
   it('answers 401 without the token or with a wrong one, and serves with the right one', async () => {
@@ -251,15 +251,15 @@ describe('the admin API', () => {
       method: 'POST',
       url: '/api/admin/ingests',
       headers: bearer(),
-      payload: { date: '2026-03-10', source: 'sample' },
+      payload: { date: '2026-07-28', source: 'sample' },
     });
     expect(ingested.statusCode, ingested.body).toBe(200);
     const runs = (await bed.app.inject({ url: '/api/admin/ingests', headers: bearer() })).json();
-    expect(runs[0]).toMatchObject({ day: '2026-03-10', error: null });
+    expect(runs[0]).toMatchObject({ day: '2026-07-28', error: null, anomaly: false });
     expect(runs[0].source).toContain('sample');
     const stats = (await bed.app.inject({ url: '/api/admin/stats', headers: bearer() })).json();
     expect(stats.perDay).toHaveLength(90);
-    expect(stats.ingests[0].day).toBe('2026-03-10');
+    expect(stats.ingests[0].day).toBe('2026-07-28');
   });
 
   /** The tables whose rows, read as text, contain `needle` (case-blind). */

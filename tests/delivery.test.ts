@@ -242,7 +242,9 @@ describe('paperboy digest send', () => {
     await addSubscriber('a@example.org');
     const result = await runCli(['digest', 'send', '--date', '2026-03-14', '--now'], env());
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/empty, nothing to send\. No papers were featured on 2026-03-14/);
+    expect(result.stdout).toMatch(
+      /empty, nothing to send\. 2026-03-14 is a Saturday: Hugging Face publishes papers on weekdays/,
+    );
   });
 });
 

@@ -95,7 +95,9 @@ describe('editions', () => {
   it('keeps an edition without papers empty, says why, and sends nothing', async () => {
     const { edition } = await bed.app.services.editions.build('daily', '2026-03-14');
     expect(edition.status).toBe('empty');
-    expect(edition.emptyReason).toMatch(/No papers were featured on 2026-03-14/);
+    expect(edition.emptyReason).toMatch(
+      /2026-03-14 is a Saturday: Hugging Face publishes papers on weekdays/,
+    );
     const mail = await renderPersonalDigest({
       edition,
       preferences: DEFAULT_PREFERENCES,
@@ -444,7 +446,9 @@ describe('paperboy digest', () => {
     expect(built.stdout).toMatch(/^built: Trending papers of Wednesday, 11 March 2026: 11 papers/);
     expect(built.stdout).toContain('MUSCLE');
     const empty = await runCli(['digest', 'build', '--date', '2026-03-15', '--frequency', 'daily'], env());
-    expect(empty.stdout).toMatch(/empty, nothing will be sent\. No papers were featured on 2026-03-15/);
+    expect(empty.stdout).toMatch(
+      /empty, nothing will be sent\. 2026-03-15 is a Sunday: Hugging Face publishes/,
+    );
   });
 
   it('previews a subscriber’s digest with their links', async () => {

@@ -83,6 +83,10 @@ it('keeps its data across a restart, and lets the CLI in while the server runs',
   };
 
   const first = await serve(env);
+  // a fresh install's home page shows the latest real day of the bundled sample, nothing synthetic
+  const home = await (await fetch(`${first.base}/`)).text();
+  expect(home).toContain('Trending papers of Wednesday, 29 July 2026');
+  expect(home).not.toMatch(/Résumé|example-lab/);
   const subscribed = await fetch(`${first.base}/api/subscriptions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -105,7 +109,7 @@ it('keeps its data across a restart, and lets the CLI in while the server runs',
   // the empty demo database got the bundled sample papers at start
   const sample = await runCli(['ingest', '--source', 'sample'], { DATA_DIR: dataDir });
   expect(sample.code, sample.stderr).toBe(0);
-  expect(sample.stdout).toContain('2026-03-10: 0 new, 0 updated, 10 unchanged, 0 skipped');
+  expect(sample.stdout).toContain('2026-07-28: 0 new, 0 updated, 25 unchanged, 0 skipped');
 
   expect(await first.stop()).toBe(0);
   expect(existsSync(path.join(dataDir, 'embedded-db.json'))).toBe(false);

@@ -175,7 +175,7 @@ describe('one odd item never costs the day', () => {
     const paper = rows[0];
     expect(paper).toMatchObject({
       title: 'Mem-π: Hölder bounds',
-      abstract: 'First paragraph.\n  Second paragraph.'.replace(/\n\s+/, ' '),
+      abstract: 'First paragraph.\n\nSecond paragraph.',
       authors: [{ name: 'Zoë Ünal', hidden: false }],
       ai_summary: 'A summary.',
       ai_keywords: ['retrieval'],

@@ -324,10 +324,10 @@ describe('offline sources', () => {
     expect(await folder.availableDays()).toEqual(['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12']);
     expect(await folder.fetchDay('2026-03-14')).toEqual([]);
     expect(await new FileSource(SAMPLE_DIR).availableDays()).toEqual([
-      '2026-03-09',
-      '2026-03-10',
-      '2026-03-11',
-      '2026-03-12',
+      '2026-07-24',
+      '2026-07-27',
+      '2026-07-28',
+      '2026-07-29',
     ]);
   });
 

@@ -47,6 +47,7 @@ export interface Dashboard {
     day: string;
     status: string;
     emptyReason: string | null;
+    buildNote: string | null;
     counts: Record<string, number>;
   }>;
   sending: { lastMinute: number; lastHour: number; dueNow: number; oldestDueSeconds: number };
@@ -95,6 +96,7 @@ export async function editionsWithCounts(services: Services, limit: number): Pro
     day: edition.day,
     status: edition.status,
     emptyReason: edition.emptyReason,
+    buildNote: edition.buildNote,
     counts: counts.get(edition.id as number) ?? {},
   }));
 }
@@ -143,9 +145,23 @@ export function erase(services: Services, id: string): Promise<boolean> {
 
 export type EditionAction = { edition: Edition; created: boolean; fannedOut?: number };
 
-/** Builds (freezes) the edition of a date; an existing one is returned as it is. */
-export function buildEdition(services: Services, frequency: Frequency, date: string): Promise<EditionAction> {
+/**
+ * Builds the edition of a date if it may be built, or fills an empty one; with `rebuild`, builds
+ * it again now from the stored papers (refused once any of its mail has gone).
+ */
+export async function buildEdition(
+  services: Services,
+  frequency: Frequency,
+  date: string,
+  rebuild = false,
+): Promise<EditionAction> {
+  if (rebuild) return { edition: await services.editions.rebuild(frequency, date), created: true };
   return services.editions.build(frequency, date);
+}
+
+/** Yesterday's daily edition as it stands: stored, or why it is not built yet. */
+export function yesterdaysEdition(services: Services, now = new Date()): Promise<Edition> {
+  return services.editions.state('daily', addDays(isoDay(now), -1), now);
 }
 
 /**

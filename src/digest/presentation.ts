@@ -88,6 +88,9 @@ export function paperView(paper: EditionPaper, extra: { rank: number; matched?: 
     comments: paper.numComments,
     stars: paper.githubStars,
     blurb: summary,
+    /** The whole abstract, by paragraph: for the archive and the feed (the mail keeps the blurb). */
+    abstractParagraphs: paper.abstract.split(/\n\n+/).filter((paragraph) => paragraph !== ''),
+    aiSummary: paper.aiSummary,
     arxivUrl: paper.arxivUrl,
     pdfUrl: paper.pdfUrl,
     codeUrl: paper.githubRepo,

@@ -38,7 +38,7 @@ export const digestQueries = {
 
   /** Takes the (frequency, day) slot; returns nothing when another build already has it. */
   insertEdition: `
-    INSERT INTO editions (frequency, day, status, empty_reason) VALUES ($1, $2, $3, $4)
+    INSERT INTO editions (frequency, day, status, empty_reason, build_note) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (frequency, day) DO NOTHING
     RETURNING id`,
 
@@ -48,8 +48,33 @@ export const digestQueries = {
     FROM unnest($2::text[], $3::double precision[]) WITH ORDINALITY AS t(arxiv_id, score, ordinality)`,
 
   findEdition: `
-    SELECT id, frequency, day::text AS day, status, empty_reason, built_at
+    SELECT id, frequency, day::text AS day, status, empty_reason, build_note, built_at
     FROM editions WHERE frequency = $1 AND day = $2`,
+
+  /** The same, locked until the transaction ends: one build at a time fills or rebuilds it. */
+  lockEdition: `
+    SELECT id, status FROM editions WHERE frequency = $1 AND day = $2 FOR UPDATE`,
+
+  /**
+   * How many of edition $1's deliveries a sender has taken (sent, sending, failed, cancelled, or
+   * tried and waiting to retry): once one has, the edition never changes. The rows are locked
+   * so that no sender takes one while the edition is rebuilt.
+   */
+  deliveriesTakenOf: `
+    SELECT count(*) FILTER (WHERE status <> 'pending' OR attempts > 0 OR expired_leases > 0)::int AS taken
+    FROM (SELECT status, attempts, expired_leases FROM deliveries WHERE edition_id = $1 FOR UPDATE) AS d`,
+
+  /** An edition's content replaced: filled once its papers arrived, or rebuilt by hand. */
+  updateEdition: `
+    UPDATE editions SET status = $2, empty_reason = $3, build_note = $4, built_at = now() WHERE id = $1`,
+
+  deleteEditionPapers: `DELETE FROM edition_papers WHERE edition_id = $1`,
+
+  /** Weekdays from $1 on whose daily edition is stored empty: their papers may still come. */
+  emptyDailyWeekdaysSince: `
+    SELECT day::text AS day FROM editions
+    WHERE frequency = 'daily' AND status = 'empty' AND day >= $1 AND extract(isodow FROM day) < 6
+    ORDER BY day`,
 
   /** The ready editions of frequency $1 just before and just after day $2: the archive's arrows. */
   neighbours: `
@@ -60,7 +85,7 @@ export const digestQueries = {
        ORDER BY day LIMIT 1) AS next`,
 
   findEditionById: `
-    SELECT id, frequency, day::text AS day, status, empty_reason, built_at FROM editions WHERE id = $1`,
+    SELECT id, frequency, day::text AS day, status, empty_reason, build_note, built_at FROM editions WHERE id = $1`,
 
   editionPapers: `
     SELECT ${PAPER_COLUMNS}, ep.position, ep.score
@@ -73,7 +98,7 @@ export const digestQueries = {
 
   /** The archive: editions newest first, with their paper counts. */
   listEditions: `
-    SELECT e.id, e.frequency, e.day::text AS day, e.status, e.empty_reason, e.built_at,
+    SELECT e.id, e.frequency, e.day::text AS day, e.status, e.empty_reason, e.build_note, e.built_at,
            (SELECT count(*)::int FROM edition_papers ep WHERE ep.edition_id = e.id) AS paper_count
     FROM editions e
     WHERE ($1::text IS NULL OR e.status = $1)

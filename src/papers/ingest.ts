@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { addDays, isoDay } from '../dates.ts';
-import { withTransaction } from '../db/transaction.ts';
+import { type Queryable, withTransaction } from '../db/transaction.ts';
 import { type ApiItem, describeInvalidItem, itemLabel } from './api-item.ts';
 import { stripUnwantedInJson } from './clean-text.ts';
 import { isArxivId, normalizeItem } from './normalize.ts';
@@ -256,4 +256,25 @@ export async function ingestDays(
     }
   }
   return { results, failures };
+}
+
+export interface DayIngestState {
+  /** When the latest successful ingest that started after the day ended (UTC) started. */
+  completeAt: Date | null;
+  /** The latest ingest of the day, whatever its outcome. */
+  last: { at: Date; error: string | null } | null;
+}
+
+/** What the ingests of a day say about its list: complete or not, and how the last one went. */
+export async function dayIngestState(db: Queryable, day: string): Promise<DayIngestState> {
+  const { rows } = await db.query<{
+    complete_at: Date | null;
+    last_at: Date | null;
+    last_error: string | null;
+  }>(sql.dayIngestState, [day]);
+  const row = rows[0];
+  return {
+    completeAt: row?.complete_at ?? null,
+    last: row?.last_at ? { at: row.last_at, error: row.last_error } : null,
+  };
 }

@@ -14,13 +14,15 @@ function collapseWhitespace(text: string): string {
 }
 
 /**
- * The API's abstracts are wrapped at ~80 columns with hard line breaks. A single break is a
- * wrap and becomes a space; a blank line separates paragraphs and is kept as one.
+ * Paragraphs of an abstract, kept as paragraphs separated by a blank line. arXiv marks a new
+ * paragraph with a line break followed by an indent (`\n  `), which is how real abstracts reach
+ * the API; a blank line also separates paragraphs. A break with no indent is a wrap (some
+ * abstracts are wrapped at ~80 columns) and becomes a space.
  */
 export function joinHardLineBreaks(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
-    .split(/\n\s*\n/)
+    .split(/\n[ \t]*\n\s*|\n[ \t]+(?=\S)/)
     .map(collapseWhitespace)
     .filter((paragraph) => paragraph !== '')
     .join('\n\n');

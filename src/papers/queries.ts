@@ -61,4 +61,18 @@ export const paperQueries = {
     FROM ingest_runs GROUP BY 1`,
 
   findPaper: 'SELECT * FROM papers WHERE arxiv_id = $1',
+
+  /**
+   * What the ingests of day $1 say about it: when the latest successful one that started after
+   * the day ended in UTC (its list complete) started, and the latest run of any outcome.
+   */
+  dayIngestState: `
+    SELECT
+      (SELECT max(started_at) FROM ingest_runs
+       WHERE day = $1 AND error IS NULL AND started_at >= ($1::date + 1)::timestamp AT TIME ZONE 'UTC') AS complete_at,
+      last.started_at AS last_at, last.error AS last_error
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+      SELECT started_at, error FROM ingest_runs WHERE day = $1 ORDER BY started_at DESC, id DESC LIMIT 1
+    ) AS last ON true`,
 } as const;

@@ -6,8 +6,8 @@ import { FileSource, SAMPLE_DIR } from './sources.ts';
 
 /**
  * The zero-configuration demo has no network to rely on: on the embedded database, an empty
- * papers table gets the bundled sample (synthetic metadata, see sample/README.md). Never on a
- * real server, where made-up papers would mix with real ones. Returns the days it loaded.
+ * papers table gets the bundled sample (four real days, see sample/README.md). Never on a real
+ * server, where the sample's old days would mix with the live feed. Returns the days it loaded.
  */
 export async function loadSampleIntoEmptyDemo(deps: {
   databaseUrl: string | undefined;
@@ -21,7 +21,7 @@ export async function loadSampleIntoEmptyDemo(deps: {
   const { results } = await ingestDays(deps.pool, source, await source.availableDays(), deps.log);
   deps.log.info(
     { days: results.map((r) => r.date) },
-    'embedded database was empty: loaded the bundled sample papers (synthetic metadata)',
+    'embedded database was empty: loaded the bundled sample papers (four real days)',
   );
   return results.map((result) => result.date);
 }

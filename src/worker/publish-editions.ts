@@ -6,9 +6,18 @@ import type { Edition, Editions } from '../digest/editions.ts';
 import type { Frequency } from '../frequency.ts';
 
 /**
- * What the edition schedule does each time it fires: build yesterday's daily edition and last
- * week's weekly one if they are not built yet, and fan both out. Fan-out is idempotent, so the
- * hourly runs after the first only add subscribers who confirmed since.
+ * Daily editions the schedule still looks after, counting back from yesterday: one waiting for
+ * its complete list, or empty when its papers arrive late, is built or filled by a later run. A
+ * week covers an outage of the source over a long weekend; an older day is the operator's
+ * (`paperboy ingest --date`, then `digest build`).
+ */
+export const RECENT_DAILY_EDITIONS = 7;
+
+/**
+ * What the edition schedule does each time it fires: build the daily editions of the past week
+ * that may be built and are not (or are empty), and last week's weekly one, and fan out what is
+ * ready. Fan-out is idempotent, so the hourly runs after the first only add subscribers who
+ * confirmed since; a filled edition's readers whose hour has passed are due at once.
  */
 export async function publishRecentEditions(deps: {
   pool: pg.Pool;
@@ -18,17 +27,24 @@ export async function publishRecentEditions(deps: {
 }): Promise<Array<{ edition: Edition; added: number }>> {
   const today = isoDay(deps.now ?? new Date());
   const targets: Array<[Frequency, string]> = [
-    ['daily', addDays(today, -1)],
+    ...Array.from({ length: RECENT_DAILY_EDITIONS }, (_, i): [Frequency, string] => [
+      'daily',
+      addDays(today, -RECENT_DAILY_EDITIONS + i),
+    ]),
     ['weekly', addDays(today, -7)],
   ];
   const published = [];
   for (const [frequency, date] of targets) {
-    const { edition, created } = await deps.editions.build(frequency, date);
+    const { edition, created } = await deps.editions.build(frequency, date, deps.now);
     if (created) {
-      deps.log.info(
-        { frequency, day: edition.day, papers: edition.papers.length, empty: edition.emptyReason },
-        'edition built',
-      );
+      const fields = {
+        frequency,
+        day: edition.day,
+        papers: edition.papers.length,
+        empty: edition.emptyReason,
+      };
+      if (edition.buildNote) deps.log.warn({ ...fields, note: edition.buildNote }, edition.buildNote);
+      else deps.log.info(fields, 'edition built');
     }
     const added = await fanOut(deps.pool, edition, { now: false });
     if (added > 0) deps.log.info({ frequency, day: edition.day, added }, 'edition fanned out');

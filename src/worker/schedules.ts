@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import { ingestDays, recentDays } from '../papers/ingest.ts';
 import { paperSourceFor } from '../papers/source-for.ts';
 import type { Services } from '../services.ts';
+import { ingestRecent } from './ingest-recent.ts';
 import { publishRecentEditions } from './publish-editions.ts';
 import { PostgresRunCoordinator } from './run-coordinator.ts';
 
@@ -20,7 +20,7 @@ export function startSchedules(services: Services): { stop(): Promise<void> } {
     cron.schedule(
       config.ingestCron,
       async () => {
-        await ingestDays(db.pool, source, recentDays(), log);
+        await ingestRecent({ pool: db.pool, editions, source, log });
       },
       { name: 'ingest', ...shared },
     ),

@@ -18,6 +18,7 @@ import {
   sendTestOf,
   subscriberDetail,
   type TestSend,
+  yesterdaysEdition,
 } from '../../admin/operator.ts';
 import { isoDay, parseDay } from '../../dates.ts';
 import { DELIVERY_STATUSES } from '../../delivery/status.ts';
@@ -384,6 +385,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       page(reply, 'editions', {
         title: 'Editions',
         editions: await editionsWithCounts(services, 60),
+        yesterday: await yesterdaysEdition(services),
         statuses: DELIVERY_STATUSES,
         frequencies: FREQUENCIES,
         today: isoDay(new Date()),
@@ -395,6 +397,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     date: Type.String({ maxLength: 10 }),
     frequency: Type.Union(FREQUENCIES.map((f) => Type.Literal(f))),
     now: Type.Optional(Type.Literal('yes')),
+    rebuild: Type.Optional(Type.Literal('yes')),
     ...ActionBody.properties,
   });
 
@@ -402,7 +405,8 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/editions/build',
     { ...guarded, schema: { summary: 'The console: build an edition', body: EditionForm } },
     async (request, reply) => {
-      await buildEdition(services, request.body.frequency as Frequency, parseDay(request.body.date, 'date'));
+      const { frequency, date, rebuild } = request.body;
+      await buildEdition(services, frequency as Frequency, parseDay(date, 'date'), rebuild === 'yes');
       return back(reply, '/admin/editions', 'built');
     },
   );

@@ -13,6 +13,7 @@ export const EditionSummary = Type.Object({
   day: Type.String(),
   status: Type.String(),
   emptyReason: Nullable(Type.String()),
+  buildNote: Nullable(Type.String()),
   counts: Counts,
 });
 

@@ -19,8 +19,17 @@ const EditionAction = Type.Object({
     id: Type.Union([Type.Integer(), Type.Null()]),
     frequency: Type.String(),
     day: Type.String(),
-    status: Type.String(),
-    emptyReason: Nullable(Type.String()),
+    status: Type.String({
+      description: "ready, empty, or waiting (not built yet: its day's list is not known to be complete)",
+    }),
+    emptyReason: Nullable(
+      Type.String({ description: 'why an empty edition is empty, or why a waiting one waits' }),
+    ),
+    buildNote: Nullable(
+      Type.String({
+        description: 'set when it was built from what was stored after the wait, or rebuilt by hand',
+      }),
+    ),
     paperCount: Type.Integer(),
   }),
   fannedOut: Type.Optional(Type.Integer({ description: 'deliveries added by this call' })),
@@ -30,6 +39,11 @@ const EditionRequest = Type.Object({
   frequency: Type.Optional(FrequencySchema),
   date: Day,
   now: Type.Optional(Type.Boolean({ description: "send: ignore readers' hours, everything is due now" })),
+  rebuild: Type.Optional(
+    Type.Boolean({
+      description: 'build: build it again now from the stored papers; 400 once any of its mail has gone',
+    }),
+  ),
 });
 
 /** Editions: list, build, build and send, preview as any reader. */
@@ -57,6 +71,7 @@ export const editionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       day: action.edition.day,
       status: action.edition.status,
       emptyReason: action.edition.emptyReason,
+      buildNote: action.edition.buildNote ?? null,
       paperCount: action.edition.papers.length,
     },
   });
@@ -65,7 +80,8 @@ export const editionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/editions',
     {
       schema: {
-        summary: 'Build (freeze) the edition of a date; an existing one is returned as it is',
+        summary:
+          'Build the edition of a date once its day is complete, fill an empty one, or rebuild one that has sent nothing; an existing one is returned as it is',
         security,
         body: EditionRequest,
         response: { 200: EditionAction, 400: ErrorResponse, ...denied },
@@ -73,7 +89,12 @@ export const editionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) =>
       editionAnswer(
-        await buildEdition(services, request.body.frequency ?? 'daily', parseDay(request.body.date, 'date')),
+        await buildEdition(
+          services,
+          request.body.frequency ?? 'daily',
+          parseDay(request.body.date, 'date'),
+          request.body.rebuild ?? false,
+        ),
       ),
   );
 
