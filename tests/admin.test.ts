@@ -1,5 +1,6 @@
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { addDays, isoDay } from '../src/dates.ts';
 import { buildApp } from '../src/http/app.ts';
 import { SECRET_COLUMNS } from '../src/subscribers/records.ts';
 import { testConfig } from './helpers/app.ts';
@@ -409,6 +410,31 @@ describe('the operator console', () => {
     });
     expect(erased.statusCode).toBe(303);
     expect((await bed.pool.query('SELECT 1 FROM subscribers')).rowCount).toBe(0);
+  });
+
+  it("says why yesterday's edition is not built, and rebuilds an edition from the Editions form", async () => {
+    const { session } = await signIn();
+    const yesterday = addDays(isoDay(new Date()), -1);
+    const page = await get(session, '/admin/editions');
+    expect(page.body).toContain(`Yesterday's daily edition (${yesterday}) is not built yet.`);
+    // before EDITION_MAX_WAIT_HOURS past midnight UTC it waits; after, the next run builds it
+    expect(page.body).toMatch(
+      new RegExp(
+        `Waiting for an ingest of ${yesterday} after the day ended .*no ingest of it has run yet|Not built yet; the next run of the edition schedule`,
+      ),
+    );
+
+    await bed.app.services.editions.build('daily', '2026-03-12');
+    const rebuilt = await post(session, '/admin/editions/build', {
+      date: '2026-03-12',
+      frequency: 'daily',
+      rebuild: 'yes',
+      _csrf: csrfIn(page.body),
+    });
+    expect(rebuilt.statusCode).toBe(303);
+    expect((await get(session, '/admin/editions')).body).toMatch(
+      /Rebuilt by hand at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/,
+    );
   });
 
   it('is closed when ADMIN_TOKEN is not set', async () => {
