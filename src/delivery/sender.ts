@@ -94,8 +94,8 @@ export class Sender {
       onDatabaseFailure: () => this.sawDatabaseFailure(),
       log,
     });
-    const maxInFlight = pacer
-      ? Math.min(options.maxInFlight, Math.max(1, Math.ceil(pacer.ratePerSecond * PACED_SECONDS_IN_FLIGHT)))
+    const maxInFlight = pacer?.ceiling
+      ? Math.min(options.maxInFlight, Math.max(1, Math.ceil(pacer.ceiling * PACED_SECONDS_IN_FLIGHT)))
       : options.maxInFlight;
     this.recorder = new OutcomeRecorder({
       pool,
@@ -284,9 +284,22 @@ export class Sender {
     return 'handedBack';
   }
 
+  /**
+   * The relay refused for its own rate: every process slows down (pacer.ts), and the message
+   * goes back to the queue as it was, not a failed attempt of its subscriber.
+   */
+  private async slowDown(delivery: ClaimedDelivery, reply: string): Promise<'handedBack'> {
+    const { pacer, log } = this.options;
+    log.debug({ deliveryId: delivery.id, reply }, 'the relay throttles: slowing down');
+    await pacer?.throttled();
+    await this.store.releaseLeases({ leases: [delivery] });
+    return 'handedBack';
+  }
+
   private async fail(delivery: ClaimedDelivery, error: unknown, { fromRelay }: { fromRelay: boolean }) {
     const failure = classifySendError(error, fromRelay);
     if (fromRelay) this.events.emit('relayError', failure.code, delivery);
+    if (failure.throttling && this.options.pacer) return this.slowDown(delivery, failure.message);
     const decision = decide(delivery, failure, this.options.failurePolicy);
     const context = { deliveryId: delivery.id, error: decision.error };
     if (decision.outcome === 'retry')
