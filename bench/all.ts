@@ -76,6 +76,7 @@ const SCENARIOS: Scenario[] = [
     full: [],
     quick: ['--subscribers', '20000', '--loop-sample', '1000'],
   },
+  { name: 'relay', script: 'relay.ts', full: [], quick: ['--quick'] },
   { name: 'startup', script: 'startup.ts', full: [], quick: ['--runs', '1'] },
   {
     name: 'subscribe API',

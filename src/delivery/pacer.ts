@@ -5,7 +5,9 @@ import { lockPacer, type PacerRow, pacerRate, throttlePacer, updatePacer } from 
 
 /**
  * How the shared rate adapts to a relay's throttling (AIMD, as TCP's congestion control): each
- * throttling answer sets it to DECREASE × what the relay accepted in the last second; it climbs
+ * throttling answer sets it to DECREASE × what the relay accepted in the last second (from
+ * every process, as written, or this process's own count if higher: outcomes are written a
+ * little later); it climbs
  * back CLIMB_PER_SECOND messages per second each clean second, and is lifted (only the
  * ceiling left) once it reaches the ceiling or after LIFT_AFTER_SECONDS without throttling.
  */
@@ -55,8 +57,8 @@ export class SendPacer {
   private slots: number[] = [];
   private reserving: Promise<void> | undefined;
   private unpacedUntil = 0;
-  /** This process's tries in the current second, for a throttle with nothing known of the rate. */
-  private tries = { second: 0, count: 0, previous: 0 };
+  /** Messages the relay accepted from this process, this second and the one before. */
+  private acceptedCount = { second: 0, count: 0, previous: 0 };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -65,7 +67,6 @@ export class SendPacer {
 
   /** Resolves when this process may send its next message. */
   async take(): Promise<void> {
-    this.countTry();
     for (;;) {
       const slot = this.slots.shift();
       if (slot !== undefined) {
@@ -89,17 +90,18 @@ export class SendPacer {
     await throttlePacer(this.pool, {
       factor: ADAPTIVE_RATE.decrease,
       minRate: ADAPTIVE_RATE.minRate,
-      fallbackRate: Math.max(this.tries.previous, this.tries.count, ADAPTIVE_RATE.minRate),
+      ownRate: Math.max(this.acceptedCount.previous, this.acceptedCount.count),
       onceInSeconds: ADAPTIVE_RATE.onceInSeconds,
     });
   }
 
-  private countTry(): void {
+  /** The relay accepted a message: what a throttle measures the rate from, before outcomes are written. */
+  accepted(): void {
     const second = Math.floor(Date.now() / 1000);
-    if (second !== this.tries.second) {
-      this.tries = { second, count: 0, previous: second === this.tries.second + 1 ? this.tries.count : 0 };
-    }
-    this.tries.count++;
+    const counted = this.acceptedCount;
+    if (second !== counted.second)
+      this.acceptedCount = { second, count: 0, previous: second === counted.second + 1 ? counted.count : 0 };
+    this.acceptedCount.count++;
   }
 
   private async reserve(): Promise<void> {

@@ -134,15 +134,15 @@ export const deliveryQueries = {
 
   /**
    * A throttling answer: the rate of every process becomes $1 times what the relay accepted in
-   * the last second (sent rows; else the rate in force; else $3, this process's own rate of
-   * tries), at least $2. At most once in $4 seconds: the answers to one burst lower it once.
+   * the last second (sent rows, or $3, this process's own count, if higher: outcomes are written
+   * a little later), at least $2. At most once in $4 seconds: the answers to one burst lower it
+   * once.
    */
   throttlePacer: `
     UPDATE send_pacer
-    SET rate = greatest($2::float8, $1::float8 * coalesce(
-          nullif((SELECT count(*) FROM deliveries
-                  WHERE status = 'sent' AND sent_at > clock_timestamp() - interval '1 second'), 0)::float8,
-          rate, $3::float8)),
+    SET rate = greatest($2::float8, $1::float8 * greatest($3::float8,
+          (SELECT count(*) FROM deliveries
+           WHERE status = 'sent' AND sent_at > clock_timestamp() - interval '1 second')::float8)),
         rate_at = clock_timestamp(), throttled_at = clock_timestamp()
     WHERE id = 1 AND (throttled_at IS NULL OR throttled_at < clock_timestamp() - make_interval(secs => $4::float8))
     RETURNING rate`,

@@ -226,14 +226,22 @@ export class Sender {
         return 'cancelled';
       }
       mail = built.mail;
-      await pacer?.take();
     } catch (error) {
       // a broken template or the database away for a moment: retried like a relay's 4xx
-      log.error({ err: error, deliveryId: id }, 'could not build the mail or reserve a sending slot');
+      log.error({ err: error, deliveryId: id }, 'could not build the mail');
       return this.fail(delivery, error, { fromRelay: false });
     }
     let result: Awaited<ReturnType<MailTransport['send']>>;
     const free = await this.handing.enter();
+    try {
+      // the sending slot is taken once a connection is free, so a rate lowered by the relay's
+      // throttling holds for every message after it, not only for those not yet built
+      await pacer?.take();
+    } catch (error) {
+      free();
+      log.error({ err: error, deliveryId: id }, 'could not reserve a sending slot');
+      return this.fail(delivery, error, { fromRelay: false });
+    }
     try {
       // the last moment the row can still be left alone: once handed over, the relay may take it
       if (!(await this.leases.mayStillSend(id))) {
@@ -247,6 +255,7 @@ export class Sender {
     } finally {
       free();
     }
+    pacer?.accepted();
     if (this.paused) {
       log.info('mail is written again: claiming resumes');
       this.paused = undefined;

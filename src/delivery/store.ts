@@ -145,9 +145,9 @@ export async function updatePacer(
 /** Lowers the shared rate after a throttling answer; the new rate, or null if lowered moments ago. */
 export async function throttlePacer(
   db: Queryable,
-  p: { factor: number; minRate: number; fallbackRate: number; onceInSeconds: number },
+  p: { factor: number; minRate: number; ownRate: number; onceInSeconds: number },
 ): Promise<number | null> {
-  const { rows } = await db.query(sql.throttlePacer, [p.factor, p.minRate, p.fallbackRate, p.onceInSeconds]);
+  const { rows } = await db.query(sql.throttlePacer, [p.factor, p.minRate, p.ownRate, p.onceInSeconds]);
   return numberOrNull(rows[0]?.rate);
 }
 
