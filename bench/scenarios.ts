@@ -68,6 +68,14 @@ export const SCENARIOS: Scenario[] = [
     quick: ['--subscribers', '20000', '--loop-sample', '1000'],
   },
   {
+    name: 'relay',
+    npmScript: 'bench:relay',
+    script: 'relay.ts',
+    measures: 'a throttling relay (30/s, 454 above) and a far one (50 ms) beside a bare Nodemailer pool',
+    full: [],
+    quick: ['--quick'],
+  },
+  {
     name: 'startup',
     npmScript: 'bench:startup',
     script: 'startup.ts',

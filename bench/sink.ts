@@ -19,11 +19,25 @@ export interface Sink {
   stop(): void;
 }
 
+/** How the sink plays a real relay (smtp-sink.ts): a rate it admits, replies that come late. */
+export interface SinkOptions {
+  admitPerSecond?: number;
+  replyDelayMs?: number;
+}
+
 /** Starts the sink, which accepts every message and throws it away, and waits for its port. */
-export async function startSink(): Promise<Sink> {
+export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', new URL('./smtp-sink.ts', import.meta.url).pathname],
+    [
+      '--import',
+      'tsx',
+      new URL('./smtp-sink.ts', import.meta.url).pathname,
+      '--admit-per-second',
+      String(options.admitPerSecond ?? 0),
+      '--reply-delay-ms',
+      String(options.replyDelayMs ?? 0),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

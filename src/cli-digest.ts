@@ -78,7 +78,10 @@ export function registerDigestCommands(program: Command): void {
           return;
         }
         let progress: Progress | undefined;
-        services.sender.events.on('outcome', () => progress?.increment());
+        // deliveries done, not tries: a retry is neither (it may come back in this run)
+        services.sender.events.on('outcome', (outcome) => {
+          if (outcome !== 'retry') progress?.increment();
+        });
         const { added, counts } = await sendEdition({
           pool: services.db.pool,
           sender: services.sender,

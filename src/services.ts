@@ -116,7 +116,8 @@ export async function createServices(config: Config, log: Logger = createLogger(
     },
     softBounceLimit: config.softBounceLimit,
     messageIdDomain: new URL(config.publicUrl).hostname,
-    pacer: config.smtpRatePerSecond > 0 ? new SendPacer(db.pool, config.smtpRatePerSecond) : undefined,
+    // with a relay, always: it paces at SMTP_RATE_PER_SECOND, and slower while the relay throttles
+    pacer: config.smtpUrl ? new SendPacer(db.pool, config.smtpRatePerSecond) : undefined,
   });
   return {
     config,

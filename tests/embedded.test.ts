@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { findRunningEmbedded, startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { runCli, startCli } from './helpers/cli.ts';
 
 // The zero-configuration path of `npm start`: no DATABASE_URL, no SMTP_URL.
@@ -134,4 +135,39 @@ it('refuses a second server on the same data folder with a clear message', { tim
     /in use by another Paperboy process/,
   );
   expect(await first.stop()).toBe(0);
+});
+
+it('replaces a stale embedded-db.json whose pid is alive but whose port is not an embedded database, in one line', {
+  timeout: 120_000,
+}, async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-stale-'));
+  const file = path.join(dataDir, 'embedded-db.json');
+  // a live process that is not Paperboy (this test's parent), and a port where something else listens
+  const other = createServer((socket) => socket.end('220 not a database\r\n'));
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+  const { port } = other.address() as { port: number };
+  try {
+    writeFileSync(file, JSON.stringify({ pid: process.ppid, port }));
+    const lines: string[] = [];
+    expect(await findRunningEmbedded(dataDir, (line) => lines.push(line))).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`names process ${process.ppid} and port ${port}`);
+    expect(lines[0]).toContain('replacing it');
+
+    // written again (a start that found it first): the server starts on its own and takes it over
+    writeFileSync(file, JSON.stringify({ pid: process.ppid, port }));
+    const embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: 0,
+      maxConnections: 5,
+      notice: () => undefined,
+    });
+    try {
+      expect(JSON.parse(readFileSync(file, 'utf8')).pid).toBe(process.pid);
+    } finally {
+      await embedded.stop();
+    }
+  } finally {
+    other.close();
+  }
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { classifySendError, decide, type FailurePolicy } from '../src/delivery/failure-policy.ts';
+import {
+  classifySendError,
+  decide,
+  type FailurePolicy,
+  isThrottling,
+} from '../src/delivery/failure-policy.ts';
 import { messageIdFor, parseMessageId } from '../src/delivery/message-id.ts';
+import { ADAPTIVE_RATE, adaptedRate } from '../src/delivery/pacer.ts';
 
 const policy: FailurePolicy = { maxAttempts: 3, retryBackoff: { base: 30, cap: 6 * 3600 } };
 const relay = (responseCode: number, command = 'DATA') =>
@@ -54,6 +60,25 @@ describe('the failure policy', () => {
   it('never treats a failure before SMTP as permanent', () => {
     const local = classifySendError(Object.assign(new Error('x'), { responseCode: 550 }), false);
     expect(decide(digest(1), local, policy)).toMatchObject({ outcome: 'retry' });
+  });
+});
+
+describe('throttling', () => {
+  it('tells a relay asking to slow down from greylisting and other refusals', () => {
+    expect(isThrottling(454, '454 Throttling failure: Maximum sending rate exceeded.')).toBe(true);
+    expect(isThrottling(421, '421 4.7.0 Too many messages, slow down')).toBe(true);
+    expect(isThrottling(451, '451 4.7.1 Rate limit exceeded for this account')).toBe(true);
+    expect(isThrottling(451, '451 4.7.1 Greylisted, please try again later')).toBe(false);
+    expect(isThrottling(421, '421 4.3.2 service not available, closing channel')).toBe(false);
+    expect(isThrottling(550, '550 rate limit')).toBe(false);
+  });
+
+  it('climbs back by a fixed step each second, up to the ceiling, and is lifted after clean minutes', () => {
+    const row = { rate: 20, rateAt: 0, throttledAt: 0, now: 5000 };
+    expect(adaptedRate(row, 0)).toBe(20 + 5 * ADAPTIVE_RATE.climbPerSecond);
+    expect(adaptedRate(row, 22)).toBeNull();
+    expect(adaptedRate({ ...row, now: (ADAPTIVE_RATE.liftAfterSeconds + 1) * 1000 }, 0)).toBeNull();
+    expect(adaptedRate({ ...row, rate: null }, 30)).toBeNull();
   });
 });
 

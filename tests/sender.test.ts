@@ -297,6 +297,28 @@ describe('recording outcomes', () => {
   });
 });
 
+describe('a relay that throttles', () => {
+  it('slows every sender down and charges no subscriber for its refusals', { timeout: 60_000 }, async () => {
+    for (let i = 0; i < 80; i++) await queueConfirmation(`reader${i}@example.org`);
+    bed.smtp.admitPerSecond = 20;
+    const counts = await bed.app.services.sender.drain();
+    expect(counts).toMatchObject({ failed: 0, retry: 0 });
+    // handed back, not failed: what the relay refused is taken again until it is sent
+    await waitFor(async () => {
+      await bed.app.services.sender.drain();
+      return bed.smtp.messages.length === 80;
+    });
+    expect(bed.smtp.throttled).toBeGreaterThan(0);
+    const { rows } = await bed.pool.query(
+      `SELECT status, attempts, count(*)::int AS n FROM deliveries GROUP BY status, attempts`,
+    );
+    expect(rows).toEqual([{ status: 'sent', attempts: 1, n: 80 }]);
+    const pacer = await bed.pool.query(`SELECT rate FROM send_pacer`);
+    expect(pacer.rows[0].rate).toBeGreaterThan(0);
+    expect(pacer.rows[0].rate).toBeLessThan(40);
+  });
+});
+
 describe('the send rate (SMTP_RATE_PER_SECOND)', () => {
   it('holds for all processes together, not for each', { timeout: 30_000 }, async () => {
     // two pacers on pools of their own, as two worker processes would have

@@ -66,7 +66,7 @@ export async function openDatabase(config: Config): Promise<Database> {
   }
   // PGlite (and its WebAssembly) is loaded only for the embedded database
   const { findRunningEmbedded, startEmbeddedPostgres } = await import('./embedded.ts');
-  const running = findRunningEmbedded(config.dataDir);
+  const running = await findRunningEmbedded(config.dataDir);
   if (running) {
     const pool = createPool(running, Math.min(config.dbPoolSize, 3));
     return {

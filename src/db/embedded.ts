@@ -1,7 +1,17 @@
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import pg from 'pg';
 import { ExchangeQueue } from './exchange-queue.ts';
 
 /**
@@ -38,25 +48,75 @@ function socketUrl(port: number): string {
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
 }
 
-/** The live process, other than this one, that owns the embedded database in dataDir. */
-function liveOwner(dataDir: string): OwnerRecord | undefined {
+/** How long an owner may take to start serving before its record, still without a port, counts as left behind. */
+const STARTING_GRACE_MS = 120_000;
+/** How long the owner's socket may take to answer the check. */
+const PROBE_TIMEOUT_MS = 3000;
+
+/** Says, in one line, what went wrong and what is done about it (start-up has no logger yet). */
+export type StaleNotice = (line: string) => void;
+const toStderr: StaleNotice = (line) => console.error(line);
+
+/** Whether the socket on `port` answers as an embedded (PGlite) database, as Paperboy's owner serves it. */
+async function answersAsEmbeddedDatabase(port: number): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: socketUrl(port),
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+  });
+  client.on('error', () => undefined);
   try {
-    const owner = JSON.parse(readFileSync(path.join(dataDir, OWNER_FILE), 'utf8')) as OwnerRecord;
-    if (owner.pid !== process.pid && isAlive(owner.pid)) return owner;
+    await client.connect();
+    const { rows } = await client.query<{ version: string }>('SELECT version()');
+    return rows[0]?.version.includes('PGlite') ?? false;
   } catch {
-    // no owner file, or an unreadable one: nobody is serving
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * The process, other than this one, that serves the embedded database in dataDir. Its record is
+ * believed only when the pid is alive and its socket answers as an embedded database (or it is
+ * still starting, within STARTING_GRACE_MS): a pid can be reused by any process after a crash, a
+ * zombie's pid is "alive", and a record that leads nowhere would stop every start with
+ * ECONNREFUSED. Such a record is removed, saying so in one line.
+ */
+async function servingOwner(dataDir: string, notice: StaleNotice): Promise<OwnerRecord | undefined> {
+  const file = path.join(dataDir, OWNER_FILE);
+  let owner: OwnerRecord;
+  let writtenAt: number;
+  try {
+    owner = JSON.parse(readFileSync(file, 'utf8')) as OwnerRecord;
+    writtenAt = statSync(file).mtimeMs;
+  } catch {
+    return undefined; // no owner file, or an unreadable one: nobody is serving
+  }
+  if (owner.pid === process.pid || !isAlive(owner.pid)) return undefined;
+  if (
+    owner.port === 0
+      ? Date.now() - writtenAt < STARTING_GRACE_MS
+      : await answersAsEmbeddedDatabase(owner.port)
+  )
+    return owner;
+  notice(
+    `${file} names process ${owner.pid}${owner.port ? ` and port ${owner.port}` : ''}, but no embedded database answers there (left by a process that died; the pid belongs to another process now): replacing it`,
+  );
+  rmSync(file, { force: true });
   return undefined;
 }
 
 /** The URL of an embedded database another live process serves from dataDir, if any. */
-export function findRunningEmbedded(dataDir: string): string | undefined {
-  const owner = liveOwner(dataDir);
+export async function findRunningEmbedded(
+  dataDir: string,
+  notice: StaleNotice = toStderr,
+): Promise<string | undefined> {
+  const owner = await servingOwner(dataDir, notice);
   return owner && owner.port > 0 ? socketUrl(owner.port) : undefined;
 }
 
 /** Takes the owner file atomically, so two processes cannot open the same PGlite files. */
-function claimOwnership(dataDir: string): number {
+async function claimOwnership(dataDir: string, notice: StaleNotice): Promise<number> {
   const file = path.join(dataDir, OWNER_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -66,7 +126,7 @@ function claimOwnership(dataDir: string): number {
       return fd;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (liveOwner(dataDir)) break;
+      if (await servingOwner(dataDir, notice)) break;
       rmSync(file, { force: true }); // left behind by a process that died
     }
   }
@@ -95,11 +155,12 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string | undefined;
   port: number;
   maxConnections: number;
+  notice?: StaleNotice;
 }): Promise<EmbeddedPostgres> {
   let ownerFd: number | undefined;
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
-    ownerFd = claimOwnership(options.dataDir);
+    ownerFd = await claimOwnership(options.dataDir, options.notice ?? toStderr);
   }
   try {
     const db = await PGlite.create(options.dataDir ? path.join(options.dataDir, 'pgdata') : undefined);

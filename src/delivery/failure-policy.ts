@@ -16,6 +16,20 @@ export interface SendFailure {
   fromRelay: boolean;
   /** The relay's reply code ("451"), or the network error's ("ECONNRESET"): the metrics' label. */
   code: string;
+  /** The relay asks us to send slower (it refused for its rate, not for this message). */
+  throttling: boolean;
+}
+
+/** Reply text about the sender's rate, as in 421 or 451 answers of relays that throttle. */
+const RATE_WORDING = /throttl|\brate\b|too many (messages|mails|connections)|exceed|slow down/i;
+
+/**
+ * Amazon SES answers `454 Throttling failure: Maximum sending rate exceeded`; other relays say so
+ * with a 421 or 451 about the rate. Greylisting (`451 4.7.1 try again later`) is not throttling.
+ */
+export function isThrottling(responseCode: number | undefined, text: string): boolean {
+  if (responseCode === 454) return true;
+  return (responseCode === 421 || responseCode === 451) && RATE_WORDING.test(text);
 }
 
 export function classifySendError(error: unknown, fromRelay: boolean): SendFailure {
@@ -35,6 +49,7 @@ export function classifySendError(error: unknown, fromRelay: boolean): SendFailu
     addressRejected: permanent && e.command === 'RCPT TO',
     fromRelay,
     code: String(e.responseCode ?? e.code ?? 'unknown'),
+    throttling: fromRelay && isThrottling(e.responseCode, `${e.response ?? ''} ${e.message ?? ''}`),
   };
 }
 

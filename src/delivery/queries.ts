@@ -119,16 +119,35 @@ export const deliveryQueries = {
     WHERE d.id = u.id AND d.lease_token = u.lease_token AND d.status = 'sending'
     RETURNING d.id`,
 
-  /**
-   * The shared send rate (pacer.ts): reserves $1 sending slots at $2 per second, from the next
-   * free time or from now if that has passed, and says in how many milliseconds the first is.
-   */
-  reserveSendSlots: `
+  /** The shared send rate (pacer.ts), locked while a process reserves its sending slots. */
+  lockPacer: `
+    SELECT extract(epoch FROM next_at) * 1000 AS next_at, rate, extract(epoch FROM rate_at) * 1000 AS rate_at,
+      extract(epoch FROM throttled_at) * 1000 AS throttled_at, extract(epoch FROM clock_timestamp()) * 1000 AS now
+    FROM send_pacer WHERE id = 1 FOR UPDATE`,
+
+  /** The adaptive rate alone, unlocked: whether a process without a ceiling must pace at all. */
+  pacerRate: `SELECT rate FROM send_pacer WHERE id = 1`,
+
+  /** Sets the next free sending time $1 (epoch ms) and the adaptive rate $2, set at $3 (epoch ms). */
+  updatePacer: `
     UPDATE send_pacer
-    SET next_at = greatest(next_at, clock_timestamp()) + make_interval(secs => $1::float8 / $2::float8)
-    WHERE id = 1
-    RETURNING extract(epoch FROM next_at - make_interval(secs => $1::float8 / $2::float8) - clock_timestamp())
-      * 1000 AS start_in_ms`,
+    SET next_at = to_timestamp($1::float8 / 1000), rate = $2::float8, rate_at = to_timestamp($3::float8 / 1000)
+    WHERE id = 1`,
+
+  /**
+   * A throttling answer: the rate of every process becomes $1 times what the relay accepted in
+   * the last second (sent rows, or $3, this process's own count, if higher: outcomes are written
+   * a little later), at least $2. At most once in $4 seconds: the answers to one burst lower it
+   * once.
+   */
+  throttlePacer: `
+    UPDATE send_pacer
+    SET rate = greatest($2::float8, $1::float8 * greatest($3::float8,
+          (SELECT count(*) FROM deliveries
+           WHERE status = 'sent' AND sent_at > clock_timestamp() - interval '1 second')::float8)),
+        rate_at = clock_timestamp(), throttled_at = clock_timestamp()
+    WHERE id = 1 AND (throttled_at IS NULL OR throttled_at < clock_timestamp() - make_interval(secs => $4::float8))
+    RETURNING rate`,
 
   /**
    * Keeps the leases $1 (ids) under claims $2 (tokens) for $3 more seconds, even one that ran out

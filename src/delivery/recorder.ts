@@ -28,7 +28,11 @@ export interface RecorderOptions {
   softBounceLimit: number;
   /** A batch is written once this many outcomes wait… */
   maxBuffered?: number;
-  /** …or this long after the first of them. */
+  /**
+   * …or this long after the first of them, when no batch is being written (during a write, the
+   * next batch fills and follows it at once: group commit, so an outcome is in the database
+   * within about one write of the relay's answer, and a crash resends little).
+   */
   maxDelayMs?: number;
 }
 
@@ -39,7 +43,7 @@ const WRITE_RETRY: Backoff = { base: 500, cap: 5000 };
  * Writes outcomes to the ledger in batches, one statement per kind of outcome and one
  * transaction per batch, so the database keeps pace with the SMTP pool and a batch tried again
  * after a failure counts nothing twice. record() resolves once its outcome is in the database
- * (at most maxDelayMs later, or as soon as maxBuffered are waiting): the sender holds the
+ * (maxDelayMs later, or after the batch being written, or as soon as maxBuffered are waiting): the sender holds the
  * message's in-flight slot until then, so whatever a crash can resend is within the in-flight
  * bound.
  *
@@ -58,12 +62,14 @@ export class OutcomeRecorder {
   private timer: NodeJS.Timeout | undefined;
   private readonly maxBuffered: number;
   private readonly maxDelayMs: number;
+  /** Batches handed to the database and not yet written. */
+  private writing = 0;
   /** While writes fail: settles when one succeeds again. */
   private outage: { promise: Promise<void>; recovered(): void } | undefined;
 
   constructor(private readonly options: RecorderOptions) {
     this.maxBuffered = options.maxBuffered ?? 1000;
-    this.maxDelayMs = options.maxDelayMs ?? 100;
+    this.maxDelayMs = options.maxDelayMs ?? 5;
   }
 
   record(entry: OutcomeEntry): Promise<void> {
@@ -76,7 +82,9 @@ export class OutcomeRecorder {
         reject = no;
       });
       this.batchWritten = { promise, resolve, reject };
-      this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.maxDelayMs);
+      // while a batch is being written, this one waits for it and follows at once (flush)
+      if (!this.writing)
+        this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.maxDelayMs);
     }
     const written = this.batchWritten.promise;
     if (this.buffer.length >= this.maxBuffered) void this.flush().catch(() => undefined);
@@ -106,12 +114,20 @@ export class OutcomeRecorder {
     clearTimeout(this.timer);
     this.timer = undefined;
     // batches are written in order; one that failed does not stop the next
+    this.writing++;
     const write = this.written.catch(() => undefined).then(() => this.writeWithRetries(batch));
     this.written = write;
     write.then(
       () => waiting?.resolve(),
       (error) => waiting?.reject(error),
     );
+    // group commit: what came in during this write goes next, without waiting for a timer
+    void write
+      .catch(() => undefined)
+      .then(() => {
+        this.writing--;
+        if (this.writing === 0 && this.buffer.length > 0) void this.flush().catch(() => undefined);
+      });
     return write;
   }
 

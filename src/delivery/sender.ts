@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { type Backoff, backoffDelay } from '../backoff.ts';
 import type { SendableMail } from '../mail-queue/mail.ts';
 import type { ClaimedDelivery } from './claimed.ts';
 import { classifySendError, decide, type FailurePolicy } from './failure-policy.ts';
@@ -10,7 +11,7 @@ import { messageIdFor } from './message-id.ts';
 import type { SendPacer } from './pacer.ts';
 import { type Outcome, OutcomeRecorder } from './recorder.ts';
 import { type ClaimParams, type DeliveryStore, deliveryStore } from './store.ts';
-import type { MailTransport } from './transport.ts';
+import { LocalFault, type MailTransport } from './transport.ts';
 import { WorkLoop } from './work-loop.ts';
 
 export type { Outcome } from './recorder.ts';
@@ -46,7 +47,15 @@ export interface SenderEvents {
   relayError: [code: string, delivery: ClaimedDelivery];
   /** Another worker holds the row now (this one was cut off or paused past its lease): not sent here. */
   leaseLost: [delivery: ClaimedDelivery];
+  /** The mail could not be written here (a full disk): handed back, and claiming paused. */
+  localFault: [fault: LocalFault, delivery: ClaimedDelivery];
 }
+
+/** Whether the sender is claiming, and if not, why. */
+export type SendingState = { state: 'sending' } | { state: 'paused'; reason: string; until: Date };
+
+/** The first pause after a local fault; doubled for each fault in a row, up to the cap. */
+const LOCAL_FAULT_PAUSE: Backoff = { base: 1000, cap: 60_000 };
 
 export type OutcomeCounts = Record<Outcome, number>;
 
@@ -72,6 +81,8 @@ export class Sender {
   private readonly handing: Gate;
   /** When this worker last failed to reach the database (epoch ms). */
   private lastDatabaseFailure = 0;
+  /** While mail cannot be written here: why, and when to try again. */
+  private paused: { reason: string; until: number; inARow: number } | undefined;
 
   constructor(private readonly options: SenderOptions) {
     const { pacer, pool, log } = options;
@@ -83,8 +94,8 @@ export class Sender {
       onDatabaseFailure: () => this.sawDatabaseFailure(),
       log,
     });
-    const maxInFlight = pacer
-      ? Math.min(options.maxInFlight, Math.max(1, Math.ceil(pacer.ratePerSecond * PACED_SECONDS_IN_FLIGHT)))
+    const maxInFlight = pacer?.ceiling
+      ? Math.min(options.maxInFlight, Math.max(1, Math.ceil(pacer.ceiling * PACED_SECONDS_IN_FLIGHT)))
       : options.maxInFlight;
     this.recorder = new OutcomeRecorder({
       pool,
@@ -148,7 +159,17 @@ export class Sender {
     await this.store.releaseLeases({ leases: stuck });
   }
 
+  /** Claiming, or paused by a local fault (the outbox's disk full): for /readyz. */
+  sendingState(): SendingState {
+    const { paused } = this;
+    return paused
+      ? { state: 'paused', reason: paused.reason, until: new Date(paused.until) }
+      : { state: 'sending' };
+  }
+
   private async claim(limit: number, editionId?: number): Promise<ClaimedDelivery[]> {
+    // a local fault: nothing is claimed until its pause is over; the next send then tries again
+    if (this.paused && Date.now() < this.paused.until) return [];
     // outcomes still waiting to be written are of rows this worker holds: never claim them again
     if (this.recorder.isFailing()) {
       await this.recorder.healthy();
@@ -185,7 +206,7 @@ export class Sender {
     try {
       const outcome = await this.send(delivery);
       if (outcome === 'lost') this.events.emit('leaseLost', delivery);
-      else this.events.emit('outcome', outcome, delivery);
+      else if (outcome !== 'handedBack') this.events.emit('outcome', outcome, delivery);
     } catch (error) {
       // the recorder gave up: the lease runs out and the row is claimed again
       this.options.log.error({ err: error, deliveryId: delivery.id }, 'delivery outcome not recorded');
@@ -194,7 +215,7 @@ export class Sender {
     }
   }
 
-  private async send(delivery: ClaimedDelivery): Promise<Outcome | 'lost'> {
+  private async send(delivery: ClaimedDelivery): Promise<Outcome | 'lost' | 'handedBack'> {
     const { transport, buildMail, log, pacer, messageIdDomain } = this.options;
     const { id, leaseToken } = delivery;
     let mail: SendableMail;
@@ -205,14 +226,22 @@ export class Sender {
         return 'cancelled';
       }
       mail = built.mail;
-      await pacer?.take();
     } catch (error) {
       // a broken template or the database away for a moment: retried like a relay's 4xx
-      log.error({ err: error, deliveryId: id }, 'could not build the mail or reserve a sending slot');
+      log.error({ err: error, deliveryId: id }, 'could not build the mail');
       return this.fail(delivery, error, { fromRelay: false });
     }
     let result: Awaited<ReturnType<MailTransport['send']>>;
     const free = await this.handing.enter();
+    try {
+      // the sending slot is taken once a connection is free, so a rate lowered by the relay's
+      // throttling holds for every message after it, not only for those not yet built
+      await pacer?.take();
+    } catch (error) {
+      free();
+      log.error({ err: error, deliveryId: id }, 'could not reserve a sending slot');
+      return this.fail(delivery, error, { fromRelay: false });
+    }
     try {
       // the last moment the row can still be left alone: once handed over, the relay may take it
       if (!(await this.leases.mayStillSend(id))) {
@@ -221,9 +250,15 @@ export class Sender {
       }
       result = await transport.send(mail);
     } catch (error) {
+      if (error instanceof LocalFault) return this.handBack(delivery, error);
       return this.fail(delivery, error, { fromRelay: true });
     } finally {
       free();
+    }
+    pacer?.accepted();
+    if (this.paused) {
+      log.info('mail is written again: claiming resumes');
+      this.paused = undefined;
     }
     // outside the try: a failure to record is not a failure to send
     await this.recorder.record({
@@ -237,9 +272,43 @@ export class Sender {
     return 'sent';
   }
 
+  /**
+   * The mail could not be written here: Paperboy's fault, not the subscriber's nor the relay's.
+   * The row goes back to the queue as it was, no attempt, bounce or failure counted, and this
+   * worker claims nothing for a while (longer for each such fault in a row).
+   */
+  private async handBack(delivery: ClaimedDelivery, fault: LocalFault): Promise<'handedBack'> {
+    // the sends already in flight when the fault began hit it too: one pause for all of them
+    if (!(this.paused && Date.now() < this.paused.until)) {
+      const inARow = (this.paused?.inARow ?? 0) + 1;
+      const pauseMs = backoffDelay(inARow - 1, LOCAL_FAULT_PAUSE, () => 1);
+      this.paused = { reason: `${fault.code}: ${fault.message}`, until: Date.now() + pauseMs, inARow };
+      this.options.log.error(
+        { err: fault, deliveryId: delivery.id, pauseMs },
+        'mail could not be written here: handed back, claiming paused',
+      );
+    }
+    this.events.emit('localFault', fault, delivery);
+    await this.store.releaseLeases({ leases: [delivery] });
+    return 'handedBack';
+  }
+
+  /**
+   * The relay refused for its own rate: every process slows down (pacer.ts), and the message
+   * goes back to the queue as it was, not a failed attempt of its subscriber.
+   */
+  private async slowDown(delivery: ClaimedDelivery, reply: string): Promise<'handedBack'> {
+    const { pacer, log } = this.options;
+    log.debug({ deliveryId: delivery.id, reply }, 'the relay throttles: slowing down');
+    await pacer?.throttled();
+    await this.store.releaseLeases({ leases: [delivery] });
+    return 'handedBack';
+  }
+
   private async fail(delivery: ClaimedDelivery, error: unknown, { fromRelay }: { fromRelay: boolean }) {
     const failure = classifySendError(error, fromRelay);
     if (fromRelay) this.events.emit('relayError', failure.code, delivery);
+    if (failure.throttling && this.options.pacer) return this.slowDown(delivery, failure.message);
     const decision = decide(delivery, failure, this.options.failurePolicy);
     const context = { deliveryId: delivery.id, error: decision.error };
     if (decision.outcome === 'retry')

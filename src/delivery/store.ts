@@ -104,13 +104,51 @@ export function markCancelled(
   ]);
 }
 
-/** Reserves `count` sending slots at `ratePerSecond`; the first is in the returned milliseconds. */
-export async function reserveSendSlots(
+/** The shared send rate's row, times in epoch ms on the database's clock. */
+export interface PacerRow {
+  nextAt: number;
+  /** The adaptive rate (messages per second), or null: none in force. */
+  rate: number | null;
+  rateAt: number | null;
+  throttledAt: number | null;
+  /** The database's clock now. */
+  now: number;
+}
+
+const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+/** Reads and locks the pacer's row, inside a transaction. */
+export async function lockPacer(db: Queryable): Promise<PacerRow> {
+  const { rows } = await db.query(sql.lockPacer);
+  const row = rows[0];
+  return {
+    nextAt: Number(row.next_at),
+    rate: numberOrNull(row.rate),
+    rateAt: numberOrNull(row.rate_at),
+    throttledAt: numberOrNull(row.throttled_at),
+    now: Number(row.now),
+  };
+}
+
+export async function pacerRate(db: Queryable): Promise<number | null> {
+  const { rows } = await db.query(sql.pacerRate);
+  return numberOrNull(rows[0]?.rate);
+}
+
+export async function updatePacer(
   db: Queryable,
-  p: { count: number; ratePerSecond: number },
-): Promise<number> {
-  const { rows } = await db.query<{ start_in_ms: number }>(sql.reserveSendSlots, [p.count, p.ratePerSecond]);
-  return Math.max(0, Number(rows[0]?.start_in_ms ?? 0));
+  p: { nextAt: number; rate: number | null; rateAt: number },
+): Promise<void> {
+  await db.query(sql.updatePacer, [p.nextAt, p.rate, p.rateAt]);
+}
+
+/** Lowers the shared rate after a throttling answer; the new rate, or null if lowered moments ago. */
+export async function throttlePacer(
+  db: Queryable,
+  p: { factor: number; minRate: number; ownRate: number; onceInSeconds: number },
+): Promise<number | null> {
+  const { rows } = await db.query(sql.throttlePacer, [p.factor, p.minRate, p.ownRate, p.onceInSeconds]);
+  return numberOrNull(rows[0]?.rate);
 }
 
 /** The delivery statements bound to a pool (or a transaction's client): what the sender is handed. */
@@ -118,7 +156,6 @@ export interface DeliveryStore {
   claimDue(p: ClaimParams): Promise<ClaimedDelivery[]>;
   renewLeases(p: { leases: readonly Lease[]; leaseSeconds: number }): Promise<Set<number>>;
   releaseLeases(p: { leases: readonly Lease[] }): Promise<Set<number>>;
-  reserveSendSlots(p: { count: number; ratePerSecond: number }): Promise<number>;
 }
 
 export function deliveryStore(db: Queryable): DeliveryStore {
@@ -126,6 +163,5 @@ export function deliveryStore(db: Queryable): DeliveryStore {
     claimDue: (p) => claimDue(db, p),
     renewLeases: (p) => renewLeases(db, p),
     releaseLeases: (p) => releaseLeases(db, p),
-    reserveSendSlots: (p) => reserveSendSlots(db, p),
   };
 }

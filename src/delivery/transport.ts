@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
@@ -31,11 +31,54 @@ export interface MailTransport {
   close(): void;
 }
 
+/**
+ * Mail this process could not write where it keeps it (a full disk, no permission): Paperboy's
+ * own failure, never the subscriber's nor the relay's. The sender hands the delivery back and
+ * stops claiming until the fault clears.
+ */
+export class LocalFault extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LocalFault';
+  }
+}
+
+/**
+ * Writes a file whole or not at all: to `partial` first, renamed into place once every byte is
+ * written, so a full disk leaves no truncated mail behind (the partial file is removed).
+ */
+export function writeWhole(file: string, partial: string, bytes: Buffer): void {
+  try {
+    writeFileSync(partial, bytes);
+    renameSync(partial, file);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new LocalFault(code ?? 'EIO', `could not write ${file}: ${message}`, { cause: error });
+  }
+}
+
 /** How long a relay check may take before it counts as failing. */
 const RELAY_CHECK_TIMEOUT_MS = 5000;
 
 export function outboxDir(config: Config): string {
   return path.join(config.dataDir, 'outbox');
+}
+
+const fileSafe = (messageId: string) => messageId.replace(/[^A-Za-z0-9.-]/g, '_');
+
+/** The outbox file of a mail: sorted by when it was written, named after its Message-ID. */
+export function outboxFileName(messageId: string, at = new Date()): string {
+  return `${at.toISOString().replace(/[:.]/g, '-')}-${fileSafe(messageId)}.eml`;
+}
+
+/** Where a mail is written before it is renamed into the outbox: a dot name the listing skips. */
+export function outboxPartialName(messageId: string): string {
+  return `.${fileSafe(messageId)}.part`;
 }
 
 /**
@@ -144,9 +187,18 @@ export function createMailTransport(config: Config, signer?: DkimSigner): MailTr
     concurrency: 1,
     async send(mail) {
       const info = await transporter.sendMail(await messageOptions(mail, config.mailFrom, signer));
-      mkdirSync(dir, { recursive: true });
-      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, '_')}.eml`;
-      writeFileSync(path.join(dir, name), info.message as Buffer);
+      const name = outboxFileName(mail.messageId);
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (error) {
+        const { code, message } = error as NodeJS.ErrnoException;
+        throw new LocalFault(code ?? 'EIO', `could not make ${dir}: ${message}`, { cause: error });
+      }
+      writeWhole(
+        path.join(dir, name),
+        path.join(dir, outboxPartialName(mail.messageId)),
+        info.message as Buffer,
+      );
       return { messageId: mail.messageId, response: `written to ${name}` };
     },
     relayStatus: async () => ({ state: 'outbox', checkedAt: null, detail: `no relay: mail goes to ${dir}` }),

@@ -26,6 +26,13 @@ export interface SmtpPeer {
   faultShare: number;
   /** SMTP connections opened to the peer since the last reset. */
   readonly connections: number;
+  /**
+   * Messages per second the peer admits (a token bucket holding one second's worth), answering
+   * the rest `454 Throttling failure: Maximum sending rate exceeded` as Amazon SES does; 0: all.
+   */
+  admitPerSecond: number;
+  /** Messages refused for the rate since the last reset. */
+  readonly throttled: number;
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Forgets what was received and what it was told: between tests. */
   reset(): void;
@@ -38,7 +45,21 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
   const behaviours: SmtpBehaviour[] = [];
   const rejectRecipients = new Set<string>();
   const hanging: ((error: Error) => void)[] = [];
-  const state = { delayMs: 0, faultShare: 0, connections: 0 };
+  const state = { delayMs: 0, faultShare: 0, connections: 0, admitPerSecond: 0, throttled: 0 };
+  const bucket = { tokens: 0, at: 0 };
+  /** Takes a token of the rate limit, or says the message is over it. */
+  const admitted = (): boolean => {
+    if (state.admitPerSecond <= 0) return true;
+    const now = Date.now();
+    bucket.tokens = Math.min(
+      state.admitPerSecond,
+      bucket.tokens + ((now - bucket.at) / 1000) * state.admitPerSecond,
+    );
+    bucket.at = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens--;
+    return true;
+  };
   const randomFault = (): SmtpBehaviour => {
     const roll = Math.random();
     if (roll >= state.faultShare) return { accept: true };
@@ -69,6 +90,18 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       callback();
     },
     onData(stream: SMTPServerDataStream, _session, callback) {
+      if (!admitted()) {
+        state.throttled++;
+        stream.resume();
+        stream.on('end', () =>
+          callback(
+            Object.assign(new Error('Throttling failure: Maximum sending rate exceeded.'), {
+              responseCode: 454,
+            }),
+          ),
+        );
+        return;
+      }
       const behaviour = behaviours.shift() ?? randomFault();
       if ('dropConnection' in behaviour) {
         // cut the line mid-transaction, as a relay that crashes would
@@ -130,6 +163,17 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
     get connections() {
       return state.connections;
     },
+    get admitPerSecond() {
+      return state.admitPerSecond;
+    },
+    set admitPerSecond(value: number) {
+      state.admitPerSecond = value;
+      bucket.tokens = value;
+      bucket.at = Date.now();
+    },
+    get throttled() {
+      return state.throttled;
+    },
     async waitForMessages(count, timeoutMs = 10_000) {
       const started = Date.now();
       while (messages.length < count) {
@@ -148,6 +192,8 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       rejectRecipients.clear();
       state.delayMs = 0;
       state.connections = 0;
+      state.admitPerSecond = 0;
+      state.throttled = 0;
     },
     close: () => {
       for (const answer of hanging.splice(0))

@@ -11,6 +11,19 @@ const Readiness = Type.Object({
   pendingMigrations: Type.Array(Type.String(), {
     description: 'migrations this code has and the database has not: the schema is behind',
   }),
+  sending: Type.Object(
+    {
+      state: Type.String({ description: 'sending, or paused: mail cannot be written here (a full disk)' }),
+      reason: Type.Optional(Type.String()),
+      until: Type.Optional(
+        Type.String({ format: 'date-time', description: 'when claiming resumes by itself' }),
+      ),
+    },
+    {
+      description:
+        "this process's sender: a local fault (the outbox's disk full, no permission) pauses claiming, is never counted against a subscriber, and makes the process unready until a mail is written again",
+    },
+  ),
   relay: Type.Object(
     {
       state: Type.String({ description: 'ok, failing, unchecked, or outbox (no SMTP_URL)' }),
@@ -36,12 +49,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/readyz',
     {
       schema: {
-        summary: 'The database answers and has every migration; the relay as last checked',
+        summary:
+          'The database answers and has every migration, mail can be written; the relay as last checked',
         response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_request, reply) => {
-      const { db, transport } = app.services;
+      const { db, transport, sender } = app.services;
+      const sendingNow = sender.sendingState();
+      const sending =
+        sendingNow.state === 'paused' ? { ...sendingNow, until: sendingNow.until.toISOString() } : sendingNow;
       const relayChecked = transport.relayStatus(RELAY_STATUS_MAX_AGE_MS);
       const migrations = pendingMigrations(db.pool).then(
         (pending) => ({ pending }),
@@ -59,6 +76,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           reason: [code, message].filter(Boolean).join(': ') || 'no answer',
           database: 'unreachable',
           pendingMigrations: [],
+          sending,
           relay: relayAnswer,
         });
       }
@@ -69,9 +87,19 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           reason: `the database lacks ${pending.join(', ')}: run paperboy migrate`,
           database: 'ok',
           pendingMigrations: pending,
+          sending,
           relay: relayAnswer,
         });
-      return { status: 'ready', database: 'ok', pendingMigrations: [], relay: relayAnswer };
+      if (sendingNow.state === 'paused')
+        return reply.status(503).send({
+          status: 'sending paused',
+          reason: sendingNow.reason,
+          database: 'ok',
+          pendingMigrations: [],
+          sending,
+          relay: relayAnswer,
+        });
+      return { status: 'ready', database: 'ok', pendingMigrations: [], sending, relay: relayAnswer };
     },
   );
 };
