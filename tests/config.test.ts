@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_TABLE_END, CONFIG_TABLE_START, README_PATH } from '../scripts/readme.ts';
@@ -64,6 +65,28 @@ describe('configuration', () => {
   });
 });
 
+describe('TRUST_PROXY', () => {
+  it('refuses true, saying why', () => {
+    for (const value of ['true', 'yes', 'on'])
+      expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow(
+        /TRUST_PROXY: true would trust every X-Forwarded-For entry.*give the number of proxies/,
+      );
+  });
+
+  it('takes false, a hop count or proxy addresses', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.2, 10.1.0.0/16,loopback' }).trustProxy).toEqual([
+      '10.0.0.2',
+      '10.1.0.0/16',
+      'loopback',
+    ]);
+    for (const bad of ['proxy.internal', '10.0.0.0/33', '11'])
+      expect(() => loadConfig({ ...base, TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: expected/);
+  });
+});
+
 describe('production', () => {
   const production = {
     ...base,
@@ -101,6 +124,28 @@ describe('production', () => {
     expect(loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe(
       'http://localhost:3000',
     );
+  });
+
+  it.each([
+    ['ADMIN_TOKEN', 'aaaaaaaaaaaaaaaa'],
+    ['ADMIN_TOKEN', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'],
+    ['ADMIN_TOKEN', 'passwordpasswordpasswordpassword'],
+    ['WEBHOOK_SECRET', '0123456789abcdef'],
+    ['WEBHOOK_SECRET', 'abababababababababababababababab'],
+  ])('refuses a %s that is easy to guess (%s), saying the rule', (variable, value) => {
+    expect(() => loadConfig({ ...production, [variable]: value })).toThrow(
+      new RegExp(
+        `${variable}: is too easy to guess for production: it needs 32\\+ characters and 100\\+ bits`,
+      ),
+    );
+    // outside production the 16-character minimum alone applies
+    expect(() => loadConfig({ ...base, [variable]: value })).not.toThrow();
+  });
+
+  it('accepts secrets made as the README says', () => {
+    const hex = randomBytes(32).toString('hex');
+    const base64 = randomBytes(24).toString('base64');
+    expect(loadConfig({ ...production, ADMIN_TOKEN: hex, WEBHOOK_SECRET: base64 }).adminToken).toBe(hex);
   });
 
   it('keeps /metrics and /docs for operators unless opened on purpose', () => {

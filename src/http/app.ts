@@ -47,6 +47,18 @@ export type App = FastifyInstance<
 >;
 
 /**
+ * TRUST_PROXY as Fastify takes it. A number of hops becomes proxy-addr's function (the `hops`
+ * entries nearest the server are proxies; the next one is the client): Fastify itself trusts no
+ * entry for a plain number, since a client reaching the server directly could then choose its own
+ * address; the README says to use the count only where every request comes through the proxies.
+ */
+function trustedProxies(
+  trust: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
+/**
  * The whole HTTP app, used by the server, the CLI and the tests. Given no services it opens
  * its own (database, migrations, mail transport) and closes them with the app.
  */
@@ -56,7 +68,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
     loggerInstance: services.log as FastifyBaseLogger,
     // requests are logged by logRequests() below, with the tokens in their URLs redacted
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
     bodyLimit: 64 * 1024,
     ajv: {
       customOptions: { coerceTypes: true, removeAdditional: true, useDefaults: true, allErrors: false },
