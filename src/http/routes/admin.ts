@@ -18,6 +18,7 @@ import { countDeliveries } from '../../delivery/stats.ts';
 import { ValidationError } from '../../errors.ts';
 import { FREQUENCIES } from '../../frequency.ts';
 import { recentIngestRuns } from '../../papers/ingest.ts';
+import { unescapeCsvCell } from '../../subscribers/csv.ts';
 import { normalizeEmailAddress } from '../../subscribers/email-address.ts';
 import {
   LISTED_STATUSES,
@@ -194,7 +195,7 @@ export function addressesFromCsv(text: string): string[] {
   const header = records[0]?.map((cell) => cell.toLowerCase()) ?? [];
   const column = Math.max(header.indexOf('email'), 0);
   const rows = header.includes('email') ? records.slice(1) : records;
-  return rows.map((row) => row[column] ?? '').filter((cell) => cell !== '');
+  return rows.map((row) => unescapeCsvCell(row[column] ?? '')).filter((cell) => cell !== '');
 }
 
 /**
