@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { SendableMail } from '../outbox/mail.ts';
+import { redactAddresses } from '../redact.ts';
 import { type ClaimedDelivery, type ClaimedRow, toClaimedDelivery } from './claimed.ts';
 import { classifySendError, decide, type FailurePolicy } from './failure-policy.ts';
 import type { MailBuilder } from './mail-for-delivery.ts';
@@ -190,7 +191,8 @@ export class Sender {
     const failure = classifySendError(error, fromRelay);
     if (fromRelay) this.events.emit('relayError', failure.code, delivery);
     const decision = decide(delivery, failure, this.options.failurePolicy);
-    const context = { deliveryId: delivery.id, error: decision.error };
+    // relays echo the address in their answer (550 <ann@…>: no such user): logs keep none
+    const context = { deliveryId: delivery.id, error: redactAddresses(decision.error) };
     if (decision.outcome === 'retry')
       this.options.log.info(
         { ...context, retryInSeconds: decision.delaySeconds },

@@ -16,6 +16,7 @@ import { createServices, type Services } from '../services.ts';
 import { requireBearer } from './bearer.ts';
 import { handleError, wantsHtml } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
+import { refuseNulCharacters } from './nul-guard.ts';
 import { sendPage } from './page.ts';
 import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   });
   logRequests(app);
   refuseCrossSitePosts(app, config.publicUrl);
+  refuseNulCharacters(app);
   const metrics = createMetrics(services);
   app.addHook('onResponse', metrics.observeRequest);
   app.addHook('onClose', async () => metrics.detach());
