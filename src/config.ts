@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -426,6 +426,11 @@ function trustProxy(raw: string): Config['trustProxy'] {
   return entries;
 }
 
+// DNS labels separated by dots: a DKIM selector, a domain
+const DNS_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** RSA keys below this are refused by verifiers (RFC 8301). */
+const MIN_DKIM_KEY_BITS = 1024;
+
 /** DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (PEM text, or a path to a PEM file): all or none. */
 function dkim(values: Record<string, unknown>): Config['dkim'] {
   const given = {
@@ -455,6 +460,30 @@ function dkim(values: Record<string, unknown>): Config['dkim'] {
   }
   if (!privateKey.includes('PRIVATE KEY-----'))
     throw new ConfigError('DKIM_PRIVATE_KEY', 'is not a PEM private key');
+  const selector = given.DKIM_SELECTOR as string;
+  // a selector is DNS labels (RFC 6376 3.1); anything else would also reach the DKIM-Signature header
+  if (!DNS_NAME.test(selector))
+    throw new ConfigError(
+      'DKIM_SELECTOR',
+      `expected DNS labels such as "paperboy" or "s1.mail", got ${JSON.stringify(selector)}`,
+    );
+  const domain = (given.DKIM_DOMAIN as string).toLowerCase();
+  if (!DNS_NAME.test(domain) || !domain.includes('.'))
+    throw new ConfigError(
+      'DKIM_DOMAIN',
+      `expected a domain of two labels or more such as example.org, got ${JSON.stringify(domain)}`,
+    );
+  let bits: number | undefined;
+  try {
+    bits = createPrivateKey(privateKey).asymmetricKeyDetails?.modulusLength;
+  } catch {
+    throw new ConfigError('DKIM_PRIVATE_KEY', 'is not a private key that Node.js can read');
+  }
+  if (bits !== undefined && bits < MIN_DKIM_KEY_BITS)
+    throw new ConfigError(
+      'DKIM_PRIVATE_KEY',
+      `is a ${bits}-bit key; DKIM needs ${MIN_DKIM_KEY_BITS} bits or more (RFC 8301; 2048 recommended)`,
+    );
   return {
     domainName: given.DKIM_DOMAIN as string,
     keySelector: given.DKIM_SELECTOR as string,
@@ -472,6 +501,52 @@ function fromDomain(mailFrom: string): string {
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** PUBLIC_URL is copied into every link in mail: a password, a query or a fragment would be too. */
+function checkedPublicUrl(value: string): string {
+  const url = new URL(value);
+  if (url.username || url.password)
+    throw new ConfigError(
+      'PUBLIC_URL',
+      'must not hold a user name or password: it is copied into every link in mail',
+    );
+  if (url.search || value.includes('?'))
+    throw new ConfigError('PUBLIC_URL', 'must not have a query (?…): links are built by adding paths to it');
+  if (url.hash || value.includes('#'))
+    throw new ConfigError(
+      'PUBLIC_URL',
+      'must not have a fragment (#…): links are built by adding paths to it',
+    );
+  return value;
+}
+
+/**
+ * Domains mail providers never deliver to or accept mail from (RFC 2606, RFC 6761, RFC 6762):
+ * production refuses a MAIL_FROM there.
+ */
+const RESERVED_TLDS = new Set([
+  'localhost',
+  'localdomain',
+  'local',
+  'invalid',
+  'test',
+  'example',
+  'internal',
+]);
+const RESERVED_DOMAINS = new Set(['example.com', 'example.org', 'example.net']);
+
+/** Why a From domain cannot be used in production, or undefined when it can. */
+function unusableFromDomain(domain: string): string | undefined {
+  if (domain.startsWith('[') || isIP(domain)) return 'an IP address, not a domain';
+  if (domain.endsWith('.')) return 'a domain written with a trailing dot';
+  if (!DNS_NAME.test(domain)) return 'not a domain name';
+  const labels = domain.split('.');
+  if (labels.length < 2) return 'a host name without a domain';
+  if (RESERVED_TLDS.has(labels.at(-1) as string))
+    return `a reserved name (.${labels.at(-1)}) that never receives mail`;
+  if (RESERVED_DOMAINS.has(labels.slice(-2).join('.'))) return 'a domain reserved for examples';
+  return undefined;
+}
 
 /** What production asks of ADMIN_TOKEN and WEBHOOK_SECRET (README "Configuration"). */
 export const PRODUCTION_SECRET_RULE = { minLength: 32, minBits: 100 } as const;
@@ -517,10 +592,13 @@ function checkProduction(config: Config): void {
       `must start with https:// in production (one-click unsubscribe, RFC 8058, requires it), got "${config.publicUrl}"`,
     );
   const from = fromDomain(config.mailFrom);
-  if (from === 'localhost' || from.endsWith('.localhost') || from.endsWith('.localdomain'))
+  // a trial on one machine (PUBLIC_URL on loopback, as docker compose starts) sends to a mail catcher
+  const trial = LOOPBACK_HOSTS.has(url.hostname);
+  const unusable = trial ? undefined : unusableFromDomain(from);
+  if (unusable)
     throw new ConfigError(
       'MAIL_FROM',
-      `must be an address at a real domain in production, got "${config.mailFrom}"`,
+      `must be an address at a real domain in production, got "${config.mailFrom}" (${unusable})`,
     );
   const signing = config.dkim?.domainName.toLowerCase();
   if (signing && !config.dkimAllowUnaligned && from !== signing && !from.endsWith(`.${signing}`))
@@ -540,7 +618,9 @@ export function loadConfig(env: RawEnv = process.env): Config {
   const config: Config = {
     ...(plain as Omit<Config, 'publicUrl' | 'outboxEnabled' | 'secretKey' | 'dkim' | 'dataDir'>),
     dataDir,
-    publicUrl: (values.publicUrl as string | undefined) ?? `http://localhost:${values.port}`,
+    publicUrl: checkedPublicUrl(
+      (values.publicUrl as string | undefined) ?? `http://localhost:${values.port}`,
+    ),
     outboxEnabled: (values.outboxEnabled as boolean | undefined) ?? !production,
     metricsPublic: (values.metricsPublic as boolean | undefined) ?? !production,
     docsPublic: (values.docsPublic as boolean | undefined) ?? !production,

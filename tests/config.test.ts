@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_TABLE_END, CONFIG_TABLE_START, README_PATH } from '../scripts/readme.ts';
@@ -40,7 +40,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: base.DATA_DIR })).toThrow(
       /SECRET_KEY: must be set in production/,
     );
-    const production = { ...base, NODE_ENV: 'production', MAIL_FROM: 'digest@example.org' };
+    const production = { ...base, NODE_ENV: 'production', MAIL_FROM: 'digest@paperboy-news.net' };
     expect(loadConfig(production).outboxEnabled).toBe(false);
     expect(loadConfig({ ...production, OUTBOX_ENABLED: 'true' }).outboxEnabled).toBe(true);
   });
@@ -92,11 +92,16 @@ describe('production', () => {
     ...base,
     NODE_ENV: 'production',
     PUBLIC_URL: 'https://digest.example.org',
-    MAIL_FROM: 'Paperboy <digest@example.org>',
+    // a domain that could be real: production refuses the example.* ones (RFC 2606)
+    MAIL_FROM: 'Paperboy <digest@paperboy-news.net>',
   };
-  const dkimKey = '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----';
+  const pem = (bits: number) =>
+    generateKeyPairSync('rsa', { modulusLength: bits })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+  const dkimKey = pem(2048);
 
-  it.each([
+  it.each<[string, Record<string, string | undefined>, RegExp]>([
     ['PUBLIC_URL', { PUBLIC_URL: 'http://digest.example.org' }, /PUBLIC_URL: must start with https:\/\//],
     [
       'MAIL_FROM',
@@ -107,7 +112,52 @@ describe('production', () => {
     [
       'DKIM_DOMAIN',
       { DKIM_DOMAIN: 'other.example', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey },
-      /DKIM_DOMAIN: must be the From domain \(example\.org\) or a parent of it/,
+      /DKIM_DOMAIN: must be the From domain \(paperboy-news\.net\) or a parent of it/,
+    ],
+    // the audit's list
+    ...[
+      '[127.0.0.1]',
+      '127.0.0.1',
+      'mailhost',
+      'localhost.',
+      'box.local',
+      'x.invalid',
+      'example.com',
+      'news.example.org',
+    ].map((domain): [string, Record<string, string>, RegExp] => [
+      'MAIL_FROM',
+      { MAIL_FROM: `Paperboy <digest@${domain}>` },
+      /MAIL_FROM: must be an address at a real domain in production/,
+    ]),
+    [
+      'DKIM_DOMAIN',
+      { DKIM_DOMAIN: 'net', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey },
+      /DKIM_DOMAIN: expected a domain of two labels/,
+    ],
+    [
+      'DKIM_PRIVATE_KEY',
+      { DKIM_DOMAIN: 'paperboy-news.net', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: pem(512) },
+      /DKIM_PRIVATE_KEY: is a 512-bit key; DKIM needs 1024 bits or more/,
+    ],
+    [
+      'DKIM_SELECTOR',
+      { DKIM_DOMAIN: 'paperboy-news.net', DKIM_SELECTOR: 's1\r\nBcc: x', DKIM_PRIVATE_KEY: dkimKey },
+      /DKIM_SELECTOR: expected DNS labels/,
+    ],
+    [
+      'PUBLIC_URL',
+      { PUBLIC_URL: 'https://digest.paperboy-news.net/?utm=1' },
+      /PUBLIC_URL: must not have a query/,
+    ],
+    [
+      'PUBLIC_URL',
+      { PUBLIC_URL: 'https://digest.paperboy-news.net/#top' },
+      /PUBLIC_URL: must not have a fragment/,
+    ],
+    [
+      'PUBLIC_URL',
+      { PUBLIC_URL: 'https://ann:secret@digest.paperboy-news.net' },
+      /PUBLIC_URL: must not hold a user name or password/,
     ],
   ])('refuses a deliverability mistake, naming %s', (_name, env, message) => {
     expect(() => loadConfig({ ...production, ...env })).toThrow(message);
@@ -116,11 +166,20 @@ describe('production', () => {
   it('accepts what is right, an aligned parent domain, an explicit override, and a loopback trial', () => {
     expect(loadConfig(production).publicUrl).toBe('https://digest.example.org');
     const dkim = { DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey };
-    const sub = { ...production, MAIL_FROM: 'digest@news.example.org', DKIM_DOMAIN: 'example.org', ...dkim };
-    expect(loadConfig(sub).dkim?.domainName).toBe('example.org');
+    const sub = {
+      ...production,
+      MAIL_FROM: 'digest@news.paperboy-news.net',
+      DKIM_DOMAIN: 'paperboy-news.net',
+      ...dkim,
+    };
+    expect(loadConfig(sub).dkim?.domainName).toBe('paperboy-news.net');
     const unaligned = { ...production, DKIM_DOMAIN: 'relay.example', DKIM_ALLOW_UNALIGNED: 'true', ...dkim };
     expect(loadConfig(unaligned).dkim?.domainName).toBe('relay.example');
     // docker compose: production settings tried on one machine
+    expect(
+      loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000', MAIL_FROM: 'paperboy@example.org' })
+        .mailFrom,
+    ).toBe('paperboy@example.org');
     expect(loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe(
       'http://localhost:3000',
     );

@@ -216,3 +216,24 @@ describe('list-bombing', () => {
     expect((await snapshot())[0]).toMatchObject({ status: 'unsubscribed', max_papers: 10 });
   });
 });
+
+describe('addresses that never receive mail', () => {
+  it.each(['a@1.2.3.4', 'a@[1.2.3.4]', 'a@box.invalid', 'a@my.localhost'])(
+    'refuses %s at subscribe and at import, storing nothing',
+    async (email) => {
+      const response = await subscribe({ email });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ field: 'email' });
+      const { importCsv } = await import('../src/subscribers/csv.ts');
+      const { Readable } = await import('node:stream');
+      const report = await importCsv({
+        pool: bed.pool,
+        hasher: bed.app.services.addressHasher,
+        input: Readable.from([`email\n"${email}"\n`]),
+        update: false,
+      });
+      expect(report).toMatchObject({ added: 0, invalid: [{ line: 2 }] });
+      expect(await snapshot()).toEqual([]);
+    },
+  );
+});

@@ -21,7 +21,7 @@ describe('the HTTP edge', () => {
       testConfig({
         DATABASE_URL: bed.database.url,
         NODE_ENV: 'production',
-        MAIL_FROM: 'digest@example.org',
+        MAIL_FROM: 'digest@paperboy-news.net',
         ADMIN_TOKEN: PRODUCTION_ADMIN_TOKEN,
       }),
     );
