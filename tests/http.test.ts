@@ -35,6 +35,18 @@ describe('the HTTP edge', () => {
         });
         expect(allowed.statusCode, url).toBe(200);
       }
+      // /readyz: its state for anyone (load balancers), the relay's host and errors for operators
+      const open = await production.inject({ method: 'GET', url: '/readyz' });
+      expect(Object.keys(open.json())).toEqual(['status']);
+      const detailed = await production.inject({
+        method: 'GET',
+        url: '/readyz',
+        headers: { authorization: `Bearer ${PRODUCTION_ADMIN_TOKEN}` },
+      });
+      expect(detailed.json()).toMatchObject({
+        status: open.json().status,
+        relay: { state: expect.any(String) },
+      });
     } finally {
       await production.close();
     }

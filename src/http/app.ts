@@ -13,6 +13,7 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from '../config.ts';
 import { createServices, type Services } from '../services.ts';
+import { LINK_PATHS } from '../subscribers/links.ts';
 import { requireBearer } from './bearer.ts';
 import { handleError, wantsHtml } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
@@ -46,6 +47,9 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/** The routes whose address carries a link token (`/confirm/:token` and its kin). */
+const TOKEN_ROUTE = new RegExp(`^(${Object.values(LINK_PATHS).join('|')})/:token`);
 
 /**
  * TRUST_PROXY as Fastify takes it. A number of hops becomes proxy-addr's function (the `hops`
@@ -119,6 +123,8 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   // the id a 5xx shows is the one in the logs: echo it on every answer
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // a page behind a link token shows the reader's address and acts for them: no cache keeps it
+    if (TOKEN_ROUTE.test(request.routeOptions.url ?? '')) reply.header('cache-control', 'no-store');
   });
   logRequests(app);
   refuseCrossSitePosts(app, config.publicUrl);
