@@ -48,7 +48,7 @@ async function startApi(databaseUrl: string): Promise<{ child: ChildProcess; url
       PUBLIC_URL,
       PORT: String(port),
       LOG_LEVEL: 'warn',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: 'loopback',
       RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
     },
     stdio: ['ignore', 'pipe', 'inherit'],

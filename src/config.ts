@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import cron from 'node-cron';
 import { type Static, Type } from 'typebox';
@@ -101,12 +102,13 @@ export const ConfigSchema = Type.Object({
     minLength: 16,
     defaultText: 'unset (console and admin API off)',
     description:
-      '16+ characters; signs the operator in to the console at `/admin`, and `Authorization: Bearer …` for `/api/admin/*`; unset, both answer 404',
+      '16+ characters (production: 32+ and 100+ bits, see Configuration); signs the operator in to the console at `/admin`, and `Authorization: Bearer …` for `/api/admin/*`; unset, both answer 404',
   }),
   WEBHOOK_SECRET: optionalString({
     minLength: 16,
     defaultText: 'unset (webhook off)',
-    description: '16+ characters; `Authorization: Bearer …` for `/api/webhooks/delivery-events`',
+    description:
+      '16+ characters (production: as `ADMIN_TOKEN`); `Authorization: Bearer …` for `/api/webhooks/delivery-events`',
   }),
   LIST_UNSUBSCRIBE_MAILTO: optionalString({
     format: 'address',
@@ -162,9 +164,10 @@ export const ConfigSchema = Type.Object({
     description:
       "when workers ingest yesterday's and today's papers, and those of the past week's weekdays whose edition is empty (UTC)",
   }),
-  TRUST_PROXY: Type.Boolean({
-    default: false,
-    description: 'trust `X-Forwarded-For` (behind a reverse proxy)',
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description:
+      'behind reverse proxies, which `X-Forwarded-For` entries to trust: the number of proxies in front of Paperboy (`1`), or their addresses (`10.0.0.2`, `10.0.0.0/8`, `loopback`; comma-separated); `true` is refused (any client could pick its own address, and rate-limit key)',
   }),
   RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
@@ -269,7 +272,14 @@ type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
   : Lowercase<S>;
 type DkimName = 'DKIM_DOMAIN' | 'DKIM_SELECTOR' | 'DKIM_PRIVATE_KEY';
-type Derived = 'PUBLIC_URL' | 'OUTBOX_ENABLED' | 'METRICS_PUBLIC' | 'DOCS_PUBLIC' | 'SECRET_KEY' | DkimName;
+type Derived =
+  | 'PUBLIC_URL'
+  | 'OUTBOX_ENABLED'
+  | 'METRICS_PUBLIC'
+  | 'DOCS_PUBLIC'
+  | 'SECRET_KEY'
+  | 'TRUST_PROXY'
+  | DkimName;
 
 /** The environment, read and validated once at boot: one key per variable of ConfigSchema. */
 export type Config = {
@@ -281,6 +291,8 @@ export type Config = {
   docsPublic: boolean;
   secretKey: string;
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  /** Fastify's trustProxy: false, a number of hops, or the proxies' addresses. */
+  trustProxy: false | number | string[];
 };
 
 export class ConfigError extends Error {
@@ -395,6 +407,46 @@ function secretKey(given: string | undefined, nodeEnv: string, dataDir: string):
   }
 }
 
+// the names proxy-addr (Fastify's trustProxy) gives address ranges
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: which X-Forwarded-For entries name the client. `true` would take the leftmost,
+ * which the client writes itself: anyone could choose their own rate-limit key.
+ */
+function trustProxy(raw: string): Config['trustProxy'] {
+  const value = raw.trim().toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value))
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'true would trust every X-Forwarded-For entry, and a client writes the first one itself (any address, so any rate-limit key); give the number of proxies in front of Paperboy (such as 1) or their addresses (such as 10.0.0.2 or 10.0.0.0/8)',
+    );
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError('TRUST_PROXY', `expected 1 to 10 proxies, got ${hops}`);
+    return hops;
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const prefix = Number(bits ?? 0);
+    const validPrefix =
+      bits === undefined || (/^\d{1,3}$/.test(bits) && prefix <= (isIP(address) === 4 ? 32 : 128));
+    if (!PROXY_RANGE_NAMES.has(entry) && !(isIP(address) && validPrefix && rest.length === 0))
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `expected false, a number of proxies, or proxy addresses (10.0.0.2, 10.0.0.0/8, loopback), got "${entry}"`,
+      );
+  }
+  return entries;
+}
+
+// DNS labels separated by dots: a DKIM selector, a domain
+const DNS_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** RSA keys below this are refused by verifiers (RFC 8301). */
+const MIN_DKIM_KEY_BITS = 1024;
+
 /** DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (PEM text, or a path to a PEM file): all or none. */
 function dkim(values: Record<string, unknown>): Config['dkim'] {
   const given = {
@@ -424,6 +476,30 @@ function dkim(values: Record<string, unknown>): Config['dkim'] {
   }
   if (!privateKey.includes('PRIVATE KEY-----'))
     throw new ConfigError('DKIM_PRIVATE_KEY', 'is not a PEM private key');
+  const selector = given.DKIM_SELECTOR as string;
+  // a selector is DNS labels (RFC 6376 3.1); anything else would also reach the DKIM-Signature header
+  if (!DNS_NAME.test(selector))
+    throw new ConfigError(
+      'DKIM_SELECTOR',
+      `expected DNS labels such as "paperboy" or "s1.mail", got ${JSON.stringify(selector)}`,
+    );
+  const domain = (given.DKIM_DOMAIN as string).toLowerCase();
+  if (!DNS_NAME.test(domain) || !domain.includes('.'))
+    throw new ConfigError(
+      'DKIM_DOMAIN',
+      `expected a domain of two labels or more such as example.org, got ${JSON.stringify(domain)}`,
+    );
+  let bits: number | undefined;
+  try {
+    bits = createPrivateKey(privateKey).asymmetricKeyDetails?.modulusLength;
+  } catch {
+    throw new ConfigError('DKIM_PRIVATE_KEY', 'is not a private key that Node.js can read');
+  }
+  if (bits !== undefined && bits < MIN_DKIM_KEY_BITS)
+    throw new ConfigError(
+      'DKIM_PRIVATE_KEY',
+      `is a ${bits}-bit key; DKIM needs ${MIN_DKIM_KEY_BITS} bits or more (RFC 8301; 2048 recommended)`,
+    );
   return {
     domainName: given.DKIM_DOMAIN as string,
     keySelector: given.DKIM_SELECTOR as string,
@@ -442,6 +518,79 @@ function fromDomain(mailFrom: string): string {
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** PUBLIC_URL is copied into every link in mail: a password, a query or a fragment would be too. */
+function checkedPublicUrl(value: string): string {
+  const url = new URL(value);
+  if (url.username || url.password)
+    throw new ConfigError(
+      'PUBLIC_URL',
+      'must not hold a user name or password: it is copied into every link in mail',
+    );
+  if (url.search || value.includes('?'))
+    throw new ConfigError('PUBLIC_URL', 'must not have a query (?…): links are built by adding paths to it');
+  if (url.hash || value.includes('#'))
+    throw new ConfigError(
+      'PUBLIC_URL',
+      'must not have a fragment (#…): links are built by adding paths to it',
+    );
+  return value;
+}
+
+/**
+ * Domains mail providers never deliver to or accept mail from (RFC 2606, RFC 6761, RFC 6762):
+ * production refuses a MAIL_FROM there.
+ */
+const RESERVED_TLDS = new Set([
+  'localhost',
+  'localdomain',
+  'local',
+  'invalid',
+  'test',
+  'example',
+  'internal',
+]);
+const RESERVED_DOMAINS = new Set(['example.com', 'example.org', 'example.net']);
+
+/** Why a From domain cannot be used in production, or undefined when it can. */
+function unusableFromDomain(domain: string): string | undefined {
+  if (domain.startsWith('[') || isIP(domain)) return 'an IP address, not a domain';
+  if (domain.endsWith('.')) return 'a domain written with a trailing dot';
+  if (!DNS_NAME.test(domain)) return 'not a domain name';
+  const labels = domain.split('.');
+  if (labels.length < 2) return 'a host name without a domain';
+  if (RESERVED_TLDS.has(labels.at(-1) as string))
+    return `a reserved name (.${labels.at(-1)}) that never receives mail`;
+  if (RESERVED_DOMAINS.has(labels.slice(-2).join('.'))) return 'a domain reserved for examples';
+  return undefined;
+}
+
+/** What production asks of ADMIN_TOKEN and WEBHOOK_SECRET (README "Configuration"). */
+export const PRODUCTION_SECRET_RULE = { minLength: 32, minBits: 100 } as const;
+
+/**
+ * A secret's entropy as its length times the Shannon entropy of its characters: `aaaa…` scores 0,
+ * a word repeated scores little, `openssl rand -hex 32` about 240. An estimate from the string
+ * alone, which cannot see a secret that was copied from somewhere: it only refuses the obvious.
+ */
+export function secretBits(secret: string): number {
+  const counts = new Map<string, number>();
+  for (const char of secret) counts.set(char, (counts.get(char) ?? 0) + 1);
+  const length = [...secret].length;
+  let perChar = 0;
+  for (const count of counts.values()) perChar -= (count / length) * Math.log2(count / length);
+  return length * perChar;
+}
+
+function checkSecretStrength(variable: string, secret: string | undefined): void {
+  if (secret === undefined) return;
+  const { minLength, minBits } = PRODUCTION_SECRET_RULE;
+  if ([...secret].length < minLength || secretBits(secret) < minBits)
+    throw new ConfigError(
+      variable,
+      `is too easy to guess for production: it needs ${minLength}+ characters and ${minBits}+ bits (its length times the Shannon entropy of its characters; this one has ${Math.floor(secretBits(secret))}). Try: openssl rand -hex 32`,
+    );
+}
+
 /**
  * What production refuses, because mail providers would: links over http (RFC 8058 one-click
  * needs https), a From address at localhost, a DKIM signature for a domain that is not the
@@ -450,6 +599,8 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * whose links no provider can follow anyway.
  */
 function checkProduction(config: Config): void {
+  checkSecretStrength('ADMIN_TOKEN', config.adminToken);
+  checkSecretStrength('WEBHOOK_SECRET', config.webhookSecret);
   const url = new URL(config.publicUrl);
   if (url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname))
     throw new ConfigError(
@@ -457,10 +608,13 @@ function checkProduction(config: Config): void {
       `must start with https:// in production (one-click unsubscribe, RFC 8058, requires it), got "${config.publicUrl}"`,
     );
   const from = fromDomain(config.mailFrom);
-  if (from === 'localhost' || from.endsWith('.localhost') || from.endsWith('.localdomain'))
+  // a trial on one machine (PUBLIC_URL on loopback, as docker compose starts) sends to a mail catcher
+  const trial = LOOPBACK_HOSTS.has(url.hostname);
+  const unusable = trial ? undefined : unusableFromDomain(from);
+  if (unusable)
     throw new ConfigError(
       'MAIL_FROM',
-      `must be an address at a real domain in production, got "${config.mailFrom}"`,
+      `must be an address at a real domain in production, got "${config.mailFrom}" (${unusable})`,
     );
   const signing = config.dkim?.domainName.toLowerCase();
   if (signing && !config.dkimAllowUnaligned && from !== signing && !from.endsWith(`.${signing}`))
@@ -480,12 +634,15 @@ export function loadConfig(env: RawEnv = process.env): Config {
   const config: Config = {
     ...(plain as Omit<Config, 'publicUrl' | 'outboxEnabled' | 'secretKey' | 'dkim' | 'dataDir'>),
     dataDir,
-    publicUrl: (values.publicUrl as string | undefined) ?? `http://localhost:${values.port}`,
+    publicUrl: checkedPublicUrl(
+      (values.publicUrl as string | undefined) ?? `http://localhost:${values.port}`,
+    ),
     outboxEnabled: (values.outboxEnabled as boolean | undefined) ?? !production,
     metricsPublic: (values.metricsPublic as boolean | undefined) ?? !production,
     docsPublic: (values.docsPublic as boolean | undefined) ?? !production,
     secretKey: secretKey(values.secretKey as string | undefined, nodeEnv, dataDir),
     dkim: dkim(values),
+    trustProxy: trustProxy(values.trustProxy as string),
   };
   if (production) checkProduction(config);
   return config;

@@ -72,11 +72,18 @@ describe('the admin API', () => {
   ];
 
   it('answers 401 without the token or with a wrong one, and serves with the right one', async () => {
-    for (const route of routes) {
-      const none = await bed.app.inject({ method: route.method, url: route.url, payload: route.payload });
+    for (const [i, route] of routes.entries()) {
+      // a client of its own per route: wrong secrets are limited per client (client-limits.test.ts)
+      const remoteAddress = `192.0.2.${i + 1}`;
+      const none = await bed.app.inject({
+        method: route.method,
+        url: route.url,
+        payload: route.payload,
+        remoteAddress,
+      });
       expect(none.statusCode, `${route.method} ${route.url} without a token`).toBe(401);
       expect(none.headers['www-authenticate']).toBe('Bearer');
-      const wrong = await bed.app.inject({ ...route, headers: bearer(`${ADMIN_TOKEN}x`) });
+      const wrong = await bed.app.inject({ ...route, headers: bearer(`${ADMIN_TOKEN}x`), remoteAddress });
       expect(wrong.statusCode, `${route.method} ${route.url} with a wrong token`).toBe(401);
       const right = await bed.app.inject({ ...route, headers: bearer() });
       expect(right.statusCode, `${route.method} ${route.url}: ${right.body}`).toBeLessThan(500);

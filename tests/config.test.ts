@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DOC_PATH, CONFIG_TABLE_END, CONFIG_TABLE_START } from '../scripts/config-doc.ts';
@@ -39,7 +40,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: base.DATA_DIR })).toThrow(
       /SECRET_KEY: must be set in production/,
     );
-    const production = { ...base, NODE_ENV: 'production', MAIL_FROM: 'digest@example.org' };
+    const production = { ...base, NODE_ENV: 'production', MAIL_FROM: 'digest@paperboy-news.net' };
     expect(loadConfig(production).outboxEnabled).toBe(false);
     expect(loadConfig({ ...production, OUTBOX_ENABLED: 'true' }).outboxEnabled).toBe(true);
   });
@@ -64,16 +65,43 @@ describe('configuration', () => {
   });
 });
 
+describe('TRUST_PROXY', () => {
+  it('refuses true, saying why', () => {
+    for (const value of ['true', 'yes', 'on'])
+      expect(() => loadConfig({ ...base, TRUST_PROXY: value })).toThrow(
+        /TRUST_PROXY: true would trust every X-Forwarded-For entry.*give the number of proxies/,
+      );
+  });
+
+  it('takes false, a hop count or proxy addresses', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.2, 10.1.0.0/16,loopback' }).trustProxy).toEqual([
+      '10.0.0.2',
+      '10.1.0.0/16',
+      'loopback',
+    ]);
+    for (const bad of ['proxy.internal', '10.0.0.0/33', '11'])
+      expect(() => loadConfig({ ...base, TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: expected/);
+  });
+});
+
 describe('production', () => {
   const production = {
     ...base,
     NODE_ENV: 'production',
     PUBLIC_URL: 'https://digest.example.org',
-    MAIL_FROM: 'Paperboy <digest@example.org>',
+    // a domain that could be real: production refuses the example.* ones (RFC 2606)
+    MAIL_FROM: 'Paperboy <digest@paperboy-news.net>',
   };
-  const dkimKey = '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----';
+  const pem = (bits: number) =>
+    generateKeyPairSync('rsa', { modulusLength: bits })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+  const dkimKey = pem(2048);
 
-  it.each([
+  it.each<[string, Record<string, string | undefined>, RegExp]>([
     ['PUBLIC_URL', { PUBLIC_URL: 'http://digest.example.org' }, /PUBLIC_URL: must start with https:\/\//],
     [
       'MAIL_FROM',
@@ -84,7 +112,52 @@ describe('production', () => {
     [
       'DKIM_DOMAIN',
       { DKIM_DOMAIN: 'other.example', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey },
-      /DKIM_DOMAIN: must be the From domain \(example\.org\) or a parent of it/,
+      /DKIM_DOMAIN: must be the From domain \(paperboy-news\.net\) or a parent of it/,
+    ],
+    // the audit's list
+    ...[
+      '[127.0.0.1]',
+      '127.0.0.1',
+      'mailhost',
+      'localhost.',
+      'box.local',
+      'x.invalid',
+      'example.com',
+      'news.example.org',
+    ].map((domain): [string, Record<string, string>, RegExp] => [
+      'MAIL_FROM',
+      { MAIL_FROM: `Paperboy <digest@${domain}>` },
+      /MAIL_FROM: must be an address at a real domain in production/,
+    ]),
+    [
+      'DKIM_DOMAIN',
+      { DKIM_DOMAIN: 'net', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey },
+      /DKIM_DOMAIN: expected a domain of two labels/,
+    ],
+    [
+      'DKIM_PRIVATE_KEY',
+      { DKIM_DOMAIN: 'paperboy-news.net', DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: pem(512) },
+      /DKIM_PRIVATE_KEY: is a 512-bit key; DKIM needs 1024 bits or more/,
+    ],
+    [
+      'DKIM_SELECTOR',
+      { DKIM_DOMAIN: 'paperboy-news.net', DKIM_SELECTOR: 's1\r\nBcc: x', DKIM_PRIVATE_KEY: dkimKey },
+      /DKIM_SELECTOR: expected DNS labels/,
+    ],
+    [
+      'PUBLIC_URL',
+      { PUBLIC_URL: 'https://digest.paperboy-news.net/?utm=1' },
+      /PUBLIC_URL: must not have a query/,
+    ],
+    [
+      'PUBLIC_URL',
+      { PUBLIC_URL: 'https://digest.paperboy-news.net/#top' },
+      /PUBLIC_URL: must not have a fragment/,
+    ],
+    [
+      'PUBLIC_URL',
+      { PUBLIC_URL: 'https://ann:secret@digest.paperboy-news.net' },
+      /PUBLIC_URL: must not hold a user name or password/,
     ],
   ])('refuses a deliverability mistake, naming %s', (_name, env, message) => {
     expect(() => loadConfig({ ...production, ...env })).toThrow(message);
@@ -93,14 +166,45 @@ describe('production', () => {
   it('accepts what is right, an aligned parent domain, an explicit override, and a loopback trial', () => {
     expect(loadConfig(production).publicUrl).toBe('https://digest.example.org');
     const dkim = { DKIM_SELECTOR: 's', DKIM_PRIVATE_KEY: dkimKey };
-    const sub = { ...production, MAIL_FROM: 'digest@news.example.org', DKIM_DOMAIN: 'example.org', ...dkim };
-    expect(loadConfig(sub).dkim?.domainName).toBe('example.org');
+    const sub = {
+      ...production,
+      MAIL_FROM: 'digest@news.paperboy-news.net',
+      DKIM_DOMAIN: 'paperboy-news.net',
+      ...dkim,
+    };
+    expect(loadConfig(sub).dkim?.domainName).toBe('paperboy-news.net');
     const unaligned = { ...production, DKIM_DOMAIN: 'relay.example', DKIM_ALLOW_UNALIGNED: 'true', ...dkim };
     expect(loadConfig(unaligned).dkim?.domainName).toBe('relay.example');
     // docker compose: production settings tried on one machine
+    expect(
+      loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000', MAIL_FROM: 'paperboy@example.org' })
+        .mailFrom,
+    ).toBe('paperboy@example.org');
     expect(loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe(
       'http://localhost:3000',
     );
+  });
+
+  it.each([
+    ['ADMIN_TOKEN', 'aaaaaaaaaaaaaaaa'],
+    ['ADMIN_TOKEN', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'],
+    ['ADMIN_TOKEN', 'passwordpasswordpasswordpassword'],
+    ['WEBHOOK_SECRET', '0123456789abcdef'],
+    ['WEBHOOK_SECRET', 'abababababababababababababababab'],
+  ])('refuses a %s that is easy to guess (%s), saying the rule', (variable, value) => {
+    expect(() => loadConfig({ ...production, [variable]: value })).toThrow(
+      new RegExp(
+        `${variable}: is too easy to guess for production: it needs 32\\+ characters and 100\\+ bits`,
+      ),
+    );
+    // outside production the 16-character minimum alone applies
+    expect(() => loadConfig({ ...base, [variable]: value })).not.toThrow();
+  });
+
+  it('accepts secrets made as the README says', () => {
+    const hex = randomBytes(32).toString('hex');
+    const base64 = randomBytes(24).toString('base64');
+    expect(loadConfig({ ...production, ADMIN_TOKEN: hex, WEBHOOK_SECRET: base64 }).adminToken).toBe(hex);
   });
 
   it('keeps /metrics and /docs for operators unless opened on purpose', () => {

@@ -1,5 +1,6 @@
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { LINK_PATHS } from '../src/subscribers/links.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { MAX_UNANSWERED_CONFIRMATIONS } from '../src/subscribers/queries.ts';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
@@ -34,6 +35,8 @@ function linksIn(html: string): string[] {
   return [...new Set(paths)];
 }
 
+const TOKEN_PAGE = new RegExp(`^(${Object.values(LINK_PATHS).join('|')})/`);
+
 /** What Outlook Safe Links, gateways and previewers do with a mail: fetch every link, GET and HEAD. */
 async function scanLinks(html: string): Promise<number> {
   const paths = linksIn(html);
@@ -41,6 +44,8 @@ async function scanLinks(html: string): Promise<number> {
     for (const method of ['GET', 'HEAD'] as const) {
       const response = await bed.app.inject({ method, url });
       expect(response.statusCode, `${method} ${url}`).toBeLessThan(500);
+      // a page behind a token shows the reader's address: no cache may keep it
+      if (TOKEN_PAGE.test(url)) expect(response.headers['cache-control'], url).toBe('no-store');
     }
   }
   return paths.length;
@@ -214,5 +219,75 @@ describe('list-bombing', () => {
     });
     expect(oneClick.statusCode).toBe(200);
     expect((await snapshot())[0]).toMatchObject({ status: 'unsubscribed', max_papers: 10 });
+  });
+});
+
+describe('addresses that never receive mail', () => {
+  it.each(['a@1.2.3.4', 'a@[1.2.3.4]', 'a@box.invalid', 'a@my.localhost'])(
+    'refuses %s at subscribe and at import, storing nothing',
+    async (email) => {
+      const response = await subscribe({ email });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ field: 'email' });
+      const { importCsv } = await import('../src/subscribers/csv.ts');
+      const { Readable } = await import('node:stream');
+      const report = await importCsv({
+        pool: bed.pool,
+        hasher: bed.app.services.addressHasher,
+        input: Readable.from([`email\n"${email}"\n`]),
+        update: false,
+      });
+      expect(report).toMatchObject({ added: 0, invalid: [{ line: 2 }] });
+      expect(await snapshot()).toEqual([]);
+    },
+  );
+});
+
+describe('images in mail', () => {
+  it('shows a thumbnail only over https from Hugging Face’s own hosts', async () => {
+    const { huggingFaceImage } = await import('../src/digest/presentation.ts');
+    const real = 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2605.15298.png';
+    expect(huggingFaceImage(real)).toBe(real);
+    for (const url of [
+      'http://cdn-thumbnails.huggingface.co/x.png',
+      'https://tracker.example/pixel.gif?reader=1',
+      'https://huggingface.co.evil.example/x.png',
+      'https://evilhuggingface.co/x.png',
+      'https://user:pass@huggingface.co/x.png',
+      'javascript:alert(1)',
+    ])
+      expect(huggingFaceImage(url), url).toBeNull();
+
+    // a paper whose stored thumbnail is a tracking pixel: the digest shows none
+    await bed.pool.query(`UPDATE papers SET thumbnail = 'http://tracker.example/pixel.gif'`);
+    await subscribe({ email: 'ann@example.org' });
+    const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-12');
+    const { renderPersonalDigest } = await import('../src/digest/personal-digest.ts');
+    const digest = await renderPersonalDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient: { email: ann.email, ...bed.app.services.links.forDigest(ann) },
+      renderer: bed.app.services.renderer,
+    });
+    expect(edition.papers.length).toBeGreaterThan(0);
+    expect(String(digest?.html)).not.toContain('tracker.example');
+  });
+});
+
+describe('what readers are told', () => {
+  it('tells a digest reader how they got on the list without claiming a confirmation an import never had', async () => {
+    await subscribe({ email: 'ann@example.org' });
+    const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
+    const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
+    const { renderPersonalDigest } = await import('../src/digest/personal-digest.ts');
+    const digest = await renderPersonalDigest({
+      edition,
+      preferences: DEFAULT_PREFERENCES,
+      recipient: { email: ann.email, ...bed.app.services.links.forDigest(ann) },
+      renderer: bed.app.services.renderer,
+    });
+    expect(digest?.text).toContain('or imported by its operator');
+    expect(digest?.text).not.toMatch(/subscribed at \S+ and confirmed the subscription/);
   });
 });

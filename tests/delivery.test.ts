@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { describe, expect, it } from 'vitest';
 import { addDays, isoDay } from '../src/dates.ts';
+import { SIGNED } from '../src/delivery/dkim.ts';
 import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -431,6 +432,17 @@ describe('DKIM', () => {
         'Subject: Your account is closed',
         'From: Bank <bank@example.org>',
         'List-Id: <fake.evil.example>',
+        // the audit's list: a prepended copy of these still verified
+        'To: everyone@example.org',
+        'Cc: everyone@example.org',
+        'Date: Mon, 1 Jan 2024 00:00:00 +0000',
+        'Message-ID: <forged@evil.example>',
+        'Content-Type: text/plain; charset=utf-8',
+        'MIME-Version: 1.0',
+        'Sender: bank@example.org',
+        'List-Archive: <https://evil.example/archive>',
+        // and every other header the signature covers
+        ...SIGNED.map((name) => `${name}: added on the way`),
       ])
         expect(await verdict(added(header)), header).toEqual(['fail']);
     } finally {

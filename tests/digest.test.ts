@@ -297,7 +297,7 @@ describe('rendering', () => {
     expect(mail.html).toContain(`href="${recipient.preferencesUrl}"`);
     expect(mail.html).toContain(`href="${recipient.unsubscribeUrl}"`);
     expect(mail.html).toContain(`href="${TEST_PUBLIC_URL}/digests/2026-03-11"`);
-    expect(mail.html).toContain('ann@example.org subscribed');
+    expect(mail.html).toContain('ann@example.org is on the list of');
     expect(mail.html).toContain('lang="en"');
     expect(mail.text).toContain(recipient.unsubscribeUrl);
     expect(mail.text).toContain(recipient.preferencesUrl);

@@ -11,6 +11,8 @@ describe('email addresses', () => {
     ["o'brien@example.ie", "o'brien@example.ie"],
     ['josé@exämple.de', 'josé@exämple.de'],
     ['x@xn--bcher-kva.example', 'x@xn--bcher-kva.example'],
+    ['tests@example.com', 'tests@example.com'],
+    ['a@1.2.3.example', 'a@1.2.3.example'],
   ])('accepts %j as %j', (input, expected) => {
     expect(normalizeEmailAddress(input)).toBe(expected);
   });
@@ -21,6 +23,10 @@ describe('email addresses', () => {
     ['ann@', 'must have a domain'],
     ['@example.org', 'must have a name'],
     ['ann@localhost', 'must have a domain like'],
+    ['a@1.2.3.4', 'not an IP address'],
+    ['a@[1.2.3.4]', 'must have a domain like'],
+    ['a@box.invalid', '.invalid never receives mail'],
+    ['a@my.localhost', '.localhost never receives mail'],
     ['ann@-example.org', 'must have a domain like'],
     ['ann@example..org', 'must have a domain like'],
     ['ann..lee@example.org', 'not allowed'],

@@ -12,14 +12,17 @@ beforeAll(async () => {
   await bed.app.ready();
 });
 
+// as production asks (README "Secrets in production"): 32+ characters, 100+ bits
+const PRODUCTION_ADMIN_TOKEN = 'c3f1a9e07b5d2486f0e9c1b7a3d5e8f2406b9c1d';
+
 describe('the HTTP edge', () => {
   it('keeps /metrics and /docs for operators in production, and serves them with ADMIN_TOKEN', async () => {
     const production = await buildApp(
       testConfig({
         DATABASE_URL: bed.database.url,
         NODE_ENV: 'production',
-        MAIL_FROM: 'digest@example.org',
-        ADMIN_TOKEN: 'admin-token-for-tests',
+        MAIL_FROM: 'digest@paperboy-news.net',
+        ADMIN_TOKEN: PRODUCTION_ADMIN_TOKEN,
       }),
     );
     try {
@@ -28,10 +31,22 @@ describe('the HTTP edge', () => {
         const allowed = await production.inject({
           method: 'GET',
           url,
-          headers: { authorization: 'Bearer admin-token-for-tests' },
+          headers: { authorization: `Bearer ${PRODUCTION_ADMIN_TOKEN}` },
         });
         expect(allowed.statusCode, url).toBe(200);
       }
+      // /readyz: its state for anyone (load balancers), the relay's host and errors for operators
+      const open = await production.inject({ method: 'GET', url: '/readyz' });
+      expect(Object.keys(open.json())).toEqual(['status']);
+      const detailed = await production.inject({
+        method: 'GET',
+        url: '/readyz',
+        headers: { authorization: `Bearer ${PRODUCTION_ADMIN_TOKEN}` },
+      });
+      expect(detailed.json()).toMatchObject({
+        status: open.json().status,
+        relay: { state: expect.any(String) },
+      });
     } finally {
       await production.close();
     }

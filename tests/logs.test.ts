@@ -76,6 +76,24 @@ it('logs every request with its link tokens redacted, and never a secret', { tim
     payload: 'List-Unsubscribe=One-Click',
   });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  // a token under every other spelling of its route, or pasted where no token belongs
+  const unsubscribeToken = unsubscribe.split('/')[2] as string;
+  for (const url of [
+    `/UNSUBSCRIBE/${unsubscribeToken}`,
+    `/unsubscribe%2F${unsubscribeToken}`,
+    `/Preferences/${unsubscribeToken}/data`,
+    `/digests/${unsubscribeToken}`,
+  ])
+    await app.inject({ method: 'GET', url });
+  await app.inject({
+    method: 'GET',
+    url: `/api/admin/subscribers/${unsubscribeToken}`,
+    headers: bearer(SECRETS.ADMIN_TOKEN),
+  });
+  // a relay that echoes the address it refuses, for a reader erased afterwards
+  await app.inject({ method: 'POST', url: '/api/subscriptions', payload: { email: 'bo@example.org' } });
+  smtp.behaviours.push({ code: 550, message: '5.1.1 <bo@example.org>: Recipient address rejected' });
+  await app.services.sender.drain();
   await app.inject({ method: 'GET', url: '/api/admin/deliveries', headers: bearer(SECRETS.ADMIN_TOKEN) });
   await app.inject({ method: 'GET', url: '/api/admin/deliveries', headers: bearer('wrong') });
   await app.inject({
@@ -111,6 +129,8 @@ it('logs every request with its link tokens redacted, and never a secret', { tim
   const log = lines.join('');
   expect(log).toContain('/api/admin/suppressions/[address]');
   expect(log).not.toMatch(/ann(@|%40)example/i);
+  expect(log).toContain('delivery failed');
+  expect(log).not.toMatch(/bo(@|%40)example/i);
   expect(log).toContain('/confirm/[redacted]');
   expect(log).toContain('/unsubscribe/[redacted]');
   expect(log).toContain('/preferences/[redacted]');

@@ -14,8 +14,8 @@ export interface DkimKey {
   privateKey: string;
 }
 
-/** Signed as often as they occur. */
-const SIGNED = [
+/** Signed, each once more than it occurs (README "Headers" lists them). */
+export const SIGNED = [
   'From',
   'Sender',
   'Reply-To',
@@ -39,12 +39,12 @@ const SIGNED = [
   'List-Archive',
 ];
 
-/** Signed once more than they occur: nobody may add one. */
-const OVERSIGNED = new Set(
-  ['From', 'Subject', 'Reply-To', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Id'].map((name) =>
-    name.toLowerCase(),
-  ),
-);
+/**
+ * Every signed header is oversigned: a forwarder can prepend any of them (a second To, Date or
+ * Content-Type would otherwise ride on the signature and be the one a reader's client shows), and
+ * an absent one (Cc, Sender) listed once means none may be added.
+ */
+const OVERSIGNED = new Set(SIGNED.map((name) => name.toLowerCase()));
 
 interface HeaderField {
   key: string;

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type Backoff, backoffDelay } from '../backoff.ts';
 import type { SendableMail } from '../mail-queue/mail.ts';
+import { redactAddresses } from '../redact.ts';
 import type { ClaimedDelivery } from './claimed.ts';
 import { classifySendError, decide, type FailurePolicy } from './failure-policy.ts';
 import { HeldLeases } from './held-leases.ts';
@@ -310,7 +311,8 @@ export class Sender {
     if (fromRelay) this.events.emit('relayError', failure.code, delivery);
     if (failure.throttling && this.options.pacer) return this.slowDown(delivery, failure.message);
     const decision = decide(delivery, failure, this.options.failurePolicy);
-    const context = { deliveryId: delivery.id, error: decision.error };
+    // relays echo the address in their answer (550 <ann@…>: no such user): logs keep none
+    const context = { deliveryId: delivery.id, error: redactAddresses(decision.error) };
     if (decision.outcome === 'retry')
       this.options.log.info(
         { ...context, retryInSeconds: decision.delaySeconds },

@@ -95,6 +95,24 @@ export function paperView(paper: EditionPaper, extra: { rank: number; matched?: 
     pdfUrl: paper.pdfUrl,
     codeUrl: paper.githubRepo,
     projectUrl: paper.projectPage,
-    thumbnail: paper.thumbnail,
+    thumbnail: huggingFaceImage(paper.thumbnail),
   };
+}
+
+/** Hosts a thumbnail may come from: Hugging Face's own (its API gives cdn-thumbnails.huggingface.co). */
+const IMAGE_HOSTS = ['huggingface.co', 'hf.co'];
+
+/**
+ * A paper's thumbnail as mail may show it: over https from Hugging Face's own hosts, or none.
+ * Any other address would load when the mail is opened: a tracking pixel, or plain http.
+ */
+export function huggingFaceImage(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const { protocol, hostname, username, password } = new URL(url);
+    const ours = IMAGE_HOSTS.some((host) => hostname === host || hostname.endsWith(`.${host}`));
+    return protocol === 'https:' && ours && !username && !password ? url : null;
+  } catch {
+    return null;
+  }
 }

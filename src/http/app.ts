@@ -13,9 +13,11 @@ import Fastify, {
 } from 'fastify';
 import type { Config } from '../config.ts';
 import { createServices, type Services } from '../services.ts';
+import { LINK_PATHS } from '../subscribers/links.ts';
 import { requireBearer } from './bearer.ts';
 import { handleError, wantsHtml } from './error-handler.ts';
 import { createMetrics } from './metrics.ts';
+import { refuseNulCharacters } from './nul-guard.ts';
 import { sendPage } from './page.ts';
 import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin/index.ts';
@@ -46,6 +48,21 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** The routes whose address carries a link token (`/confirm/:token` and its kin). */
+const TOKEN_ROUTE = new RegExp(`^(${Object.values(LINK_PATHS).join('|')})/:token`);
+
+/**
+ * TRUST_PROXY as Fastify takes it. A number of hops becomes proxy-addr's function (the `hops`
+ * entries nearest the server are proxies; the next one is the client): Fastify itself trusts no
+ * entry for a plain number, since a client reaching the server directly could then choose its own
+ * address; the README says to use the count only where every request comes through the proxies.
+ */
+function trustedProxies(
+  trust: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 /**
  * The whole HTTP app, used by the server, the CLI and the tests. Given no services it opens
  * its own (database, migrations, mail transport) and closes them with the app.
@@ -56,7 +73,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
     loggerInstance: services.log as FastifyBaseLogger,
     // requests are logged by logRequests() below, with the tokens in their URLs redacted
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.trustProxy,
+    trustProxy: trustedProxies(config.trustProxy),
     bodyLimit: 64 * 1024,
     ajv: {
       customOptions: { coerceTypes: true, removeAdditional: true, useDefaults: true, allErrors: false },
@@ -106,9 +123,12 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   // the id a 5xx shows is the one in the logs: echo it on every answer
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // a page behind a link token shows the reader's address and acts for them: no cache keeps it
+    if (TOKEN_ROUTE.test(request.routeOptions.url ?? '')) reply.header('cache-control', 'no-store');
   });
   logRequests(app);
   refuseCrossSitePosts(app, config.publicUrl);
+  refuseNulCharacters(app);
   const metrics = createMetrics(services);
   app.addHook('onResponse', metrics.observeRequest);
   app.addHook('onClose', async () => metrics.detach());

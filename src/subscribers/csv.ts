@@ -38,6 +38,25 @@ export const CSV_COLUMNS = [
   'suppression_reason',
 ] as const;
 
+/**
+ * Spreadsheet formulas (OWASP "CSV Injection"): csv-stringify's `escape_formulas` puts a `'` before
+ * a cell that begins with `= + - @`, tab or CR (and their full-width forms), so a spreadsheet shows
+ * it as text. A cell that begins with `'` itself gets one more, so that removing exactly one `'`
+ * before those characters on import gives back every value as it was.
+ */
+export const CSV_WRITE_OPTIONS = { escape_formulas: true } as const;
+const FORMULA_START = /^'[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20']/;
+
+/** Undoes the export's formula escape: the value as it was stored. */
+export function unescapeCsvCell(cell: string): string {
+  return FORMULA_START.test(cell) ? cell.slice(1) : cell;
+}
+
+/** The export's part of the escape that csv-stringify leaves out: a value that begins with `'`. */
+export function escapeLeadingQuote(value: string): string {
+  return value.startsWith("'") ? `'${value}` : value;
+}
+
 /** Rows written per INSERT: large enough that 100,000 rows take a handful of statements. */
 export const IMPORT_BATCH_SIZE = 5000;
 
@@ -62,7 +81,10 @@ function text(value: string | undefined): string | undefined {
 }
 
 /** One CSV record as a subscriber to import; throws ValidationError naming the column. */
-function importRow(record: Record<string, string>): ImportRow {
+function importRow(escaped: Record<string, string>): ImportRow {
+  const record = Object.fromEntries(
+    Object.entries(escaped).map(([column, cell]) => [column, unescapeCsvCell(cell)]),
+  );
   const email = normalizeEmailAddress(record.email ?? '');
   const status = text(record.status) ?? 'active';
   if (status === 'pending')
@@ -172,7 +194,7 @@ const asCsvValue = (value: unknown): string => {
 export async function exportCsv(pool: pg.Pool, status?: ListedStatus): Promise<string> {
   const rows = await exportSubscribers(pool, status);
   return stringify(
-    rows.map((row) => CSV_COLUMNS.map((column) => asCsvValue(row[column]))),
-    { header: true, columns: [...CSV_COLUMNS] },
+    rows.map((row) => CSV_COLUMNS.map((column) => escapeLeadingQuote(asCsvValue(row[column])))),
+    { ...CSV_WRITE_OPTIONS, header: true, columns: [...CSV_COLUMNS] },
   );
 }

@@ -36,7 +36,7 @@ import {
   searchSubscribers,
 } from '../../subscribers/records.ts';
 import { ADMIN_COOKIE, newSession, sessionCookieKey, sessionIsLive } from '../admin-session.ts';
-import { sameSecret } from '../bearer.ts';
+import { FailedAttempts, sameSecret, tooManyFailures } from '../bearer.ts';
 import { acceptCsvUpload, CSV_UPLOAD_LIMIT_BYTES, type CsvUpload } from '../csv-upload.ts';
 import { sendMailHtml } from '../mail-html.ts';
 import { sendPage } from '../page.ts';
@@ -107,6 +107,8 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const back = (reply: FastifyReply, path: string, notice: Notice) =>
     reply.redirect(`${path}${path.includes('?') ? '&' : '?'}notice=${notice}`, 303);
   const guarded = { onRequest: requireSession, preHandler: app.csrfProtection };
+  // wrong tokens per client, beside the rate limit of every try
+  const signInFailures = new FailedAttempts();
 
   app.get(
     '/sign-in',
@@ -145,7 +147,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const next = request.body.next ?? '/admin';
+      const retryAfter = signInFailures.retryAfter(request.ip);
+      if (retryAfter > 0) return tooManyFailures(reply, retryAfter);
       if (!sameSecret(request.body.token, adminToken)) {
+        signInFailures.fail(request.ip);
         request.log.warn('console sign-in refused: wrong token');
         return page(reply, 'sign-in', { title: 'Sign in', next, error: 'That is not the ADMIN_TOKEN.' }, 401);
       }

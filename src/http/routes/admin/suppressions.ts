@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Type } from 'typebox';
 import { ValidationError } from '../../../errors.ts';
+import { unescapeCsvCell } from '../../../subscribers/csv.ts';
 import { normalizeEmailAddress } from '../../../subscribers/email-address.ts';
 import { blockAddresses, liftAddress } from '../../../subscribers/records.ts';
 import { listSuppressions } from '../../../subscribers/suppressions.ts';
@@ -31,7 +32,7 @@ export function addressesFromCsv(text: string): string[] {
   const header = records[0]?.map((cell) => cell.toLowerCase()) ?? [];
   const column = Math.max(header.indexOf('email'), 0);
   const rows = header.includes('email') ? records.slice(1) : records;
-  return rows.map((row) => row[column] ?? '').filter((cell) => cell !== '');
+  return rows.map((row) => unescapeCsvCell(row[column] ?? '')).filter((cell) => cell !== '');
 }
 
 /** The suppression list: read, block addresses (JSON or CSV), lift one. */
