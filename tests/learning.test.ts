@@ -79,3 +79,37 @@ describe('the AI fields', () => {
     expect([...vocabulary.vectorOf(bare)]).toEqual([...vocabulary.vectorOf(paper)]);
   });
 });
+
+describe('muted words and the dial', () => {
+  const edition = days.find((d) => d.day === '2026-06-10')?.edition as Edition;
+
+  it('never send a paper whose title or abstract names a muted word, stemmed, whatever else ranks it', () => {
+    const named = edition.papers.filter((p) => /\bbenchmark/i.test(`${p.title} ${p.abstract}`));
+    expect(named.length).toBeGreaterThan(0);
+    const author = (named[0] as EditionPaper).authors[0]?.name as string;
+    const selection = selectPapers(
+      edition,
+      { ...everything, keywords: ['benchmark'], mutedKeywords: ['Benchmarks'] },
+      { signals: [answered(named[0] as EditionPaper, 1)], follows: [author] },
+    );
+    const ids = new Set(selection.map((s) => s.paper.arxivId));
+    for (const paper of named) expect(ids.has(paper.arxivId), paper.title).toBe(false);
+    expect(selection).toHaveLength(edition.papers.length - named.length);
+  });
+
+  it('at 0 keeps the trending order, keywords only marked; further along, taste moves papers more', () => {
+    const feedback = { signals: history, follows: [] };
+    const trending = edition.papers.map((p) => p.arxivId);
+    const at = (personalisation: number) =>
+      selectPapers(edition, { ...everything, keywords: ['agent'], personalisation }, feedback);
+    expect(at(0).map((s) => s.paper.arxivId)).toEqual(trending);
+    expect(at(0).some((s) => s.matched === 'agent')).toBe(true);
+    const moved = (personalisation: number) =>
+      at(personalisation).reduce(
+        (sum, s) => sum + Math.abs(trending.indexOf(s.paper.arxivId) - (s.rank - 1)),
+        0,
+      );
+    expect(moved(25)).toBeGreaterThan(0);
+    expect(moved(100)).toBeGreaterThan(moved(25));
+  });
+});

@@ -1,5 +1,5 @@
 import type { ReaderFeedback } from '../subscribers/feedback.ts';
-import type { Preferences } from '../subscribers/preferences.ts';
+import { DEFAULT_PERSONALISATION, type Preferences } from '../subscribers/preferences.ts';
 import type { Edition, EditionPaper } from './editions.ts';
 import { KeywordMatcher } from './keywords.ts';
 import { dot, profileVector, type Vector, Vocabulary } from './relevance.ts';
@@ -51,13 +51,11 @@ export type LearningSettings = { -readonly [K in keyof typeof LEARNING]: number 
 /** A paper at least this close to an answered one says so ("like …", "less like …"). */
 const REASON_SIMILARITY = 0.15;
 
-/** The dial's default, 0 (the trending order) … 100 (the reader's taste): EVALUATION.md. */
-export const DEFAULT_PERSONALISATION = 75;
+export { DEFAULT_PERSONALISATION };
 
-export type PersonalPreferences = Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'> & {
-  /** 0 … 100; absent: DEFAULT_PERSONALISATION. */
-  personalisation?: number;
-};
+/** What selection reads of a reader's preferences; the dial and muted words default when absent. */
+export type PersonalPreferences = Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'> &
+  Partial<Pick<Preferences, 'personalisation' | 'mutedKeywords'>>;
 
 /**
  * A subscriber's digest from an edition, up to maxPapers (computeSelection): followed authors'
@@ -85,6 +83,7 @@ export function selectPapers(
     preferences.keywordMode,
     preferences.maxPapers,
     personalisationOf(preferences),
+    (preferences.mutedKeywords ?? []).map((k) => k.toLowerCase()),
   ]);
   let selection = memo.get(key);
   if (!selection) {
@@ -116,7 +115,8 @@ function vectorsOf(edition: Edition) {
 }
 
 /**
- * Papers by followed authors first, then those matching the reader's keywords, then the rest; in
+ * Never a paper whose title or abstract names a muted word, whatever else ranks it. Then papers
+ * by followed authors first, then those matching the reader's keywords, then the rest; in
  * each group the edition's (trending) order blended with the reader's taste (LEARNING) as far as
  * their dial says. At 0 on the dial the order is the trending one, keywords only marked. In `only`
  * mode just the followed and matching papers.
@@ -128,6 +128,7 @@ function computeSelection(
   settings: LearningSettings,
 ): SelectedPaper[] {
   const matcher = new KeywordMatcher(preferences.keywords);
+  const muted = new KeywordMatcher(preferences.mutedKeywords ?? []);
   const followed = new Set(feedback?.follows ?? []);
   const dial = personalisationOf(preferences) / 100;
   const taste =
@@ -150,6 +151,7 @@ function computeSelection(
   });
   const onlyMatching = preferences.keywordMode === 'only' && !matcher.isEmpty;
   return candidates
+    .filter((c) => muted.isEmpty || muted.matchTitleOrAbstract(c.paper) === undefined)
     .filter((c) => !onlyMatching || c.paper.authors.some((a) => followed.has(a.name)) || c.matched)
     .sort((a, b) => a.group - b.group || b.blended - a.blended || a.index - b.index)
     .slice(0, preferences.maxPapers)
