@@ -22,7 +22,10 @@ export const ApiItem = Type.Object({
     githubRepo: Nullable(Type.String()),
     githubStars: Nullable(Type.Integer({ minimum: 0 })),
     projectPage: Nullable(Type.String()),
+    // read leniently by normalize.ts: an odd organisation must not cost the paper
+    organization: Type.Optional(Type.Unknown()),
   }),
+  organization: Type.Optional(Type.Unknown()),
   numComments: Nullable(Type.Integer({ minimum: 0 })),
   thumbnail: Nullable(Type.String()),
 });
