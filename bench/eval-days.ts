@@ -101,3 +101,30 @@ export function readsCategory(reader: { categories: string[] }, category: string
     wanted.endsWith('*') ? category.startsWith(wanted.slice(0, -1)) : category === wanted,
   );
 }
+
+/**
+ * A near-duplicate of a paper, as another version of it would come: the same authors, the abstract
+ * with two words added, the title reworded (its first word moved to the end, "On" in front), under
+ * another id and at the given trending score.
+ */
+export function nearDuplicate(paper: EditionPaper, arxivId: string, score: number): EditionPaper {
+  const [first, ...rest] = paper.title.split(' ');
+  return {
+    ...paper,
+    arxivId,
+    title: `On ${rest.join(' ')} ${first}`,
+    abstract: `${paper.abstract} Code released.`,
+    score,
+    hfUrl: `https://huggingface.co/papers/${arxivId}`,
+    arxivUrl: `https://arxiv.org/abs/${arxivId}`,
+    pdfUrl: `https://arxiv.org/pdf/${arxivId}`,
+  };
+}
+
+/** The edition with a paper added at its place in the trending order. */
+export function withPaper(edition: Edition, paper: EditionPaper): Edition {
+  const papers = [...edition.papers, paper]
+    .sort((a, b) => b.score - a.score)
+    .map((p, index) => ({ ...p, position: index + 1 }));
+  return { ...edition, papers };
+}

@@ -2,7 +2,7 @@
  * An offline evaluation of the learned ranking on real days (`npm run eval`; results in
  * EVALUATION.md).
  *
- *   npm run eval [-- --days DIR] [--categories FILE] [--json] [--validation]
+ *   npm run eval [-- --days DIR] [--categories FILE] [--json] [--validation] [--quick]
  *
  * The days are real answers of the Hugging Face API (`YYYY-MM-DD.json`, by default the fixture
  * folder tests/fixtures/hf-real), each made into the daily edition Paperboy would build. The
@@ -20,16 +20,30 @@
  *
  * `--validation` runs the same evaluation inside the answer days only (answers on their first
  * 60 %, scores on the rest): how the model and its default were chosen without looking at the
- * test days.
+ * test days. `--quick` leaves out the sweeps of the dial and of the model's settings.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { eng } from 'stopword';
 import type { Edition, EditionPaper } from '../src/digest/editions.ts';
-import { selectPapers } from '../src/digest/personalise.ts';
+import {
+  DEFAULT_PERSONALISATION,
+  LEARNING,
+  type LearningSettings,
+  type SelectedPaper,
+  selectPapers,
+} from '../src/digest/personalise.ts';
 import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
-import { type Day, loadCategories, loadDays, READERS, readsCategory } from './eval-days.ts';
+import {
+  type Day,
+  loadCategories,
+  loadDays,
+  nearDuplicate,
+  READERS,
+  readsCategory,
+  withPaper,
+} from './eval-days.ts';
 import { bootstrapInterval, mean, ndcgAt, precisionAt, standardDeviation } from './eval-metrics.ts';
 
 /** The 51 real days: 47 test fixtures and the 4 of the bundled sample, each stored once. */
@@ -62,14 +76,34 @@ interface Reader {
 interface Taste {
   keywords: string[];
   feedback?: ReaderFeedback;
+  /** The model as Paperboy runs it unless the evaluation varies it. */
+  model?: Model;
 }
 
+interface Model {
+  personalisation: number;
+  settings: LearningSettings;
+}
+
+const PAPERBOY: Model = { personalisation: DEFAULT_PERSONALISATION, settings: LEARNING };
+
 function ranked(edition: Edition, taste: Taste): EditionPaper[] {
+  return selection(edition, taste).map((selected) => selected.paper);
+}
+
+function selection(edition: Edition, taste: Taste): SelectedPaper[] {
+  const model = taste.model ?? PAPERBOY;
   return selectPapers(
     edition,
-    { ...DEFAULT_PREFERENCES, keywords: taste.keywords, maxPapers: edition.papers.length },
+    {
+      ...DEFAULT_PREFERENCES,
+      keywords: taste.keywords,
+      maxPapers: edition.papers.length,
+      personalisation: model.personalisation,
+    },
     taste.feedback,
-  ).map((selected) => selected.paper);
+    model.settings,
+  );
 }
 
 /**
@@ -82,10 +116,11 @@ function answer(
   days: Day[],
   keywords: string[],
   mode: 'both ways' | 'only less',
+  model: Model = PAPERBOY,
 ): ReaderFeedback {
   const feedback: ReaderFeedback = { signals: [], follows: [] };
   for (const { edition } of days) {
-    const shown = ranked(edition, { keywords, feedback }).slice(0, SHOWN);
+    const shown = ranked(edition, { keywords, feedback, model }).slice(0, SHOWN);
     let more = 0;
     let less = 0;
     for (const paper of shown) {
@@ -158,10 +193,12 @@ interface ReaderResult {
   answers: { more: number; less: number };
   relevantPerTestDay: number;
   scores: Record<Ranking | 'only less', PairScore[]>;
+  /** The answers of the learned ranking's reader, and of the reader with a keyword too. */
+  learned: ReaderFeedback;
+  both: ReaderFeedback;
 }
 
-function evaluateReader(reader: Reader, answerDays: Day[], testDays: Day[]): ReaderResult {
-  const keyword = bestKeyword(reader, answerDays);
+function evaluateReader(reader: Reader, answerDays: Day[], testDays: Day[], keyword: string): ReaderResult {
   const learned = answer(reader, answerDays, [], 'both ways');
   const both = answer(reader, answerDays, [keyword], 'both ways');
   const onlyLess = answer(reader, answerDays, [], 'only less');
@@ -185,6 +222,8 @@ function evaluateReader(reader: Reader, answerDays: Day[], testDays: Day[]): Rea
     },
     relevantPerTestDay: mean(relevant),
     scores,
+    learned,
+    both,
   };
 }
 
@@ -232,6 +271,7 @@ function main() {
       categories: { type: 'string' },
       json: { type: 'boolean', default: false },
       validation: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
     },
   });
   const dirs = values.days ? [path.resolve(values.days)] : FIXTURE_DAYS;
@@ -253,9 +293,11 @@ function main() {
   const readers = readersOf(categories, answerDays, testDays);
   if (readers.length === 0) throw new Error(`--days ${dir}: no reader has enough papers of their categories`);
   const results: ReaderResult[] = [];
+  const keywords = new Map<Reader, string>();
   for (const [index, reader] of readers.entries()) {
     if (!values.json) process.stderr.write(`reader ${index + 1}/${readers.length}: ${reader.name}\n`);
-    results.push(evaluateReader(reader, answerDays, testDays));
+    keywords.set(reader, bestKeyword(reader, answerDays));
+    results.push(evaluateReader(reader, answerDays, testDays, keywords.get(reader) as string));
   }
   const all = (ranking: Ranking | 'only less') => results.flatMap((r) => r.scores[ranking]);
   if (values.json) {
@@ -322,6 +364,204 @@ function main() {
     `\nReaders for whom learned ≥ keywords: ${wins('learned', 'keywords')} of ${results.length}; both ≥ keywords: ${wins('both', 'keywords')}; learned ≥ trending: ${wins('learned', 'trending')}.`,
   );
   console.log('A reader who answers nothing gets the trending ranking: their scores are the trending row.');
+  printAiFieldsCase(results, readers, keywords, dir, answerDays.length, testDays);
+  printNearDuplicates(results, testDays);
+  printWhyLines(results, testDays);
+  if (!values.quick) printSweep(readers, keywords, answerDays, testDays);
+}
+
+/**
+ * The weeks without the API's AI summary and keywords as a case of their own: the test days with
+ * and without them, the whole run with them taken off every day, and how far a reader's ranking of
+ * a day moves when they vanish (the share of its top 10 that stays).
+ */
+function printAiFieldsCase(
+  results: ReaderResult[],
+  readers: Reader[],
+  keywords: Map<Reader, string>,
+  dir: string,
+  answerCount: number,
+  testDays: Day[],
+) {
+  const withAi = new Set(testDays.filter((d) => d.hasAiFields).map((d) => d.day));
+  const stripped = loadDays(dir, { withoutAiFields: true });
+  const strippedAnswer = stripped.slice(0, answerCount);
+  const strippedTest = stripped.filter((d) => testDays.some((t) => t.day === d.day));
+  const strippedResults = readers.map((reader) =>
+    evaluateReader(reader, strippedAnswer, strippedTest, keywords.get(reader) as string),
+  );
+  console.log(
+    `\nWithout the AI summary and keywords (${withAi.size} test days have them, ${testDays.length - withAi.size} do not); nDCG@10:\n`,
+  );
+  console.log('| ranking | test days with them | test days without | every day stripped of them |');
+  console.log('|---|---:|---:|---:|');
+  for (const ranking of RANKINGS) {
+    const pairs = results.flatMap((r) => r.scores[ranking]);
+    const on = pairs.filter((s) => withAi.has(s.day)).map((s) => s.ndcgAt10);
+    const off = pairs.filter((s) => !withAi.has(s.day)).map((s) => s.ndcgAt10);
+    const none = strippedResults.flatMap((r) => r.scores[ranking]).map((s) => s.ndcgAt10);
+    console.log(`| ${ranking} | ${f(mean(on))} | ${f(mean(off))} | ${f(mean(none))} |`);
+  }
+  const overlaps: Record<'learned' | 'both', number[]> = { learned: [], both: [] };
+  results.forEach((result, i) => {
+    const keyword = [keywords.get(readers[i] as Reader) as string];
+    for (const day of testDays.filter((d) => d.hasAiFields)) {
+      const bare = strippedTest.find((d) => d.day === day.day) as Day;
+      for (const ranking of ['learned', 'both'] as const) {
+        const taste = { keywords: ranking === 'both' ? keyword : [], feedback: result[ranking] };
+        const top = new Set(
+          ranked(day.edition, taste)
+            .slice(0, 10)
+            .map((p) => p.arxivId),
+        );
+        const kept = ranked(bare.edition, taste)
+          .slice(0, 10)
+          .filter((p) => top.has(p.arxivId)).length;
+        overlaps[ranking].push(kept / Math.min(10, top.size));
+      }
+    }
+  });
+  console.log(
+    `\nOf a reader's top 10 on a day with the AI fields, the share still in it when they vanish: learned ${f(mean(overlaps.learned))}, both ${f(mean(overlaps.both))}.`,
+  );
+}
+
+/**
+ * Near-duplicates: for some answers of each reader (their last two "more" and two "less"), a
+ * near-duplicate of the answered paper is put in the middle of a test day's trending order. Each
+ * paper's move is its place with all the reader's answers against its place without that one
+ * answer. The near-duplicate should move furthest: up for "more", down for "less".
+ */
+function printNearDuplicates(results: ReaderResult[], testDays: Day[]) {
+  let cases = 0;
+  let furthest = 0;
+  let rightWay = 0;
+  let serial = 0;
+  for (const result of results) {
+    const signals = result.learned.signals;
+    const picked = [
+      ...signals.filter((s) => s.signal === 1).slice(-2),
+      ...signals.filter((s) => s.signal === -1).slice(-2),
+    ];
+    for (const answered of picked) {
+      for (const day of testDays.slice(0, 3)) {
+        const middle = day.edition.papers[Math.floor(day.edition.papers.length / 2)];
+        if (!middle) continue;
+        const id = `2699.${String(++serial).padStart(5, '0')}`;
+        const edition = withPaper(
+          day.edition,
+          nearDuplicate(answered as unknown as EditionPaper, id, middle.score + 1e-6),
+        );
+        const without = { signals: signals.filter((s) => s !== answered), follows: [] };
+        const placesWithout = placesOf(ranked(edition, { keywords: [], feedback: without }));
+        const placesWith = placesOf(ranked(edition, { keywords: [], feedback: result.learned }));
+        // how many places each paper rose (negative: fell) because of this answer
+        const moves = [...placesWith].map(([paper, place]) => ({
+          paper,
+          rose: (placesWithout.get(paper) as number) - place,
+        }));
+        const mine = moves.find((m) => m.paper === id)?.rose ?? 0;
+        const others = moves.filter((m) => m.paper !== id).map((m) => m.rose * answered.signal);
+        cases++;
+        if (mine * answered.signal > 0) rightWay++;
+        if (mine * answered.signal > 0 && others.every((move) => move <= mine * answered.signal)) furthest++;
+      }
+    }
+  }
+  console.log(
+    `\nNear-duplicates: in ${cases} cases (an answer, its near-duplicate on a test day), the near-duplicate moved the answer's way in ${rightWay} and furthest of all papers in ${furthest}.`,
+  );
+}
+
+function placesOf(papers: EditionPaper[]): Map<string, number> {
+  return new Map(papers.map((paper, index) => [paper.arxivId, index + 1]));
+}
+
+/**
+ * Why lines: on every test day, each paper of a reader's top 10 whose card says "like <title>" or
+ * "less like <title>" is ranked again without the answer it names. The stated reason is the one
+ * that moved it when the paper then falls ("like") or rises ("less like").
+ */
+function printWhyLines(results: ReaderResult[], testDays: Day[]) {
+  let stated = 0;
+  let moved = 0;
+  let trendingCards = 0;
+  let movedButTrending = 0;
+  for (const result of results) {
+    const feedback = result.learned;
+    for (const { edition } of testDays) {
+      const cards = selection(edition, { keywords: [], feedback }).slice(0, SHOWN);
+      const trendingPlaces = placesOf(edition.papers);
+      for (const card of cards) {
+        const { reason } = card;
+        if (reason.kind === 'trending') {
+          trendingCards++;
+          // a card saying "trending" that rose more than 3 places above its trending place
+          if ((trendingPlaces.get(card.paper.arxivId) as number) - card.rank > 3) movedButTrending++;
+          continue;
+        }
+        if (reason.kind !== 'like' && reason.kind !== 'less') continue;
+        stated++;
+        const without = {
+          signals: feedback.signals.filter((s) => s.title !== reason.title),
+          follows: [],
+        };
+        const place = placesOf(ranked(edition, { keywords: [], feedback: without })).get(
+          card.paper.arxivId,
+        ) as number;
+        if (reason.kind === 'like' ? place > card.rank : place < card.rank) moved++;
+      }
+    }
+  }
+  console.log(
+    `\nWhy lines: ${stated} cards in readers' top 10 on the test days name an answer; for ${moved} of them that answer is what moved the paper (without it the paper falls for "like", rises for "less like"). ${trendingCards} cards say "trending"; ${movedButTrending} of those rose more than 3 places through the reader's answers without naming one.`,
+  );
+}
+
+/** nDCG@10 of learned and both for a model, over every reader's scored pairs of the test days. */
+function scoreModel(
+  readers: Reader[],
+  keywords: Map<Reader, string>,
+  answerDays: Day[],
+  testDays: Day[],
+  model: Model,
+) {
+  const learned: PairScore[] = [];
+  const both: PairScore[] = [];
+  for (const reader of readers) {
+    const keyword = [keywords.get(reader) as string];
+    const learnedAnswers = answer(reader, answerDays, [], 'both ways', model);
+    const bothAnswers = answer(reader, answerDays, keyword, 'both ways', model);
+    learned.push(...score(reader, testDays, { keywords: [], feedback: learnedAnswers, model }));
+    both.push(...score(reader, testDays, { keywords: keyword, feedback: bothAnswers, model }));
+  }
+  return { learned: mean(learned.map((s) => s.ndcgAt10)), both: mean(both.map((s) => s.ndcgAt10)) };
+}
+
+/** The dial from trending (0) to taste (100), and the model's share of the profile, side by side. */
+function printSweep(readers: Reader[], keywords: Map<Reader, string>, answerDays: Day[], testDays: Day[]) {
+  console.log(`\nAlong the dial (Paperboy's default ${DEFAULT_PERSONALISATION}); nDCG@10:\n`);
+  console.log('| dial | learned | both |');
+  console.log('|---:|---:|---:|');
+  for (const personalisation of [0, 25, 50, 75, 90, 100]) {
+    process.stderr.write(`dial ${personalisation}\n`);
+    const m = scoreModel(readers, keywords, answerDays, testDays, { personalisation, settings: LEARNING });
+    console.log(`| ${personalisation} | ${f(m.learned)} | ${f(m.both)} |`);
+  }
+  console.log(
+    `\nThe share of the Rocchio profile against the nearest answers (Paperboy's ${LEARNING.profileShare}), at the default dial; nDCG@10:\n`,
+  );
+  console.log('| profile share | learned | both |');
+  console.log('|---:|---:|---:|');
+  for (const profileShare of [0, 0.25, 0.5, 0.75, 1]) {
+    process.stderr.write(`profile share ${profileShare}\n`);
+    const settings = { ...LEARNING, profileShare };
+    const m = scoreModel(readers, keywords, answerDays, testDays, {
+      personalisation: DEFAULT_PERSONALISATION,
+      settings,
+    });
+    console.log(`| ${profileShare} | ${f(m.learned)} | ${f(m.both)} |`);
+  }
 }
 
 main();

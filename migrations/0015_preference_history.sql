@@ -7,11 +7,29 @@ ALTER TABLE subscriber_events ADD CONSTRAINT subscriber_events_event_check CHECK
   ('subscribed', 'confirmed', 'unsubscribed', 'resubscribed', 'suppressed', 'unsuppressed', 'paused', 'resumed',
    'timezone_reset', 'preferences_changed'));
 
--- "frequency: daily → weekly" for one setting, when it changed; NULL otherwise.
-CREATE FUNCTION describe_setting_change(setting text, old_value text, new_value text) RETURNS text
+-- A setting's value as the history shows it: a list as "a, b", empty as none.
+CREATE FUNCTION setting_text(value jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE
+    WHEN value IS NULL OR value = 'null'::jsonb THEN NULL
+    WHEN jsonb_typeof(value) = 'array' THEN nullif((SELECT string_agg(e, ', ') FROM jsonb_array_elements_text(value) e), '')
+    ELSE value #>> '{}' END
+$$;
+
+-- "frequency: daily → weekly; keywords: none → vision, agents" for the settings that differ
+-- between two versions of a subscriber row, in a fixed order; '' when none does. Read by name from
+-- the rows as JSON, so a setting added by a later migration is described once listed here.
+CREATE FUNCTION describe_setting_changes(old_row jsonb, new_row jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN old_value IS DISTINCT FROM new_value
-    THEN setting || ': ' || coalesce(old_value, 'none') || ' → ' || coalesce(new_value, 'none') END
+  SELECT coalesce(string_agg(
+    label || ': ' || coalesce(setting_text(old_row -> key), 'none') || ' → ' || coalesce(setting_text(new_row -> key), 'none'),
+    '; ' ORDER BY position), '')
+  FROM (VALUES
+    (1, 'frequency', 'frequency'), (2, 'weekday', 'weekday'), (3, 'delivery_hour', 'hour'),
+    (4, 'timezone', 'time zone'), (5, 'keywords', 'keywords'), (6, 'keyword_mode', 'keyword mode'),
+    (7, 'max_papers', 'papers'), (8, 'personalisation', 'personalisation'),
+    (9, 'muted_keywords', 'muted words')
+  ) AS settings (position, key, label)
+  WHERE new_row ? key AND (old_row -> key) IS DISTINCT FROM (new_row -> key)
 $$;
 
 CREATE OR REPLACE FUNCTION record_subscriber_events() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -48,14 +66,7 @@ BEGIN
       CASE WHEN NEW.paused_until IS NULL THEN 'resumed' ELSE 'paused' END,
       CASE WHEN NEW.paused_until IS NULL THEN NULL ELSE 'until ' || to_char(NEW.paused_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"') END);
   END IF;
-  changed := concat_ws('; ',
-    describe_setting_change('frequency', OLD.frequency, NEW.frequency),
-    describe_setting_change('weekday', OLD.weekday::text, NEW.weekday::text),
-    describe_setting_change('hour', OLD.delivery_hour::text, NEW.delivery_hour::text),
-    describe_setting_change('time zone', OLD.timezone, NEW.timezone),
-    describe_setting_change('keywords', nullif(array_to_string(OLD.keywords, ', '), ''), nullif(array_to_string(NEW.keywords, ', '), '')),
-    describe_setting_change('keyword mode', OLD.keyword_mode, NEW.keyword_mode),
-    describe_setting_change('papers', OLD.max_papers::text, NEW.max_papers::text));
+  changed := describe_setting_changes(to_jsonb(OLD), to_jsonb(NEW));
   IF changed <> '' THEN
     INSERT INTO subscriber_events (subscriber_id, event, detail) VALUES (NEW.id, 'preferences_changed', changed);
   END IF;

@@ -163,13 +163,16 @@ describe('preferences page', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('bob@example.org');
     expect(page.body).toContain('<option value="7" selected>07:00</option>');
+    // the dial at its default, no muted word
+    expect(page.body).toContain('name="personalisation" value="75" checked');
+    expect(page.body).toContain('id="mutedKeywords" name="mutedKeywords" maxlength="1300" value=""');
 
     const saved = await bed.app.inject({
       method: 'POST',
       url,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload:
-        'frequency=weekly&weekday=2&deliveryHour=18&timezone=Asia%2FTokyo&keywords=vision%2C+agents&keywordMode=only&maxPapers=5',
+        'frequency=weekly&weekday=2&deliveryHour=18&timezone=Asia%2FTokyo&keywords=vision%2C+agents&keywordMode=only&maxPapers=5&personalisation=25&mutedKeywords=survey%2C+benchmarks',
     });
     expect(saved.statusCode).toBe(200);
     const after = await subscriberById(bed.pool, bob.id);
@@ -181,7 +184,12 @@ describe('preferences page', () => {
       keywords: ['vision', 'agents'],
       keywordMode: 'only',
       maxPapers: 5,
+      personalisation: 25,
+      mutedKeywords: ['survey', 'benchmarks'],
     });
+    const again = await bed.app.inject({ method: 'GET', url });
+    expect(again.body).toContain('name="personalisation" value="25" checked');
+    expect(again.body).toContain('value="survey, benchmarks"');
   });
 
   it('refuses an invalid value, naming the field, and keeps what was stored', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
@@ -373,5 +374,31 @@ describe('paperboy ingest', () => {
     const bad = await runCli(['ingest', '--date', '2026-02-30'], env());
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--date: expected a date as YYYY-MM-DD, got "2026-02-30"');
+  });
+});
+
+describe('organisations', () => {
+  it("stores each real paper's organisation as the API gives it (name, fullname), null where it gives none", async () => {
+    const dir = new URL('./fixtures/hf-real', import.meta.url).pathname;
+    const items = JSON.parse(readFileSync(`${dir}/2026-06-10.json`, 'utf8')) as Array<{
+      paper: { id: string; organization?: { name: string; fullname: string } };
+    }>;
+    await ingestDay(pool, new FileSource(dir), '2026-06-10', capturingLogger().log);
+    const { rows } = await pool.query<{ arxiv_id: string; organization: unknown }>(
+      'SELECT arxiv_id, organization FROM papers',
+    );
+    const stored = new Map(rows.map((row) => [row.arxiv_id, row.organization]));
+    expect(items.some((item) => item.paper.organization)).toBe(true);
+    expect(items.some((item) => !item.paper.organization)).toBe(true);
+    for (const { paper } of items)
+      expect(stored.get(paper.id), paper.id).toEqual(
+        // whitespace collapsed, as in every text field ("shanghai ailab " → "shanghai ailab")
+        paper.organization
+          ? {
+              name: paper.organization.name,
+              fullname: paper.organization.fullname.replace(/\s+/g, ' ').trim(),
+            }
+          : null,
+      );
   });
 });

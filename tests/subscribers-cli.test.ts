@@ -39,22 +39,23 @@ it('imports the good rows, reports the bad and duplicate ones by line, leaves ex
   );
   const file = csvFile(
     [
-      'email,frequency,weekday,keywords,keyword_mode,timezone,delivery_hour,max_papers',
-      'ann@example.org,weekly,5,"agents, LoRA",only,Europe/Paris,8,5',
-      'not-an-address,daily,,,,,,',
-      'bob@example.org,hourly,,,,,,',
-      'ANN@example.org,daily,,,,,,',
-      'cy@example.org,,,,,Mars/Olympus,,',
-      'dee@example.org,,,,,,24,',
-      'existing@example.org,daily,,,,,,9',
-      'eve@example.org,,,,,,,',
+      'email,frequency,weekday,keywords,keyword_mode,timezone,delivery_hour,max_papers,muted_keywords',
+      'ann@example.org,weekly,5,"agents, LoRA",only,Europe/Paris,8,5,"survey, benchmarks"',
+      'not-an-address,daily,,,,,,,',
+      'bob@example.org,hourly,,,,,,,',
+      'ANN@example.org,daily,,,,,,,',
+      'cy@example.org,,,,,Mars/Olympus,,,',
+      'dee@example.org,,,,,,24,,',
+      'fay@example.org,,,,,,,,see https://evil.example',
+      'existing@example.org,daily,,,,,,9,',
+      'eve@example.org,,,,,,,,',
       '',
     ].join('\n'),
   );
   const first = await runCli(['subscribers', 'import', file, '--confirmed'], env());
   expect(first.code).toBe(1);
   expect(first.stdout).toContain(
-    '8 rows: 2 added, 0 updated, 1 already subscribed and left as they were, 5 invalid',
+    '9 rows: 2 added, 0 updated, 1 already subscribed and left as they were, 6 invalid',
   );
   const lines = first.stderr.split('\n').filter((line) => line.startsWith('line '));
   expect(lines).toEqual([
@@ -63,9 +64,11 @@ it('imports the good rows, reports the bad and duplicate ones by line, leaves ex
     'line 5: email: ANN@example.org is also on line 2',
     expect.stringMatching(/^line 6: timezone: /),
     'line 7: delivery_hour: must be from 0 to 23',
+    expect.stringMatching(/^line 8: muted_keywords: each keyword must be a term/),
   ]);
   const { rows } = await bed.pool.query(
-    `SELECT email, status, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers
+    `SELECT email, status, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers,
+       muted_keywords
      FROM subscribers ORDER BY email`,
   );
   expect(rows).toEqual([
@@ -79,8 +82,14 @@ it('imports the good rows, reports the bad and duplicate ones by line, leaves ex
       timezone: 'Europe/Paris',
       delivery_hour: 8,
       max_papers: 5,
+      muted_keywords: ['survey', 'benchmarks'],
     },
-    expect.objectContaining({ email: 'eve@example.org', status: 'active', max_papers: 10 }),
+    expect.objectContaining({
+      email: 'eve@example.org',
+      status: 'active',
+      max_papers: 10,
+      muted_keywords: [],
+    }),
     expect.objectContaining({ email: 'existing@example.org', status: 'unsubscribed', max_papers: 3 }),
   ]);
   const history = await bed.pool.query(

@@ -142,8 +142,19 @@ describe('no enumeration', () => {
     await bed.pool.query(
       `UPDATE subscribers SET status = 'active', confirmation_sent_at = now() - interval '1 hour'`,
     );
-    await subscribe({ email: 'held@example.org', maxPapers: 40, keywords: 'agents, robotics' });
-    expect(await subscriber('held@example.org')).toMatchObject({ max_papers: 3, status: 'active' });
+    await subscribe({
+      email: 'held@example.org',
+      maxPapers: 40,
+      keywords: 'agents, robotics',
+      mutedKeywords: ['survey'],
+      personalisation: 30,
+    });
+    expect(await subscriber('held@example.org')).toMatchObject({
+      max_papers: 3,
+      status: 'active',
+      muted_keywords: [],
+      personalisation: 75,
+    });
 
     await sendQueuedMail();
     const mails = await bed.smtp.waitForMessages(2);
@@ -154,6 +165,8 @@ describe('no enumeration', () => {
     expect(await subscriber('held@example.org')).toMatchObject({
       max_papers: 40,
       keywords: ['agents', 'robotics'],
+      muted_keywords: ['survey'],
+      personalisation: 30,
     });
   });
 });

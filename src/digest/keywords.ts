@@ -51,6 +51,16 @@ export class KeywordMatcher {
     const fields = fieldsOf(paper);
     return this.keywords.find((k) => fields.some((field) => containsSequence(field, k.stems)))?.keyword;
   }
+
+  /**
+   * The first keyword the title or abstract names, if any: for muted words, which must hold
+   * whether or not the API sent AI keywords that day.
+   */
+  matchTitleOrAbstract(paper: Pick<Paper, 'title' | 'abstract' | 'aiKeywords'>): string | undefined {
+    const [title = [], abstract = []] = fieldsOf(paper);
+    return this.keywords.find((k) => containsSequence(title, k.stems) || containsSequence(abstract, k.stems))
+      ?.keyword;
+  }
 }
 
 /** A piece of text, and whether it is where a keyword matched. */

@@ -1,12 +1,11 @@
 import type { ReaderFeedback } from '../subscribers/feedback.ts';
-import type { Preferences } from '../subscribers/preferences.ts';
 import type { Edition } from './editions.ts';
-import { selectPapers } from './personalise.ts';
+import { type PersonalPreferences, selectPapers } from './personalise.ts';
 import type { DigestRenderer, DigestWriter, Recipient, RenderedDigest } from './render.ts';
 
 interface PersonalDigestOptions {
   edition: Edition;
-  preferences: Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'>;
+  preferences: PersonalPreferences;
   /** What the reader taught their digest ("more / less like this", follows), if anything. */
   feedback?: ReaderFeedback;
   recipient: Recipient;

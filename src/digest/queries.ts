@@ -2,7 +2,7 @@
 
 const PAPER_COLUMNS = `p.arxiv_id, p.title, p.abstract, p.authors, p.upvotes, p.num_comments, p.github_repo,
   p.github_stars, p.project_page, p.ai_summary, p.ai_keywords, p.thumbnail, p.published_at,
-  p.submitted_on_daily_at, p.hf_url, p.arxiv_url, p.pdf_url`;
+  p.submitted_on_daily_at, p.hf_url, p.arxiv_url, p.pdf_url, p.organization`;
 
 export const digestQueries = {
   /**

@@ -14,11 +14,14 @@ import { eng, removeStopwords } from 'stopword';
  *   profile = ALPHA · keywords + BETA · mean(liked papers) − GAMMA · mean(disliked papers)
  *   relevance(paper) = cosine(profile, paper)
  *
- * Features: the words of the title (counted twice), the abstract and the API's AI keywords
- * (twice), lower-cased, English stop words and the boilerplate of abstracts removed (stopword),
+ * Features: the words of the title (counted twice) and the abstract, lower-cased, English stop words and the boilerplate of abstracts removed (stopword),
  * stemmed (stemmer, Porter); weights 1 + log(tf) times a smoothed idf over the edition's papers,
  * then L2-normalised. TF-IDF itself is a few lines over Maps: the libraries that offer it (natural)
  * bring a large toolkit this does not use, and none keeps sparse vectors we can add and dot.
+ *
+ * Not the API's AI keywords or summary: they are missing on every item for weeks at a time (the
+ * real days of July 2026), so features built on them would change meaning from one week to the
+ * next, and on real days they added nothing the abstract did not say (EVALUATION.md).
  */
 export const ROCCHIO = { alpha: 1, beta: 0.75, gamma: 0.5 } as const;
 
@@ -58,7 +61,6 @@ export interface TextOfPaper {
   arxivId: string;
   title: string;
   abstract: string;
-  aiKeywords: string[];
 }
 
 export function terms(text: string): string[] {
@@ -81,8 +83,7 @@ function termsOfPaper(paper: TextOfPaper): string[] {
   let cached = paperTerms.get(key);
   if (!cached) {
     const title = terms(paper.title);
-    const keywords = terms(paper.aiKeywords.join(' '));
-    cached = [...title, ...title, ...terms(paper.abstract), ...keywords, ...keywords];
+    cached = [...title, ...title, ...terms(paper.abstract)];
     paperTerms.set(key, cached);
   }
   return cached;

@@ -12,6 +12,9 @@ export function preferenceFormData(preferences: Preferences = DEFAULT_PREFERENCE
   return {
     preferences,
     keywordText: preferences.keywords.join(', '),
+    mutedText: preferences.mutedKeywords.join(', '),
+    /** The dial's steps as the form offers them; a stored value between steps is shown as its own. */
+    personalisationSteps: personalisationSteps(preferences.personalisation),
     timezones: TIME_ZONES.includes(preferences.timezone) ? TIME_ZONES : [preferences.timezone, ...TIME_ZONES],
     weekdays: WEEKDAYS.map((name, index) => ({
       value: index + 1,
@@ -22,6 +25,21 @@ export function preferenceFormData(preferences: Preferences = DEFAULT_PREFERENCE
       label: `${String(hour).padStart(2, '0')}:00`,
     })),
   };
+}
+
+const DIAL = [
+  { value: 0, label: 'what is trending' },
+  { value: 25, label: 'mostly trending' },
+  { value: 50, label: 'half and half' },
+  { value: DEFAULT_PREFERENCES.personalisation, label: 'mostly my taste (default)' },
+  { value: 100, label: 'my taste' },
+];
+
+function personalisationSteps(current: number) {
+  const steps = DIAL.some((step) => step.value === current)
+    ? DIAL
+    : [...DIAL, { value: current, label: `${current} of 100` }].sort((a, b) => a.value - b.value);
+  return steps.map((step) => ({ ...step, checked: step.value === current }));
 }
 
 /** The posted choices that are valid, over the defaults: what a form shown again keeps. */

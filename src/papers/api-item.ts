@@ -25,7 +25,10 @@ export const ApiItem = Type.Object({
     githubRepo: Nullable(Type.String()),
     githubStars: Nullable(Type.Integer(COUNT)),
     projectPage: Nullable(Type.String()),
+    // read leniently by normalize.ts: an odd organisation must not cost the paper
+    organization: Type.Optional(Type.Unknown()),
   }),
+  organization: Type.Optional(Type.Unknown()),
   numComments: Nullable(Type.Integer(COUNT)),
   thumbnail: Nullable(Type.String()),
 });

@@ -91,6 +91,7 @@ async function storeDay(
         paper.arxivUrl,
         paper.pdfUrl,
         date,
+        paper.organization ? JSON.stringify(paper.organization) : null,
       ]);
       const row = written.rows[0];
       if (!row) counts.unchanged++;

@@ -90,6 +90,24 @@ function optionalUrl(
   return null;
 }
 
+/** The longest organisation key or name kept (the follow table's limit). */
+const MAX_ORGANISATION_LENGTH = 200;
+
+/**
+ * The item's organisation (`paper.organization`, else the item's), kept when its `name` is a
+ * short string; its `fullname` falls back to the name.
+ */
+function organisationOf(item: ApiItem): Paper['organization'] {
+  const given = (item.paper.organization ?? item.organization) as {
+    name?: unknown;
+    fullname?: unknown;
+  } | null;
+  const name = typeof given?.name === 'string' ? collapseWhitespace(given.name) : '';
+  if (name === '' || name.length > MAX_ORGANISATION_LENGTH) return null;
+  const fullname = typeof given?.fullname === 'string' ? collapseWhitespace(given.fullname) : '';
+  return { name, fullname: fullname && fullname.length <= MAX_ORGANISATION_LENGTH ? fullname : name };
+}
+
 /** A validated item's authors, in order, within the limits. */
 function authorsOf(item: ApiItem, capped: string[]): Paper['authors'] {
   const authors = item.paper.authors
@@ -142,5 +160,6 @@ export function normalizeItem(item: ApiItem, capped: string[] = []): Paper {
     hfUrl: `https://huggingface.co/papers/${id}`,
     arxivUrl: `https://arxiv.org/abs/${id}`,
     pdfUrl: `https://arxiv.org/pdf/${id}`,
+    organization: organisationOf(item),
   };
 }

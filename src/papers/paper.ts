@@ -21,6 +21,13 @@ export interface Paper {
   hfUrl: string;
   arxivUrl: string;
   pdfUrl: string;
+  /** The organisation the API names for the paper (`name` is its key), when it names one. */
+  organization?: Organisation | null;
+}
+
+export interface Organisation {
+  name: string;
+  fullname: string;
 }
 
 /** A papers row as the named queries select it. */
@@ -42,6 +49,7 @@ export interface PaperRow {
   hf_url: string;
   arxiv_url: string;
   pdf_url: string;
+  organization?: Organisation | null;
 }
 
 export function toPaper(row: PaperRow): Paper {
@@ -63,6 +71,7 @@ export function toPaper(row: PaperRow): Paper {
     hfUrl: row.hf_url,
     arxivUrl: row.arxiv_url,
     pdfUrl: row.pdf_url,
+    organization: row.organization ?? null,
   };
 }
 

@@ -1,23 +1,24 @@
 /** Every SQL statement of the papers room. */
 
 const PAPER_FIELDS = `title, abstract, authors, upvotes, num_comments, github_repo, github_stars, project_page,
-  ai_summary, ai_keywords, thumbnail, published_at, submitted_on_daily_at`;
+  ai_summary, ai_keywords, thumbnail, published_at, submitted_on_daily_at, organization`;
 
 export const paperQueries = {
   /**
    * Inserts a paper or brings it up to date. The latest counts win: those of the latest day
-   * the paper is featured on ($18), so re-ingesting an older day never rolls them back.
+   * the paper is featured on ($18), so re-ingesting an older day never rolls them back. $19 is the
+   * organisation as the API gives it (`{ name, fullname }`), or null.
    * Returns a row only when something was written, with `inserted` telling new from updated.
    */
   upsertPaper: `
     INSERT INTO papers (arxiv_id, ${PAPER_FIELDS}, hf_url, arxiv_url, pdf_url)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $19, $15, $16, $17)
     ON CONFLICT (arxiv_id) DO UPDATE SET
       (${PAPER_FIELDS}, hf_url, arxiv_url, pdf_url, updated_at) = (
         EXCLUDED.title, EXCLUDED.abstract, EXCLUDED.authors, EXCLUDED.upvotes, EXCLUDED.num_comments,
         EXCLUDED.github_repo, EXCLUDED.github_stars, EXCLUDED.project_page, EXCLUDED.ai_summary,
         EXCLUDED.ai_keywords, EXCLUDED.thumbnail, EXCLUDED.published_at, EXCLUDED.submitted_on_daily_at,
-        EXCLUDED.hf_url, EXCLUDED.arxiv_url, EXCLUDED.pdf_url, now())
+        EXCLUDED.organization, EXCLUDED.hf_url, EXCLUDED.arxiv_url, EXCLUDED.pdf_url, now())
     WHERE (papers.${PAPER_FIELDS.replace(/,\s*/g, ', papers.')})
       IS DISTINCT FROM (EXCLUDED.${PAPER_FIELDS.replace(/,\s*/g, ', EXCLUDED.')})
       AND NOT EXISTS (SELECT 1 FROM paper_days later WHERE later.arxiv_id = EXCLUDED.arxiv_id AND later.day > $18)

@@ -31,6 +31,8 @@ export const CSV_COLUMNS = [
   'timezone',
   'delivery_hour',
   'max_papers',
+  'personalisation',
+  'muted_keywords',
   'created_at',
   'confirmed_at',
   'unsubscribed_at',
@@ -114,10 +116,23 @@ function importRow(escaped: Record<string, string>): ImportRow {
     timezone: text(record.timezone),
     deliveryHour: ranged(record.delivery_hour, 'delivery_hour', 0, 23),
     maxPapers: ranged(record.max_papers, 'max_papers', 1, 50),
+    personalisation: ranged(record.personalisation, 'personalisation', 0, 100),
+    mutedKeywords: record.muted_keywords ?? undefined,
   };
   for (const key of Object.keys(input) as Array<keyof PreferencesInput>)
     if (input[key] === undefined) delete input[key];
-  return { email, preferences: resolvePreferences(input), status: status as ImportRow['status'] };
+  return { email, preferences: preferencesOfRow(input), status: status as ImportRow['status'] };
+}
+
+/** The row's preferences; an error names the CSV column, not the API field (`muted_keywords`). */
+function preferencesOfRow(input: PreferencesInput) {
+  try {
+    return resolvePreferences(input);
+  } catch (error) {
+    if (error instanceof ValidationError && error.field === 'mutedKeywords')
+      throw new ValidationError('muted_keywords', error.message.slice(error.field.length + 2));
+    throw error;
+  }
 }
 
 /**

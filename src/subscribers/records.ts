@@ -280,6 +280,8 @@ export async function importSubscribers(
     column((r) => r.preferences.timezone),
     column((r) => r.preferences.deliveryHour),
     column((r) => r.preferences.maxPapers),
+    column((r) => r.preferences.personalisation),
+    column((r) => r.preferences.mutedKeywords.join('\n')),
     column((r) => r.status),
     column((r) => hasher.hash(r.email)),
     update,

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/transaction.ts';
-import type { Preferences } from './preferences.ts';
+import { DEFAULT_PREFERENCES, type Preferences } from './preferences.ts';
 import { subscriberQueries as sql } from './queries.ts';
 import type { Subscriber } from './subscriber.ts';
 import type { TokenSubject } from './tokens.ts';
@@ -24,7 +24,8 @@ interface RequestRow {
 const toRequest = (row: RequestRow): SubscriptionRequest => ({
   id: row.id,
   subscriberId: row.subscriber_id,
-  preferences: row.preferences,
+  // a request stored before a preference existed asks for its default
+  preferences: { ...DEFAULT_PREFERENCES, ...row.preferences },
   createdAt: row.created_at,
   appliedAt: row.applied_at,
 });

@@ -39,6 +39,8 @@ export interface SubscriberRow {
   timezone: string;
   delivery_hour: number;
   max_papers: number;
+  personalisation: number;
+  muted_keywords: string[];
   link_nonce: string;
   confirm_nonce: string;
   confirmation_sent_at: Date | null;
@@ -64,6 +66,8 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
       timezone: row.timezone,
       deliveryHour: row.delivery_hour,
       maxPapers: row.max_papers,
+      personalisation: row.personalisation,
+      mutedKeywords: row.muted_keywords,
     },
     linkNonce: row.link_nonce,
     confirmNonce: row.confirm_nonce,
@@ -78,7 +82,17 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
   };
 }
 
-/** Parameters $2…$8 of the statements that write preferences (queries.ts). */
+/** Parameters $2…$10 of the statements that write preferences (queries.ts). */
 export function preferenceParams(p: Preferences): unknown[] {
-  return [p.frequency, p.weekday, p.keywords, p.keywordMode, p.timezone, p.deliveryHour, p.maxPapers];
+  return [
+    p.frequency,
+    p.weekday,
+    p.keywords,
+    p.keywordMode,
+    p.timezone,
+    p.deliveryHour,
+    p.maxPapers,
+    p.personalisation,
+    p.mutedKeywords,
+  ];
 }
