@@ -68,8 +68,14 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const frequency = request.query.frequency ?? 'daily';
       const { day } = request.params;
-      // a day that does not exist (2026-02-30) has no digest, like any other day without one
-      const edition = isRealDay(day) ? await editions.find(frequency, day) : undefined;
+      if (!isRealDay(day)) {
+        return sendPage(reply, 404, 'message', {
+          title: 'Not a date',
+          message: `${day} is not a day of the calendar: there is no digest for it.`,
+          link: { href: '/digests', text: 'All digests' },
+        });
+      }
+      const edition = await editions.find(frequency, day);
       if (edition?.status !== 'ready') {
         return sendPage(reply, 404, 'message', {
           title: 'No digest for this date',

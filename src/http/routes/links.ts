@@ -10,7 +10,7 @@ import {
   unfollowAuthor,
 } from '../../subscribers/feedback.ts';
 import { LINK_PATHS } from '../../subscribers/links.ts';
-import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
+import { describePreferences, PreferencesInput, sameAsDefaults } from '../../subscribers/preferences.ts';
 import { MAX_PAUSE_WEEKS } from '../../subscribers/service.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { describeError, handleError, wantsHtml } from '../error-handler.ts';
@@ -104,6 +104,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         message: `You will receive ${describePreferences(subscriber.preferences)}.`,
         preferencesUrl: links.url('preferences', subscriber),
         form: preferenceFormData(subscriber.preferences),
+        // what they chose under "Customise" is not offered again as if it were still to do
+        customised: !sameAsDefaults(subscriber.preferences),
       });
     },
   );
@@ -156,10 +158,11 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         const result = await subscribers.unsubscribe(request.params.token);
         if (!result.ok) return invalidLink(reply);
-        return page(reply, 200, 'message', {
-          title: 'You are unsubscribed',
-          message: `No more digests will be sent to ${result.subscriber.email}. Changed your mind? Subscribe again on the home page.`,
-          link: { href: `${config.publicUrl}/`, text: 'Paperboy home' },
+        // the way back is one button, the same as on the page they came from
+        return page(reply, 200, 'unsubscribe', {
+          email: result.subscriber.email,
+          alreadyUnsubscribed: true,
+          resubscribeUrl: resubscribeUrl(result.subscriber),
         });
       },
     );
