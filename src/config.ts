@@ -10,7 +10,8 @@ import { type Static, Type } from 'typebox';
  * README's configuration table is generated from it (`npm run docs:config`; a test fails when
  * the two disagree). Options beyond JSON Schema, read by loadConfig() and configTable():
  * - `protocols`: a URL variable's allowed schemes;
- * - `format: 'cron' | 'mailbox' | 'address'`: a node-cron expression, a From header, a bare address;
+ * - `format: 'cron' | 'mailbox' | 'address' | 'domain'`: a node-cron expression, a From header, a bare
+ *   address, a domain name;
  * - `defaultText`: how the README shows (in Markdown) a default that is computed or means "unset";
  * - `group`: variables that are set together and share one row of the table.
  */
@@ -112,6 +113,24 @@ export const ConfigSchema = Type.Object({
     format: 'address',
     defaultText: 'unset',
     description: 'an address offered as `mailto:` in `List-Unsubscribe` beside the https link',
+  }),
+  INBOUND_DOMAIN: optionalString({
+    format: 'domain',
+    defaultText: 'unset (bounces go to `MAIL_FROM`)',
+    description:
+      'a domain whose MX reaches the inbound listener: each mail’s return path becomes `bounce+<signed delivery id>@` it (VERP) and `List-Unsubscribe` offers `mailto:unsubscribe+<signed token>@` it (README: "Mail that comes back")',
+  }),
+  INBOUND_SMTP_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      defaultText: 'unset (`paperboy inbound` listens on 2525; a worker runs no listener)',
+      description: 'port of the inbound SMTP listener; set, every worker runs one',
+    }),
+  ),
+  INBOUND_SMTP_HOST: Type.String({
+    default: '127.0.0.1',
+    description: 'address the inbound SMTP listener binds (`0.0.0.0` to take mail from other machines)',
   }),
   DKIM_DOMAIN: optionalString({
     group: 'dkim',
@@ -289,7 +308,7 @@ interface VariableSchema {
   defaultText?: string;
   description?: string;
   protocols?: string[];
-  format?: 'cron' | 'mailbox' | 'address';
+  format?: 'cron' | 'mailbox' | 'address' | 'domain';
   group?: string;
 }
 
@@ -346,6 +365,11 @@ function parseValue(name: string, schema: VariableSchema, raw: string): unknown 
     return fail('an address such as "Paperboy <digest@example.org>"');
   if (schema.format === 'address' && !/^[^\s@<>,"]+@[^\s@<>,"]+\.[^\s@<>,"]+$/.test(raw))
     return fail('a bare address such as unsubscribe@example.org');
+  if (
+    schema.format === 'domain' &&
+    !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(raw)
+  )
+    return fail('a domain name such as bounces.example.org');
   return raw;
 }
 

@@ -44,6 +44,12 @@ export async function applyDeliveryEvents(
   return { applied, unknown };
 }
 
+/** The Message-ID a delivery was sent under, for a report that names the delivery itself (VERP). */
+export async function messageIdOfDelivery(pool: pg.Pool, deliveryId: number): Promise<string | undefined> {
+  const { rows } = await pool.query<{ message_id: string | null }>(sql.messageIdOfDelivery, [deliveryId]);
+  return rows[0]?.message_id ?? undefined;
+}
+
 async function findSubscriber(pool: pg.Pool, event: DeliveryEvent): Promise<string | undefined> {
   // the delivery named inside the Message-ID, if the one stored for it matches too
   const parsed = event.messageId ? parseMessageId(event.messageId) : undefined;

@@ -137,6 +137,9 @@ export const deliveryQueries = {
 
   subscriberByDelivery: `SELECT subscriber_id FROM deliveries WHERE id = $1 AND message_id = $2`,
 
+  /** The Message-ID a delivery was sent under (null until it was). */
+  messageIdOfDelivery: `SELECT message_id FROM deliveries WHERE id = $1`,
+
   editionDueNow: `
     SELECT count(*)::int AS count FROM deliveries
     WHERE edition_id = $1

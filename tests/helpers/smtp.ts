@@ -5,8 +5,8 @@ import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 /** How the peer answers the next message: accept it, or fail with an SMTP code. */
 type SmtpBehaviour = { accept: true } | { code: number; message: string } | { dropConnection: true };
 
-/** A message as received: parsed, and its bytes as they came (to verify signatures on). */
-type ReceivedMail = ParsedMail & { raw: Buffer };
+/** A message as received: parsed, its bytes as they came (to verify signatures on), its MAIL FROM. */
+type ReceivedMail = ParsedMail & { raw: Buffer; envelopeFrom: string };
 
 export interface SmtpPeer {
   url: string;
@@ -62,7 +62,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       }
       callback();
     },
-    onData(stream: SMTPServerDataStream, _session, callback) {
+    onData(stream: SMTPServerDataStream, session, callback) {
       const behaviour = behaviours.shift() ?? randomFault();
       if ('dropConnection' in behaviour) {
         // cut the line mid-transaction, as a relay that crashes would
@@ -81,7 +81,8 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       );
       received.then(
         async (raw) => {
-          const mail: ReceivedMail = Object.assign(await simpleParser(raw), { raw });
+          const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          const mail: ReceivedMail = Object.assign(await simpleParser(raw), { raw, envelopeFrom });
           if ('code' in behaviour) {
             callback(Object.assign(new Error(behaviour.message), { responseCode: behaviour.code }));
             return;
