@@ -27,6 +27,7 @@ import { linkRoutes } from './routes/links.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { readerFeedRoutes } from './routes/reader-feed.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { ErrorResponse } from './schemas.ts';
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   await app.register(linkRoutes);
   await app.register(feedbackRoutes);
   await app.register(archiveRoutes);
+  await app.register(readerFeedRoutes);
   await app.register(adminRoutes, { prefix: '/api/admin' });
   await app.register(consoleRoutes, { prefix: '/admin' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });

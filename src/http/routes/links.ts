@@ -71,6 +71,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: describePreferences(subscriber.preferences),
       unsubscribeUrl: links.url('unsubscribe', subscriber),
       resubscribeUrl: resubscribeUrl(subscriber),
+      feedUrl: links.url('feed', subscriber),
       dataUrl: `${links.url('preferences', subscriber)}/data`,
       deleteUrl: `${links.url('preferences', subscriber)}/delete`,
       form: preferenceFormData(subscriber.preferences),
