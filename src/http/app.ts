@@ -97,7 +97,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
         title: 'Page not found',
         message:
           'There is nothing at this address. If you followed a link from a mail, it may have been cut short.',
-        link: { href: '/', text: 'Paperboy home' },
+        link: { href: '/', text: `${config.siteName} home` },
       });
     return reply
       .status(404)

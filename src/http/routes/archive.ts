@@ -7,6 +7,7 @@ import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.t
 import { FREQUENCIES } from '../../frequency.ts';
 import { DEFAULT_PREFERENCES } from '../../subscribers/preferences.ts';
 import { renderPage } from '../../templates.ts';
+import { siteView } from '../branding.ts';
 import { sendPage } from '../page.ts';
 import { HtmlPage } from '../schemas.ts';
 
@@ -110,6 +111,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
         entries.push({ ...editionView(edition, config.publicUrl), updated: item.builtAt.toISOString() });
       }
       const xml = renderPage('atom-feed', {
+        site: siteView(config),
         publicUrl: config.publicUrl,
         updated: entries[0]?.updated ?? new Date(0).toISOString(),
         entries,

@@ -28,11 +28,11 @@ const untilDate = new Intl.DateTimeFormat('en-GB', {
 
 /** The page of a link that is not (or no longer) one of ours: nothing was changed. */
 export function invalidLink(reply: FastifyReply) {
+  const { siteName } = reply.server.services.config;
   return page(reply, 404, 'message', {
     title: 'This link is not valid',
-    message:
-      'It may have been cut short or mistyped, or replaced by a newer mail. Nothing was changed. The newest mail from Paperboy has links that work; or ask for a new confirmation on the home page.',
-    link: { href: '/', text: 'Paperboy home' },
+    message: `It may have been cut short or mistyped, or replaced by a newer mail. Nothing was changed. The newest mail from ${siteName} has links that work; or ask for a new confirmation on the home page.`,
+    link: { href: '/', text: `${siteName} home` },
   });
 }
 
@@ -309,9 +309,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await erase(app.services, check.subscriber.id);
       return page(reply, 200, 'message', {
         title: 'Your data is deleted',
-        message:
-          'Paperboy no longer has your address, your settings or the mail it sent you, and sends you nothing more. You are welcome to subscribe again at any time.',
-        link: { href: '/', text: 'Paperboy home' },
+        message: `${config.siteName} no longer has your address, your settings or the mail it sent you, and sends you nothing more. You are welcome to subscribe again at any time.`,
+        link: { href: '/', text: `${config.siteName} home` },
       });
     },
   );

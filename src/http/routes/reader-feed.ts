@@ -8,6 +8,7 @@ import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences } from '../../subscribers/preferences.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { renderPage } from '../../templates.ts';
+import { siteView } from '../branding.ts';
 import { TokenParams } from '../schemas.ts';
 
 /** Editions a reader's feed lists: their newest, of their own frequency. */
@@ -76,6 +77,7 @@ export const readerFeedRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { subscriber } = check;
       const entries = await readerEntries(app, subscriber, config.publicUrl);
       const xml = renderPage('reader-feed', {
+        site: siteView(config),
         publicUrl: config.publicUrl,
         selfUrl: links.url('feed', subscriber),
         summary: describePreferences(subscriber.preferences),
