@@ -75,7 +75,8 @@ export async function createServices(config: Config, log: Logger = createLogger(
   const signer = config.dkim ? new DkimSigner(config.dkim) : undefined;
   const transport = createMailTransport(config, signer);
   const editions = new Editions(db.pool);
-  const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize);
+  const site = { name: config.siteName, footer: config.siteFooter };
+  const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize, site);
   const inbound = config.inboundDomain
     ? new InboundAddresses(config.secretKey, config.inboundDomain)
     : undefined;
@@ -87,6 +88,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
       publicUrl: config.publicUrl,
       listUnsubscribeMailto: config.listUnsubscribeMailto,
       inbound,
+      site,
       links,
       findRequest: (id) => subscribers.findRequest(id),
       feedbackOf: (id) => feedbackOf(db.pool, id),

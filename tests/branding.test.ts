@@ -2,7 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { selectPapers } from '../src/digest/personalise.ts';
 import { contrast, MIN_CONTRAST, siteView } from '../src/http/branding.ts';
+import { confirmationMail } from '../src/subscribers/confirmation-mail.ts';
+import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { checkPage, launchChromium } from './helpers/browser.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
@@ -73,6 +76,34 @@ it('names the site on pages, feeds and the From of mail, with its logo and foote
   });
   expect(notFound.body).toContain('Vision Lab Papers home');
   expect(bed.app.services.config.mailFrom).toBe('"Vision Lab Papers" <paperboy@localhost>');
+});
+
+it('puts the name in the header of every mail and the footer line in its foot; the confirmation’s subject too', async () => {
+  const { editions, renderer, subscribers, links } = bed.app.services;
+  const { edition } = await editions.build('daily', '2026-03-11');
+  const selection = selectPapers(edition, DEFAULT_PREFERENCES);
+  const recipient = {
+    email: 'brand@example.org',
+    preferencesUrl: 'https://x.test/p',
+    unsubscribeUrl: 'https://x.test/u',
+  };
+  const digest = await renderer.render(edition, selection, recipient);
+  expect(digest.html).toContain('>Vision Lab Papers</div>');
+  expect(digest.html).toContain('Vision Lab, 1 Research Way, 12345 Science City');
+  expect(digest.text).toContain('Vision Lab, 1 Research Way, 12345 Science City');
+  expect(digest.html).not.toContain('>Paperboy<');
+
+  await subscribers.subscribe({ email: 'confirm-brand@example.org' });
+  const subscriber = await subscribers.findByEmail('confirm-brand@example.org');
+  const { rows } = await bed.pool.query('SELECT id FROM subscription_requests WHERE subscriber_id = $1', [
+    subscriber?.id,
+  ]);
+  const request = await subscribers.findRequest(rows[0]?.id);
+  if (!subscriber || !request) throw new Error('no subscription request');
+  const { siteName: name, siteFooter: footer, publicUrl } = bed.app.services.config;
+  const mail = await confirmationMail({ subscriber, request, links, publicUrl, site: { name, footer } });
+  expect(mail?.subject).toBe('Confirm your Vision Lab Papers subscription');
+  expect(mail?.html).toContain('Vision Lab, 1 Research Way, 12345 Science City');
 });
 
 it('reads in light and dark with a pale accent (axe), and its three kinds of buttons look different', {

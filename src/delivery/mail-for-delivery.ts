@@ -26,6 +26,8 @@ export type MailBuilder = (delivery: ClaimedDelivery, messageId: string) => Prom
 export function createMailBuilder(deps: {
   publicUrl: string;
   listUnsubscribeMailto: string | undefined;
+  /** SITE_NAME and SITE_FOOTER, for the mail the transport composes (confirmations). */
+  site?: { name: string; footer?: string | undefined };
   /** With INBOUND_DOMAIN: each mail's return path (VERP) and List-Unsubscribe's mailto. */
   inbound?: InboundAddresses;
   links: SubscriberLinks;
@@ -66,7 +68,8 @@ export function createMailBuilder(deps: {
 
     if (delivery.kind === 'confirmation') {
       const request = delivery.requestId ? await findRequest(delivery.requestId) : undefined;
-      const mail = request && (await confirmationMail({ subscriber, request, links, publicUrl }));
+      const mail =
+        request && (await confirmationMail({ subscriber, request, links, publicUrl, site: deps.site }));
       if (!mail) return { cancel: 'nothing left to confirm' };
       const envelope = inbound && { from: inbound.returnPath(delivery.id), to: [subscriber.email] };
       return { mail: { ...mail, messageId, ...(envelope ? { envelope } : {}) } };
