@@ -146,8 +146,8 @@ check_running() {
   fresh="$(engine exec "$name" node -e "import('/app/bin/build-freshness.js').then(m=>console.log(m.buildIsFresh('/app')))")"
   [ "$fresh" = true ] || die "$label: the image would run src/ through tsx, not the compiled dist/"
   say "$label: runs the compiled dist/"
-  health="$(engine inspect --format '{{json .Config.Healthcheck}}' "$image")"
-  [ "$health" != null ] && [ -n "$health" ] || die "the image has no HEALTHCHECK"
+  # docker keeps it as Config.Healthcheck, podman as HealthCheck: look for either
+  engine image inspect "$image" | grep -qi '"healthcheck": *{' || die "the image has no HEALTHCHECK"
   if [ "$engine" = podman ]; then
     # podman schedules HEALTHCHECK with systemd timers; without systemd (inside a container) it
     # logs "unable to get systemd connection" at run and never runs it: run it here instead

@@ -2,7 +2,11 @@ import { Command } from 'commander';
 import { registerDigestCommands } from './cli-digest.ts';
 import { registerSubscriberCommands } from './cli-subscribers.ts';
 import { parseDay } from './dates.ts';
+import type { Services } from './services.ts';
 import type { Worker } from './worker/worker.ts';
+
+/** Where `paperboy inbound` listens without INBOUND_SMTP_PORT: a port a user may bind (a relay forwards 25 to it). */
+const DEFAULT_INBOUND_PORT = 2525;
 
 // Each command loads what it runs when it runs, not before: `paperboy --help` needs none of the
 // HTTP server, the mail renderer or the embedded database, nor the configuration's schema
@@ -49,8 +53,14 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
   const worker: Worker | undefined = options.worker
     ? (await import('./worker/worker.ts')).startWorker(services)
     : undefined;
+  // a worker takes bounces and mailto unsubscribes too, where INBOUND_SMTP_PORT says so
+  const inbound =
+    options.worker && config.inboundSmtpPort !== undefined
+      ? await startInbound(services, config.inboundSmtpPort)
+      : undefined;
   onShutdown(async () => {
     await app?.close();
+    await inbound?.close();
     await worker?.stop();
     await services.close();
   });
@@ -66,6 +76,18 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
         : services.transport.description;
     log.info(`Paperboy is listening on ${config.publicUrl} · mail goes to ${mail}`);
   }
+}
+
+/** The inbound SMTP listener (src/inbound/listener.ts) on the services' database. */
+async function startInbound(services: Services, port: number) {
+  const { config, db, subscribers, log, inbound } = services;
+  if (!inbound)
+    throw new Error('INBOUND_DOMAIN: must be set for the inbound listener (the domain its addresses are at)');
+  const { startInboundListener } = await import('./inbound/listener.ts');
+  return startInboundListener(
+    { pool: db.pool, addresses: inbound, subscribers, softBounceLimit: config.softBounceLimit, log },
+    { host: config.inboundSmtpHost, port },
+  );
 }
 
 export const program = new Command()
@@ -91,6 +113,23 @@ program
   .command('worker')
   .description('run the worker only: the ingest and edition schedules, and the sender that delivers mail')
   .action(() => run({ http: false, worker: true }));
+
+program
+  .command('inbound')
+  .description(
+    'run the SMTP listener for mail that comes back: DSNs to each mail’s return path, List-Unsubscribe mailto (INBOUND_DOMAIN)',
+  )
+  .action(async () => {
+    const { createLogger, createServices } = await import('./services.ts');
+    const { loadConfig } = await import('./config.ts');
+    const config = loadConfig();
+    const services = await createServices(config, createLogger(config));
+    const listener = await startInbound(services, config.inboundSmtpPort ?? DEFAULT_INBOUND_PORT);
+    onShutdown(async () => {
+      await listener.close();
+      await services.close();
+    });
+  });
 
 program
   .command('ingest')

@@ -11,7 +11,8 @@ import { type Static, Type } from 'typebox';
  * configuration table of docs/configuration.md is generated from it (`npm run docs:config`; a test
  * fails when the two disagree). Options beyond JSON Schema, read by loadConfig() and configTable():
  * - `protocols`: a URL variable's allowed schemes;
- * - `format: 'cron' | 'mailbox' | 'address'`: a node-cron expression, a From header, a bare address;
+ * - `format: 'cron' | 'mailbox' | 'address' | 'domain' | 'line' | 'color'`: a node-cron expression, a
+ *   From header, a bare address, a domain name, one line of text, a `#rrggbb` colour;
  * - `defaultText`: how that table shows (in Markdown) a default that is computed or means "unset";
  * - `group`: variables that are set together and share one row of the table.
  */
@@ -83,8 +84,32 @@ export const ConfigSchema = Type.Object({
   }),
   MAIL_FROM: Type.String({
     format: 'mailbox',
-    default: 'Paperboy <paperboy@localhost>',
-    description: 'sender of every mail',
+    default: 'paperboy@localhost',
+    defaultText: '`$SITE_NAME <paperboy@localhost>`',
+    description: 'sender of every mail; a bare address gets `SITE_NAME` as its display name',
+  }),
+  SITE_NAME: Type.String({
+    format: 'line',
+    maxLength: 60,
+    default: 'Paperboy',
+    description: 'the name on every page, feed and mail, and the From name when `MAIL_FROM` has none',
+  }),
+  SITE_LOGO_URL: url(['https'], {
+    defaultText: 'unset (the name alone)',
+    description: 'an https image shown beside the name at the top of every page',
+  }),
+  ACCENT_COLOR: Type.String({
+    format: 'color',
+    default: '#1d4ed8',
+    description:
+      'links and primary buttons, as `#rrggbb`; darkened for light pages and lightened for dark ones until it has 4.5:1 contrast with their background (WCAG AA)',
+  }),
+  SITE_FOOTER: optionalString({
+    format: 'line',
+    maxLength: 300,
+    defaultText: 'unset',
+    description:
+      'a line at the foot of every page, such as the postal address anti-spam laws ask senders to show',
   }),
   OUTBOX_ENABLED: Type.Optional(
     Type.Boolean({
@@ -114,6 +139,24 @@ export const ConfigSchema = Type.Object({
     format: 'address',
     defaultText: 'unset',
     description: 'an address offered as `mailto:` in `List-Unsubscribe` beside the https link',
+  }),
+  INBOUND_DOMAIN: optionalString({
+    format: 'domain',
+    defaultText: 'unset (bounces go to `MAIL_FROM`)',
+    description:
+      'a domain whose MX reaches the inbound listener: each mail’s return path becomes `bounce+<signed delivery id>@` it (VERP) and `List-Unsubscribe` offers `mailto:unsubscribe+<signed token>@` it (README: "Mail that comes back")',
+  }),
+  INBOUND_SMTP_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      defaultText: 'unset (`paperboy inbound` listens on 2525; a worker runs no listener)',
+      description: 'port of the inbound SMTP listener; set, every worker runs one',
+    }),
+  ),
+  INBOUND_SMTP_HOST: Type.String({
+    default: '127.0.0.1',
+    description: 'address the inbound SMTP listener binds (`0.0.0.0` to take mail from other machines)',
   }),
   DKIM_DOMAIN: optionalString({
     group: 'dkim',
@@ -317,7 +360,8 @@ interface VariableSchema {
   defaultText?: string;
   description?: string;
   protocols?: string[];
-  format?: 'cron' | 'mailbox' | 'address';
+  format?: 'cron' | 'mailbox' | 'address' | 'domain' | 'line' | 'color';
+  maxLength?: number;
   group?: string;
 }
 
@@ -374,6 +418,18 @@ function parseValue(name: string, schema: VariableSchema, raw: string): unknown 
     return fail('an address such as "Paperboy <digest@example.org>"');
   if (schema.format === 'address' && !/^[^\s@<>,"]+@[^\s@<>,"]+\.[^\s@<>,"]+$/.test(raw))
     return fail('a bare address such as unsubscribe@example.org');
+  // a name goes into headers (From) and pages: one line, no control characters
+  if (schema.format === 'line' && /\p{Cc}/u.test(raw))
+    return fail('one line of text without control characters');
+  if (schema.maxLength !== undefined && raw.length > schema.maxLength)
+    throw new ConfigError(name, `expected at most ${schema.maxLength} characters`);
+  if (schema.format === 'color' && !/^#[0-9a-f]{6}$/i.test(raw))
+    return fail('a colour as #rrggbb, such as #1d4ed8');
+  if (
+    schema.format === 'domain' &&
+    !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(raw)
+  )
+    return fail('a domain name such as bounces.example.org');
   return raw;
 }
 
@@ -624,6 +680,12 @@ function checkProduction(config: Config): void {
     );
 }
 
+/** A From of a bare address gets the site's name (quoted, as RFC 5322 asks of most punctuation). */
+function withDisplayName(mailFrom: string, siteName: string): string {
+  if (mailFrom.includes('<')) return mailFrom;
+  return `"${siteName.replace(/["\\]/g, '\\$&')}" <${mailFrom}>`;
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: RawEnv = process.env): Config {
   const values = readVariables(env);
@@ -643,6 +705,7 @@ export function loadConfig(env: RawEnv = process.env): Config {
     secretKey: secretKey(values.secretKey as string | undefined, nodeEnv, dataDir),
     dkim: dkim(values),
     trustProxy: trustProxy(values.trustProxy as string),
+    mailFrom: withDisplayName(values.mailFrom as string, values.siteName as string),
   };
   if (production) checkProduction(config);
   return config;

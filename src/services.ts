@@ -12,6 +12,7 @@ import { Sender } from './delivery/sender.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
 import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
+import { InboundAddresses } from './inbound/addresses.ts';
 import { publicUrlMismatch } from './servers/public-url.ts';
 import { AddressHasher } from './subscribers/address-hash.ts';
 import { feedbackOf } from './subscribers/feedback.ts';
@@ -36,6 +37,8 @@ export interface Services {
   sender: Sender;
   editions: Editions;
   renderer: DigestRenderer;
+  /** With INBOUND_DOMAIN: the signed addresses mail comes back to (src/inbound/). */
+  inbound: InboundAddresses | undefined;
   close(): Promise<void>;
 }
 
@@ -90,7 +93,11 @@ export async function createServices(config: Config, log: Logger = createLogger(
   const signer = config.dkim ? new DkimSigner(config.dkim) : undefined;
   const transport = createMailTransport(config, signer);
   const editions = new Editions(db.pool, { maxWaitHours: config.editionMaxWaitHours });
-  const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize);
+  const site = { name: config.siteName, footer: config.siteFooter };
+  const renderer = new DigestRenderer(config.publicUrl, config.renderCacheSize, site);
+  const inbound = config.inboundDomain
+    ? new InboundAddresses(config.secretKey, config.inboundDomain)
+    : undefined;
   const sender = new Sender({
     pool: db.pool,
     transport,
@@ -98,6 +105,8 @@ export async function createServices(config: Config, log: Logger = createLogger(
     buildMail: createMailBuilder({
       publicUrl: config.publicUrl,
       listUnsubscribeMailto: config.listUnsubscribeMailto,
+      inbound,
+      site,
       links,
       findRequest: (id) => subscribers.findRequest(id),
       feedbackOf: (id) => feedbackOf(db.pool, id),
@@ -131,6 +140,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     sender,
     editions,
     renderer,
+    inbound,
     async close() {
       await sender.stop();
       transport.close();

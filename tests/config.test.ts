@@ -179,7 +179,7 @@ describe('production', () => {
     expect(
       loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000', MAIL_FROM: 'paperboy@example.org' })
         .mailFrom,
-    ).toBe('paperboy@example.org');
+    ).toBe('"Paperboy" <paperboy@example.org>');
     expect(loadConfig({ ...production, PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe(
       'http://localhost:3000',
     );

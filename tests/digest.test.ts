@@ -242,6 +242,8 @@ describe('rendering', () => {
         preferencesChange,
         summary: 'a daily digest at 07:00 (Europe/Berlin) of up to 10 papers, with 2 keywords',
         footer: 'You get this mail because this address was entered at https://paperboy.test.',
+        siteName: 'Vision & "Lab" Papers',
+        siteFooter: 'Vision Lab, 1 Research Way <12345>',
       };
       expect(await confirmationBody(values)).toEqual(await renderMail('confirmation', values));
     }

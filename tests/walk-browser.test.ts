@@ -75,9 +75,21 @@ it.each(walks)(
     // the browser's time zone is preselected (by the page's own script)
     expect(await page.inputValue('#timezone')).toBe('Europe/Paris');
     await step('home');
+    // a refused field: the page comes back at the home page's address, the message in words
     await page.fill('input[name=email]', email);
+    await page.locator('summary', { hasText: 'Customise' }).click();
+    await page.fill('#keywords', 'see https://evil.example');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.waitForSelector('#form-error');
+    expect(page.url()).toBe(`${base}/`);
+    expect(await page.textContent('#form-error')).not.toMatch(/^keywords:/i);
+    await step('form-error');
+    await page.fill('#keywords', '');
     await page.getByRole('button', { name: 'Subscribe' }).click();
     await page.waitForURL(`${base}/subscribed`);
+    // the address it went to, and where this relay-less server keeps its mail
+    expect(await page.textContent('main')).toContain(email);
+    expect(await page.getByRole('link', { name: 'the outbox' }).getAttribute('href')).toBe('/outbox');
     await step('subscribed');
     await app.services.sender.drain();
 
@@ -116,6 +128,9 @@ it.each(walks)(
     await step('unsubscribe');
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await page.waitForSelector('h1:has-text("You are unsubscribed")');
+    // the way back is offered at once, as one button
+    expect(await page.getByRole('button', { name: 'Subscribe again' }).count()).toBe(1);
+    await step('unsubscribed');
     await page.goto(preferences);
     await step('unsubscribed-preferences');
     await page.getByRole('button', { name: 'Subscribe again' }).click();

@@ -48,6 +48,12 @@ export async function applyDeliveryEvents(
   return { applied, unknown };
 }
 
+/** The Message-ID a delivery was sent under, for a report that names the delivery itself (VERP). */
+export async function messageIdOfDelivery(pool: pg.Pool, deliveryId: number): Promise<string | undefined> {
+  const { rows } = await pool.query<{ message_id: string | null }>(sql.messageIdOfDelivery, [deliveryId]);
+  return rows[0]?.message_id ?? undefined;
+}
+
 /** Whether this soft bounce is the first counted for its mail (and marks it counted). */
 async function claimSoftBounce(pool: pg.Pool, found: { subscriberId: string; deliveryId?: string }) {
   const deliveryId =

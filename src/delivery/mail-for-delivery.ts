@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Edition, Editions } from '../digest/editions.ts';
 import { personalDigestWriter } from '../digest/personal-digest.ts';
 import type { DigestRenderer } from '../digest/render.ts';
+import type { InboundAddresses } from '../inbound/addresses.ts';
 import type { SendableMail } from '../mail-queue/mail.ts';
 import { confirmationMail } from '../subscribers/confirmation-mail.ts';
 import type { ReaderFeedback } from '../subscribers/feedback.ts';
@@ -25,6 +26,10 @@ export type MailBuilder = (delivery: ClaimedDelivery, messageId: string) => Prom
 export function createMailBuilder(deps: {
   publicUrl: string;
   listUnsubscribeMailto: string | undefined;
+  /** SITE_NAME and SITE_FOOTER, for the mail the transport composes (confirmations). */
+  site?: { name: string; footer?: string | undefined };
+  /** With INBOUND_DOMAIN: each mail's return path (VERP) and List-Unsubscribe's mailto. */
+  inbound?: InboundAddresses;
   links: SubscriberLinks;
   findRequest(id: string): Promise<SubscriptionRequest | undefined>;
   /** What a reader taught their digest; asked only of readers who taught something. */
@@ -33,8 +38,17 @@ export function createMailBuilder(deps: {
   renderer: DigestRenderer;
   messages: DigestMessages;
 }): MailBuilder {
-  const { publicUrl, listUnsubscribeMailto, links, findRequest, feedbackOf, editions, renderer, messages } =
-    deps;
+  const {
+    publicUrl,
+    listUnsubscribeMailto,
+    inbound,
+    links,
+    findRequest,
+    feedbackOf,
+    editions,
+    renderer,
+    messages,
+  } = deps;
   const host = new URL(publicUrl).hostname;
   // editions are frozen: each is read once per worker, not once per mail
   const editionCache = new LRUCache<number, Promise<Edition | undefined>>({ max: 20 });
@@ -54,8 +68,11 @@ export function createMailBuilder(deps: {
 
     if (delivery.kind === 'confirmation') {
       const request = delivery.requestId ? await findRequest(delivery.requestId) : undefined;
-      const mail = request && (await confirmationMail({ subscriber, request, links, publicUrl }));
-      return mail ? { mail: { ...mail, messageId } } : { cancel: 'nothing left to confirm' };
+      const mail =
+        request && (await confirmationMail({ subscriber, request, links, publicUrl, site: deps.site }));
+      if (!mail) return { cancel: 'nothing left to confirm' };
+      const envelope = inbound && { from: inbound.returnPath(delivery.id), to: [subscriber.email] };
+      return { mail: { ...mail, messageId, ...(envelope ? { envelope } : {}) } };
     }
 
     if (subscriber.status !== 'active') return { cancel: `subscriber is ${subscriber.status}` };
@@ -72,22 +89,24 @@ export function createMailBuilder(deps: {
     });
     if (!digest) return { cancel: 'no paper matches the subscriber’s keywords (only mode)' };
     const unsubscribe = [`<${unsubscribeUrl}>`];
-    if (listUnsubscribeMailto) {
+    if (inbound) {
+      unsubscribe.push(`<mailto:${inbound.unsubscribeAddress(subscriber)}?subject=unsubscribe>`);
+    } else if (listUnsubscribeMailto) {
       unsubscribe.push(`<mailto:${listUnsubscribeMailto}?subject=unsubscribe%20${unsubscribeToken}>`);
     }
-    return {
-      // written when a connection is ready for it: until then the mail holds the reader's selection
-      mail: await messages.compose(digest.parts, {
-        to: subscriber.email,
-        messageId,
-        subject: digest.subject,
-        listUnsubscribe: unsubscribe.join(', '),
-        listHeaders: {
-          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-          'List-Id': `Paperboy ${found.frequency} digest <${found.frequency}.paperboy.${host}>`,
-          'List-Archive': `<${publicUrl}/digests>`,
-        },
-      }),
-    };
+    // written when a connection is ready for it: until then the mail holds the reader's selection
+    const mail = await messages.compose(digest.parts, {
+      to: subscriber.email,
+      messageId,
+      subject: digest.subject,
+      listUnsubscribe: unsubscribe.join(', '),
+      listHeaders: {
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'List-Id': `Paperboy ${found.frequency} digest <${found.frequency}.paperboy.${host}>`,
+        'List-Archive': `<${publicUrl}/digests>`,
+      },
+    });
+    if (inbound) mail.envelope = { ...mail.envelope, from: inbound.returnPath(delivery.id) };
+    return { mail };
   };
 }

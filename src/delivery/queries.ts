@@ -185,6 +185,9 @@ export const deliveryQueries = {
     SELECT id FROM deliveries WHERE subscriber_id = $1 AND status = 'sent'
     ORDER BY sent_at DESC NULLS LAST, id DESC LIMIT 1`,
 
+  /** The Message-ID a delivery was sent under (null until it was). */
+  messageIdOfDelivery: `SELECT message_id FROM deliveries WHERE id = $1`,
+
   editionDueNow: `
     SELECT count(*)::int AS count FROM deliveries
     WHERE edition_id = $1

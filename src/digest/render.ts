@@ -69,6 +69,8 @@ const EDITION_SLOTS = {
   title: slot('TITLE'),
   archiveUrl: slot('ARCHIVE_URL'),
   publicUrl: slot('PUBLIC_URL'),
+  siteName: slot('SITE_NAME'),
+  siteFooter: slot('SITE_FOOTER'),
 } as const;
 /**
  * A card's own slots carry no number: they take the rank of the card they are in, so one card
@@ -101,6 +103,8 @@ export function digestFrameTemplate(frequency: Frequency, withKeywordLine: boole
       frequency,
       archiveUrl: EDITION_SLOTS.archiveUrl,
       publicUrl: EDITION_SLOTS.publicUrl,
+      siteName: EDITION_SLOTS.siteName,
+      siteFooter: EDITION_SLOTS.siteFooter,
       ...SLOTS,
     },
   };
@@ -185,6 +189,13 @@ function keywordLine(matched: SelectedPaper[], noneMatched: boolean): string | u
 /** A paper's card for each keyword it is shown with, per edition. */
 const CARDS_PER_EDITION = 5000;
 
+/** The operator's name and footer line (an address) in every mail's frame. */
+export interface MailSite {
+  name: string;
+  footer?: string | undefined;
+}
+const DEFAULT_MAIL_SITE: MailSite = { name: 'Paperboy' };
+
 /**
  * Renders digests without running MJML per reader, even when every reader's selection is their
  * own (learned rankings). MJML compiles the frame (header, footer and layout, with slots) once per
@@ -205,6 +216,8 @@ export class DigestRenderer {
     private readonly publicUrl: string,
     /** RENDER_CACHE_SIZE */
     cacheSize: number,
+    /** SITE_NAME and SITE_FOOTER: the mail's header and its last footer line. */
+    private readonly site: MailSite = DEFAULT_MAIL_SITE,
   ) {
     this.frames = new LRUCache({ max: cacheSize });
   }
@@ -348,6 +361,8 @@ export class DigestRenderer {
           [EDITION_SLOTS.title]: editionTitle(edition),
           [EDITION_SLOTS.archiveUrl]: archiveUrl(this.publicUrl, edition),
           [EDITION_SLOTS.publicUrl]: this.publicUrl,
+          [EDITION_SLOTS.siteName]: this.site.name,
+          [EDITION_SLOTS.siteFooter]: this.site.footer ?? '',
         }),
       );
     });

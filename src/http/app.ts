@@ -29,6 +29,7 @@ import { linkRoutes } from './routes/links.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { readerFeedRoutes } from './routes/reader-feed.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { refuseCrossSitePosts } from './same-origin.ts';
@@ -114,7 +115,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
         title: 'Page not found',
         message:
           'There is nothing at this address. If you followed a link from a mail, it may have been cut short.',
-        link: { href: '/', text: 'Paperboy home' },
+        link: { href: '/', text: `${config.siteName} home` },
       });
     return reply
       .status(404)
@@ -140,6 +141,7 @@ export async function buildApp(config: Config, provided?: Services): Promise<App
   await app.register(linkRoutes);
   await app.register(feedbackRoutes);
   await app.register(archiveRoutes);
+  await app.register(readerFeedRoutes);
   await app.register(adminRoutes, { prefix: '/api/admin' });
   await app.register(consoleRoutes, { prefix: '/admin' });
   await app.register(webhookRoutes, { prefix: '/api/webhooks' });

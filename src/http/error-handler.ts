@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ValidationError } from '../errors.ts';
-import { renderPage } from '../templates.ts';
+import { sendPage } from './page.ts';
 
 interface AjvError {
   instancePath: string;
@@ -75,9 +75,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   };
   reply.status(statusCode);
   if (wantsHtml(request)) {
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(renderPage('message', { title: body.error, message, requestId: body.requestId }));
+    return sendPage(reply, statusCode, 'message', { title: body.error, message, requestId: body.requestId });
   }
   return reply.send(body);
 }

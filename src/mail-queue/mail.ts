@@ -7,6 +7,8 @@ export interface OutgoingMail {
   /** With its angle brackets: `<id@host>`. */
   messageId: string;
   headers?: Record<string, string>;
+  /** The SMTP envelope, when its sender is not the From address (a VERP return path). */
+  envelope?: { from: string; to: string[] };
 }
 
 /** A mail before the sender gives it its Message-ID. */

@@ -12,6 +12,8 @@ const CONFIRMATION_SLOTS = {
   confirmUrl: slot('CONFIRM_URL'),
   summary: slot('SUMMARY'),
   footer: slot('FOOTER'),
+  siteName: slot('SITE_NAME'),
+  siteFooter: slot('SITE_FOOTER'),
 } as const;
 
 /** The confirmation mail's template, for a new subscription or a change to one, every value a slot. */
@@ -30,6 +32,9 @@ export interface ConfirmationValues {
   preferencesChange: boolean;
   summary: string;
   footer: string;
+  /** SITE_NAME (Paperboy unless set) and SITE_FOOTER (none unless set). */
+  siteName?: string;
+  siteFooter?: string | undefined;
 }
 
 /** The confirmation mail's HTML and text: its compiled template with the values set. */
@@ -39,6 +44,8 @@ export async function confirmationBody(values: ConfirmationValues): Promise<Rend
     [CONFIRMATION_SLOTS.confirmUrl]: values.confirmUrl,
     [CONFIRMATION_SLOTS.summary]: values.summary,
     [CONFIRMATION_SLOTS.footer]: values.footer,
+    [CONFIRMATION_SLOTS.siteName]: values.siteName ?? 'Paperboy',
+    [CONFIRMATION_SLOTS.siteFooter]: values.siteFooter ?? '',
   });
 }
 
@@ -52,8 +59,9 @@ export async function confirmationMail(options: {
   request: SubscriptionRequest;
   links: SubscriberLinks;
   publicUrl: string;
+  site?: { name: string; footer?: string | undefined };
 }): Promise<MailContent | null> {
-  const { subscriber, request, links, publicUrl } = options;
+  const { subscriber, request, links, publicUrl, site = { name: 'Paperboy' } } = options;
   if (request.appliedAt) return null;
   if (subscriber.unsubscribedAt && subscriber.unsubscribedAt > request.createdAt) return null;
   const preferencesChange = subscriber.status === 'active';
@@ -67,12 +75,14 @@ export async function confirmationMail(options: {
     // the address has not confirmed: nothing typed into the form goes into the mail
     summary: describePreferences(preferences, { keywords: 'count' }),
     footer: `You get this mail because this address was entered at ${publicUrl}.`,
+    siteName: site.name,
+    siteFooter: site.footer,
   });
   return {
     to: subscriber.email,
     subject: preferencesChange
-      ? 'Confirm the change to your Paperboy digest'
-      : 'Confirm your Paperboy subscription',
+      ? `Confirm the change to your ${site.name} digest`
+      : `Confirm your ${site.name} subscription`,
     html,
     text,
   };

@@ -82,37 +82,62 @@ function text(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** One CSV record as a subscriber to import; throws ValidationError naming the column. */
-function importRow(escaped: Record<string, string>): ImportRow {
+/**
+ * One CSV record as a subscriber to import, or every problem it has (each naming its column):
+ * an operator fixing a file sees all of a row's mistakes at once, not one per run. Cells are read
+ * with their spreadsheet-formula escape undone (unescapeCsvCell).
+ */
+function importRow(escaped: Record<string, string>): { row: ImportRow } | { problems: string[] } {
   const record = Object.fromEntries(
     Object.entries(escaped).map(([column, cell]) => [column, unescapeCsvCell(cell)]),
   );
-  const email = normalizeEmailAddress(record.email ?? '');
-  const status = text(record.status) ?? 'active';
-  if (status === 'pending')
-    throw new ValidationError(
-      'status',
-      'pending: this person has not confirmed; ask them to subscribe through the form instead',
-    );
-  if (!(IMPORTED_STATUSES as readonly string[]).includes(status))
-    throw new ValidationError('status', `expected ${IMPORTED_STATUSES.join(', ')}, got "${status}"`);
-  const frequency = text(record.frequency);
-  if (frequency !== undefined && frequency !== 'daily' && frequency !== 'weekly')
-    throw new ValidationError('frequency', `expected daily or weekly, got "${frequency}"`);
-  const mode = text(record.keyword_mode);
-  if (mode !== undefined && mode !== 'only' && mode !== 'boost')
-    throw new ValidationError('keyword_mode', `expected only or boost, got "${mode}"`);
-  const ranged = (value: string | undefined, field: string, min: number, max: number) => {
-    const n = integer(value, field);
-    if (n !== undefined && (n < min || n > max))
-      throw new ValidationError(field, `must be from ${min} to ${max}`);
-    return n;
+  const problems: string[] = [];
+  /** The value of one column's check, or undefined with its problem noted. */
+  const checked = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(error.message);
+      return undefined;
+    }
   };
+  const email = checked(() => normalizeEmailAddress(record.email ?? ''));
+  const status = checked(() => {
+    const status = text(record.status) ?? 'active';
+    if (status === 'pending')
+      throw new ValidationError(
+        'status',
+        'pending: this person has not confirmed; ask them to subscribe through the form instead',
+      );
+    if (!(IMPORTED_STATUSES as readonly string[]).includes(status))
+      throw new ValidationError('status', `expected ${IMPORTED_STATUSES.join(', ')}, got "${status}"`);
+    return status as ImportRow['status'];
+  });
+  const frequency = checked(() => {
+    const frequency = text(record.frequency);
+    if (frequency !== undefined && frequency !== 'daily' && frequency !== 'weekly')
+      throw new ValidationError('frequency', `expected daily or weekly, got "${frequency}"`);
+    return frequency as PreferencesInput['frequency'];
+  });
+  const keywordMode = checked(() => {
+    const mode = text(record.keyword_mode);
+    if (mode !== undefined && mode !== 'only' && mode !== 'boost')
+      throw new ValidationError('keyword_mode', `expected only or boost, got "${mode}"`);
+    return mode as PreferencesInput['keywordMode'];
+  });
+  const ranged = (value: string | undefined, field: string, min: number, max: number) =>
+    checked(() => {
+      const n = integer(value, field);
+      if (n !== undefined && (n < min || n > max))
+        throw new ValidationError(field, `must be from ${min} to ${max}`);
+      return n;
+    });
   const input: PreferencesInput = {
-    frequency: frequency as PreferencesInput['frequency'],
+    frequency,
     weekday: ranged(record.weekday, 'weekday', 1, 7),
     keywords: record.keywords ?? undefined,
-    keywordMode: mode as PreferencesInput['keywordMode'],
+    keywordMode,
     timezone: text(record.timezone),
     deliveryHour: ranged(record.delivery_hour, 'delivery_hour', 0, 23),
     maxPapers: ranged(record.max_papers, 'max_papers', 1, 50),
@@ -121,18 +146,20 @@ function importRow(escaped: Record<string, string>): ImportRow {
   };
   for (const key of Object.keys(input) as Array<keyof PreferencesInput>)
     if (input[key] === undefined) delete input[key];
-  return { email, preferences: preferencesOfRow(input), status: status as ImportRow['status'] };
-}
-
-/** The row's preferences; an error names the CSV column, not the API field (`muted_keywords`). */
-function preferencesOfRow(input: PreferencesInput) {
-  try {
-    return resolvePreferences(input);
-  } catch (error) {
-    if (error instanceof ValidationError && error.field === 'mutedKeywords')
-      throw new ValidationError('muted_keywords', error.message.slice(error.field.length + 2));
-    throw error;
-  }
+  // the free-text settings are checked where preferences are resolved: one at a time, so each
+  // problem is told, under its CSV column's name
+  checked(() => resolvePreferences({ keywords: input.keywords }));
+  checked(() => resolvePreferences({ timezone: input.timezone }));
+  checked(() => {
+    try {
+      return resolvePreferences({ mutedKeywords: input.mutedKeywords });
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError('muted_keywords', error.reason);
+      throw error;
+    }
+  });
+  if (problems.length > 0 || email === undefined || status === undefined) return { problems };
+  return { row: { email, preferences: resolvePreferences(input), status } };
 }
 
 /**
@@ -179,19 +206,28 @@ export async function importCsv(options: {
       options.onRow?.();
       if (report.rows === 1 && !('email' in record))
         throw new ValidationError('email', 'the CSV needs a header row with an email column');
+      const imported = importRow(record);
+      if ('problems' in imported) {
+        report.invalid.push({ line: info.lines, message: imported.problems.join('; ') });
+        continue;
+      }
+      const { row } = imported;
       try {
-        const row = importRow(record);
+        // a zone Node accepts and PostgreSQL does not know (time-zones.ts)
         await timeZones.check(row.preferences.timezone);
-        const key = row.email.toLowerCase();
-        const seen = firstLine.get(key);
-        if (seen !== undefined) throw new ValidationError('email', `${row.email} is also on line ${seen}`);
-        firstLine.set(key, info.lines);
-        batch.push(row);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         report.invalid.push({ line: info.lines, message: error.message });
         continue;
       }
+      const key = row.email.toLowerCase();
+      const seen = firstLine.get(key);
+      if (seen !== undefined) {
+        report.invalid.push({ line: info.lines, message: `email: ${row.email} is also on line ${seen}` });
+        continue;
+      }
+      firstLine.set(key, info.lines);
+      batch.push(row);
       if (batch.length >= IMPORT_BATCH_SIZE) await flush();
     }
     await flush();

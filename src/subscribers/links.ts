@@ -7,6 +7,7 @@ export const LINK_PATHS = {
   unsubscribe: '/unsubscribe',
   more: '/more-like-this',
   less: '/less-like-this',
+  feed: '/feeds',
 } as const satisfies Record<TokenPurpose, string>;
 
 /** The signed links of a subscriber's mail and pages, built in one place. */

@@ -40,6 +40,20 @@ export const DEFAULT_PREFERENCES: Preferences = {
   mutedKeywords: [],
 };
 
+/**
+ * Whether a subscriber left the choices behind "Customise" as they came: keywords, their mode,
+ * hour and papers per digest. How often is on the form itself, and the time zone is preselected
+ * from the browser, so neither says the reader customised anything.
+ */
+export function sameAsDefaults(preferences: Preferences): boolean {
+  return (
+    preferences.keywords.length === 0 &&
+    preferences.keywordMode === DEFAULT_PREFERENCES.keywordMode &&
+    preferences.deliveryHour === DEFAULT_PREFERENCES.deliveryHour &&
+    preferences.maxPapers === DEFAULT_PREFERENCES.maxPapers
+  );
+}
+
 const MAX_KEYWORDS = 20;
 const MAX_KEYWORD_LENGTH = 64;
 const MAX_KEYWORD_WORDS = 4;

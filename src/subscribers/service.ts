@@ -244,6 +244,19 @@ export class SubscriberService {
     });
   }
 
+  /**
+   * Unsubscribes a subscriber whose own signed address (a List-Unsubscribe mailto, checked by its
+   * caller) asked for it. Idempotent; cancels mail not yet sent, as the link does.
+   */
+  async unsubscribeVerified(subscriberId: string): Promise<void> {
+    const subscriber = await this.findById(subscriberId);
+    if (!subscriber || subscriber.status === 'unsubscribed') return;
+    await withTransaction(this.pool, async (client) => {
+      await client.query(sql.unsubscribe, [subscriberId]);
+      await cancelPendingDeliveries(client, subscriberId);
+    });
+  }
+
   async findById(id: string): Promise<Subscriber | undefined> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return undefined;
     const result = await this.pool.query<SubscriberRow>(sql.findById, [id]);

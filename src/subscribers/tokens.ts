@@ -12,6 +12,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * - mac: HMAC-SHA256 under a key derived from SECRET_KEY over
  *   `purpose \n subject id \n expiry \n nonce`, truncated to 192 bits, base64url.
  *
+ * A `feed` token opens a reader's private Atom feed and nothing else: it is the one link meant to
+ * be handed to a feed reader (another service), so it must not change any setting.
  * The purpose is inside the MAC, so a preferences token never works as an unsubscribe token; for
  * "more / less like this" so is the paper (`\n arXiv id` after the nonce), so a token for one
  * paper never answers for another.
@@ -22,7 +24,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * derived at send time, one HMAC each, without a write per mail. Verification recomputes the
  * MAC and compares it with crypto.timingSafeEqual.
  */
-export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe' | 'more' | 'less';
+export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe' | 'more' | 'less' | 'feed';
 
 /**
  * Purposes whose token is bound to one thing besides the subscriber: "more like this" and "less

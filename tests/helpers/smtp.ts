@@ -10,8 +10,8 @@ type SmtpBehaviour =
   /** Takes the message and never answers it (until reset, which answers 451): a relay hanging. */
   | { hang: true };
 
-/** A message as received: parsed, and its bytes as they came (to verify signatures on). */
-type ReceivedMail = ParsedMail & { raw: Buffer };
+/** A message as received: parsed, its bytes as they came (to verify signatures on), its MAIL FROM. */
+type ReceivedMail = ParsedMail & { raw: Buffer; envelopeFrom: string };
 
 export interface SmtpPeer {
   url: string;
@@ -89,7 +89,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       }
       callback();
     },
-    onData(stream: SMTPServerDataStream, _session, callback) {
+    onData(stream: SMTPServerDataStream, session, callback) {
       if (!admitted()) {
         state.throttled++;
         stream.resume();
@@ -125,7 +125,8 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       );
       received.then(
         async (raw) => {
-          const mail: ReceivedMail = Object.assign(await simpleParser(raw), { raw });
+          const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          const mail: ReceivedMail = Object.assign(await simpleParser(raw), { raw, envelopeFrom });
           if ('code' in behaviour) {
             callback(Object.assign(new Error(behaviour.message), { responseCode: behaviour.code }));
             return;

@@ -7,6 +7,7 @@ import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.t
 import { FREQUENCIES } from '../../frequency.ts';
 import { DEFAULT_PREFERENCES } from '../../subscribers/preferences.ts';
 import { renderPage } from '../../templates.ts';
+import { siteView } from '../branding.ts';
 import { sendPage } from '../page.ts';
 import { HtmlPage } from '../schemas.ts';
 
@@ -68,8 +69,14 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const frequency = request.query.frequency ?? 'daily';
       const { day } = request.params;
-      // a day that does not exist (2026-02-30) has no digest, like any other day without one
-      const edition = isRealDay(day) ? await editions.find(frequency, day) : undefined;
+      if (!isRealDay(day)) {
+        return sendPage(reply, 404, 'message', {
+          title: 'Not a date',
+          message: `${day} is not a day of the calendar: there is no digest for it.`,
+          link: { href: '/digests', text: 'All digests' },
+        });
+      }
+      const edition = await editions.find(frequency, day);
       if (edition?.status !== 'ready') {
         return sendPage(reply, 404, 'message', {
           title: 'No digest for this date',
@@ -104,6 +111,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
         entries.push({ ...editionView(edition, config.publicUrl), updated: item.builtAt.toISOString() });
       }
       const xml = renderPage('atom-feed', {
+        site: siteView(config),
         publicUrl: config.publicUrl,
         updated: entries[0]?.updated ?? new Date(0).toISOString(),
         entries,

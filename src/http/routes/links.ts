@@ -10,7 +10,7 @@ import {
   unfollowAuthor,
 } from '../../subscribers/feedback.ts';
 import { LINK_PATHS } from '../../subscribers/links.ts';
-import { describePreferences, PreferencesInput } from '../../subscribers/preferences.ts';
+import { describePreferences, PreferencesInput, sameAsDefaults } from '../../subscribers/preferences.ts';
 import { MAX_PAUSE_WEEKS } from '../../subscribers/service.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { describeError, handleError, wantsHtml } from '../error-handler.ts';
@@ -28,11 +28,11 @@ const untilDate = new Intl.DateTimeFormat('en-GB', {
 
 /** The page of a link that is not (or no longer) one of ours: nothing was changed. */
 export function invalidLink(reply: FastifyReply) {
+  const { siteName } = reply.server.services.config;
   return page(reply, 404, 'message', {
     title: 'This link is not valid',
-    message:
-      'It may have been cut short or mistyped, or replaced by a newer mail. Nothing was changed. The newest mail from Paperboy has links that work; or ask for a new confirmation on the home page.',
-    link: { href: '/', text: 'Paperboy home' },
+    message: `It may have been cut short or mistyped, or replaced by a newer mail. Nothing was changed. The newest mail from ${siteName} has links that work; or ask for a new confirmation on the home page.`,
+    link: { href: '/', text: `${siteName} home` },
   });
 }
 
@@ -71,6 +71,7 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: describePreferences(subscriber.preferences),
       unsubscribeUrl: links.url('unsubscribe', subscriber),
       resubscribeUrl: resubscribeUrl(subscriber),
+      feedUrl: links.url('feed', subscriber),
       dataUrl: `${links.url('preferences', subscriber)}/data`,
       deleteUrl: `${links.url('preferences', subscriber)}/delete`,
       form: preferenceFormData(subscriber.preferences),
@@ -90,6 +91,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       message: `You will receive ${describePreferences(subscriber.preferences)}.`,
       preferencesUrl: links.url('preferences', subscriber),
       form: preferenceFormData(subscriber.preferences),
+      // what they chose under "Customise" is not offered again as if it were still to do
+      customised: !sameAsDefaults(subscriber.preferences),
     });
   }
 
@@ -191,10 +194,11 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         const result = await subscribers.unsubscribe(request.params.token);
         if (!result.ok) return invalidLink(reply);
-        return page(reply, 200, 'message', {
-          title: 'You are unsubscribed',
-          message: `No more digests will be sent to ${result.subscriber.email}. Changed your mind? Subscribe again on the home page.`,
-          link: { href: `${config.publicUrl}/`, text: 'Paperboy home' },
+        // the way back is one button, the same as on the page they came from
+        return page(reply, 200, 'unsubscribe', {
+          email: result.subscriber.email,
+          alreadyUnsubscribed: true,
+          resubscribeUrl: resubscribeUrl(result.subscriber),
         });
       },
     );
@@ -340,9 +344,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await erase(app.services, check.subscriber.id);
       return page(reply, 200, 'message', {
         title: 'Your data is deleted',
-        message:
-          'Paperboy no longer has your address, your settings or the mail it sent you, and sends you nothing more. You are welcome to subscribe again at any time.',
-        link: { href: '/', text: 'Paperboy home' },
+        message: `${config.siteName} no longer has your address, your settings or the mail it sent you, and sends you nothing more. You are welcome to subscribe again at any time.`,
+        link: { href: '/', text: `${config.siteName} home` },
       });
     },
   );
