@@ -252,7 +252,7 @@ export const ConfigSchema = Type.Object({
     format: 'cron',
     default: '5 * * * *',
     description:
-      "when workers build and fan out the past week's daily editions and last week's weekly one (UTC)",
+      "when workers build and fan out the past week's daily editions, last week's weekly one and last month's monthly one (UTC)",
   }),
   EDITION_MAX_WAIT_HOURS: Type.Integer({
     minimum: 0,

@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import { dailyColumns, stackedBars } from '../src/admin/charts.ts';
+import { siteView } from '../src/http/branding.ts';
 import { renderPage } from '../src/templates.ts';
+import { testConfig } from './helpers/app.ts';
 
 // The dashboard's 90-day chart with what a new list has: one or two days of events. As lines it
 // was a flat stroke and a spike, equal series hidden under each other; as columns each day with
@@ -34,6 +36,7 @@ it('draws one column per day with events, each series a segment of its own, equa
 it('says the legend counts events, beside subscribers now, and an edition with nothing sent', () => {
   const perDay = dailyColumns(days, [{ name: 'unsubscribed', values: only(10, 5) }]);
   const html = renderPage('admin/dashboard', {
+    site: siteView(testConfig({})),
     title: 'Dashboard',
     csrf: 'x',
     data: {

@@ -179,6 +179,7 @@ describe('preferences page', () => {
     expect(after?.preferences).toEqual({
       frequency: 'weekly',
       weekday: 2,
+      monthDay: 1,
       deliveryHour: 18,
       timezone: 'Asia/Tokyo',
       keywords: ['vision', 'agents'],

@@ -60,7 +60,7 @@ it('imports the good rows, reports the bad and duplicate ones by line, leaves ex
   const lines = first.stderr.split('\n').filter((line) => line.startsWith('line '));
   expect(lines).toEqual([
     expect.stringMatching(/^line 3: email: /),
-    expect.stringMatching(/^line 4: frequency: expected daily or weekly/),
+    expect.stringMatching(/^line 4: frequency: expected daily, weekly or monthly/),
     'line 5: email: ANN@example.org is also on line 2',
     expect.stringMatching(/^line 6: timezone: /),
     'line 7: delivery_hour: must be from 0 to 23',

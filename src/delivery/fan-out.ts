@@ -1,15 +1,15 @@
 import type pg from 'pg';
-import { addDays } from '../dates.ts';
 import type { Edition } from '../digest/editions.ts';
+import { ruleOf } from '../frequency.ts';
 import { deliveryQueries as sql } from './queries.ts';
 
 /**
- * The day an edition goes out: a daily edition holds the papers featured on its day, and is
- * sent the next day at each subscriber's hour, when that day's list is complete; a weekly one
- * (keyed by its Monday) goes out in the following week, on each subscriber's weekday.
+ * The day an edition goes out, before each reader's own day moves it (frequency.ts): a daily
+ * edition the day after its day, when that day's list is complete; a weekly one in the week after,
+ * a monthly one in the month after.
  */
 export function sendDay(edition: Pick<Edition, 'frequency' | 'day'>): string {
-  return addDays(edition.day, edition.frequency === 'daily' ? 1 : 7);
+  return ruleOf(edition.frequency).sendDay(edition.day);
 }
 
 /**
@@ -18,7 +18,13 @@ export function sendDay(edition: Pick<Edition, 'frequency' | 'day'>): string {
  */
 export async function fanOut(pool: pg.Pool, edition: Edition, options: { now: boolean }): Promise<number> {
   if (edition.status !== 'ready' || edition.id === undefined) return 0;
-  const result = await pool.query(sql.fanOut, [edition.id, sendDay(edition), edition.frequency, options.now]);
+  const result = await pool.query(sql.fanOut, [
+    edition.id,
+    sendDay(edition),
+    edition.frequency,
+    options.now,
+    ruleOf(edition.frequency).readerDay,
+  ]);
   if (options.now) await pool.query(sql.makeEditionDueNow, [edition.id]);
   return result.rowCount ?? 0;
 }

@@ -50,7 +50,8 @@ export const deliveryQueries = {
   /**
    * Fan-out: one digest row per mailable subscriber of the edition's frequency, in one
    * statement. Each is due at the subscriber's hour in their time zone on the edition's send
-   * day $2 (weekly: shifted to their weekday in that week); `AT TIME ZONE` turns that local
+   * day $2, moved by the reader's own day $5 names (frequency.ts `readerDay`: their weekday in a
+   * weekly edition's week, their day of the month in a monthly one's); `AT TIME ZONE` turns that local
    * time into an instant, right across daylight-saving changes; a zone PostgreSQL does not know
    * (a row written around the checks) counts as UTC rather than failing everyone's fan-out.
    * $4 = true: due now instead.
@@ -60,7 +61,7 @@ export const deliveryQueries = {
     INSERT INTO deliveries (kind, subscriber_id, edition_id, due_at)
     SELECT 'digest', s.id, $1,
       CASE WHEN $4 THEN now()
-      ELSE ($2::date + CASE WHEN $3 = 'weekly' THEN s.weekday - 1 ELSE 0 END
+      ELSE ($2::date + CASE $5::text WHEN 'weekday' THEN s.weekday - 1 WHEN 'month_day' THEN s.month_day - 1 ELSE 0 END
              + make_interval(hours => s.delivery_hour)) AT TIME ZONE COALESCE(z.name, 'UTC')
       END
     FROM subscribers s LEFT JOIN pg_timezone_names z ON z.name = s.timezone

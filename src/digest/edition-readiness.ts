@@ -1,6 +1,6 @@
 import { addDays } from '../dates.ts';
 import type { Queryable } from '../db/transaction.ts';
-import type { Frequency } from '../frequency.ts';
+import { type Frequency, ruleOf } from '../frequency.ts';
 import { type DayIngestState, dayIngestState } from '../papers/ingest.ts';
 
 /**
@@ -8,7 +8,7 @@ import { type DayIngestState, dayIngestState } from '../papers/ingest.ts';
  * papers and votes to a day's list until the day ends in UTC, so the edition waits for an ingest
  * of its day that started after that moment and succeeded (the worker ingests yesterday every
  * 30 minutes). If none has within EDITION_MAX_WAIT_HOURS of the day's end, it is built from what
- * is stored, with a note that says so. A weekly edition waits for its week to end.
+ * is stored, with a note that says so. A weekly or monthly edition waits for its span to end.
  */
 export type Readiness = { ready: true; note: string | null } | { ready: false; reason: string };
 
@@ -40,11 +40,15 @@ export async function readiness(
   now: Date,
   maxWaitHours: number,
 ): Promise<Readiness> {
-  if (frequency === 'weekly') {
-    const weekEnd = endOf(addDays(day, 6));
-    return now >= weekEnd
+  if (frequency !== 'daily') {
+    const rule = ruleOf(frequency);
+    const spanEnd = endOf(rule.lastDay(day));
+    return now >= spanEnd
       ? { ready: true, note: null }
-      : { ready: false, reason: `The week ends at ${utcMinute(weekEnd)}; it is built after that.` };
+      : {
+          ready: false,
+          reason: `${rule.describeSpan(day).replace(/^./, (c) => c.toUpperCase())} ends at ${utcMinute(spanEnd)}; it is built after that.`,
+        };
   }
   const state = await dayIngestState(db, day);
   if (state.completeAt) return { ready: true, note: null };

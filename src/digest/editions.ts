@@ -1,15 +1,11 @@
 import type pg from 'pg';
-import { addDays } from '../dates.ts';
 import type { Queryable } from '../db/transaction.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
-import type { Frequency } from '../frequency.ts';
+import { type Frequency, ruleOf } from '../frequency.ts';
 import { type Paper, type PaperRow, toPaper } from '../papers/paper.ts';
 import { readiness, utcMinute, whyNoPapers } from './edition-readiness.ts';
 import { digestQueries as sql } from './queries.ts';
-
-/** A weekly edition keeps the best papers of its week: room for keyword matches beyond 50. */
-const WEEKLY_EDITION_SIZE = 100;
 
 export interface EditionPaper extends Paper {
   position: number;
@@ -20,7 +16,7 @@ export interface Edition {
   /** Undefined for an edition drafted for a preview, or waiting, and not stored. */
   id: number | undefined;
   frequency: Frequency;
-  /** Daily: the day; weekly: the Monday of the ISO week. */
+  /** The day it is keyed by (frequency.ts): the day, the Monday of the ISO week, the month's first. */
   day: string;
   /** 'waiting': not built yet, its day's list not known to be complete (edition-readiness.ts). */
   status: 'ready' | 'empty' | 'waiting';
@@ -60,17 +56,15 @@ interface EditionRow {
   build_note: string | null;
 }
 
-/** The day an edition is keyed by: the date itself, or the Monday of its ISO week. */
+/** The day an edition is keyed by (the frequency's rule). */
 export function editionDay(frequency: Frequency, date: string): string {
-  if (frequency === 'daily') return date;
-  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 = Sunday
-  return addDays(date, -((weekday + 6) % 7));
+  return ruleOf(frequency).editionDay(date);
 }
 
 /**
  * Editions: for a date and a frequency, the frozen, ordered papers every subscriber of that
- * frequency is sent a selection of. Daily: the papers featured that day, by trending score.
- * Weekly: the ISO week's papers, each once, top by score. A paper already in an earlier
+ * frequency is sent a selection of: the papers featured in its span (frequency.ts: a day, an ISO
+ * week, a month), each once at its best trending score, the best first. A paper already in an earlier
  * edition of the same frequency is left out. An empty edition is filled when papers for it are
  * stored; one whose mail has started going never changes.
  */
@@ -84,13 +78,13 @@ export class Editions {
   /** What the edition would hold now, without storing it. */
   async draft(frequency: Frequency, date: string, client: Queryable = this.pool): Promise<Edition> {
     const day = editionDay(frequency, date);
-    const candidates =
-      frequency === 'daily'
-        ? await client.query<{ arxiv_id: string; score: number }>(sql.dailyCandidates, [day])
-        : await client.query<{ arxiv_id: string; score: number }>(sql.weeklyCandidates, [
-            day,
-            WEEKLY_EDITION_SIZE,
-          ]);
+    const rule = ruleOf(frequency);
+    const candidates = await client.query<{ arxiv_id: string; score: number }>(sql.candidates, [
+      day,
+      rule.lastDay(day),
+      rule.size,
+      frequency,
+    ]);
     const ids = candidates.rows.map((row) => row.arxiv_id);
     const rows = await client.query<PaperRow>(sql.papersByIds, [ids]);
     const byId = new Map(rows.rows.map((row) => [row.arxiv_id, toPaper(row)]));
@@ -111,9 +105,9 @@ export class Editions {
   }
 
   private async explainEmpty(client: Queryable, frequency: Frequency, day: string): Promise<string> {
-    const last = frequency === 'daily' ? day : addDays(day, 6);
-    const span = frequency === 'daily' ? day : `the week of ${day} (to ${last})`;
-    const { rows } = await client.query<{ count: number }>(sql.featuredCount, [day, last]);
+    const rule = ruleOf(frequency);
+    const span = rule.describeSpan(day);
+    const { rows } = await client.query<{ count: number }>(sql.featuredCount, [day, rule.lastDay(day)]);
     const featured = rows[0]?.count ?? 0;
     if (featured === 0) {
       const why =

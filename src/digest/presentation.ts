@@ -50,23 +50,30 @@ const dayMonthYear = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'UTC',
 });
 
-/** "Trending papers of Thursday, 12 March 2026"; a weekly one by its dates, "… week of 9 March 2026". */
+const monthYear = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/**
+ * "Trending papers of Thursday, 12 March 2026"; a weekly one by its dates, "… week of 9 March
+ * 2026 (9 Mar – 15 Mar)"; a monthly one by its month, "… March 2026".
+ */
 export function editionTitle(edition: Pick<Edition, 'frequency' | 'day'>): string {
   const day = new Date(`${edition.day}T00:00:00Z`);
   if (edition.frequency === 'daily') return `Trending papers of ${longDate.format(day)}`;
+  if (edition.frequency === 'monthly') return `Trending papers of ${monthYear.format(day)}`;
   const last = new Date(`${addDays(edition.day, 6)}T00:00:00Z`);
   return `Trending papers of the week of ${dayMonthYear.format(day)} (${shortDate.format(day)} – ${shortDate.format(last)})`;
 }
 
-/** For subjects: "12 Mar 2026", or "week of 9 Mar 2026" (not an ISO week number a reader must decode). */
+/** For subjects: "12 Mar 2026", "week of 9 Mar 2026" (not an ISO week number a reader must decode), "March 2026". */
 export function editionShortDate(edition: Pick<Edition, 'frequency' | 'day'>): string {
-  const day = shortDate.format(new Date(`${edition.day}T00:00:00Z`));
-  return edition.frequency === 'daily' ? day : `week of ${day}`;
+  const day = new Date(`${edition.day}T00:00:00Z`);
+  if (edition.frequency === 'monthly') return monthYear.format(day);
+  return edition.frequency === 'daily' ? shortDate.format(day) : `week of ${shortDate.format(day)}`;
 }
 
 /** The edition's page in the public archive. */
 export function archiveUrl(publicUrl: string, edition: Pick<Edition, 'frequency' | 'day'>): string {
-  return `${publicUrl}/digests/${edition.day}${edition.frequency === 'weekly' ? '?frequency=weekly' : ''}`;
+  return `${publicUrl}/digests/${edition.day}${edition.frequency === 'daily' ? '' : `?frequency=${edition.frequency}`}`;
 }
 
 /** The values a template needs for one paper. */

@@ -6,32 +6,20 @@ const PAPER_COLUMNS = `p.arxiv_id, p.title, p.abstract, p.authors, p.upvotes, p.
 
 export const digestQueries = {
   /**
-   * Candidates of a daily edition: the papers featured on $1, best score first, without those
-   * already in an earlier daily edition.
+   * Candidates of an edition of frequency $4: the papers featured from $1 to $2 (its span), each
+   * once at its best score, best first, at most $3 (NULL: all), without those already in an
+   * earlier edition of that frequency.
    */
-  dailyCandidates: `
-    SELECT d.arxiv_id, d.score
-    FROM paper_days d
-    WHERE d.day = $1
-      AND NOT EXISTS (
-        SELECT 1 FROM edition_papers ep JOIN editions e ON e.id = ep.edition_id
-        WHERE ep.arxiv_id = d.arxiv_id AND e.frequency = 'daily' AND e.day < $1)
-    ORDER BY d.score DESC, d.rank, d.arxiv_id`,
-
-  /**
-   * Candidates of a weekly edition: the papers featured in the ISO week from Monday $1, each
-   * once at its best score, top $2, without those already in an earlier weekly edition.
-   */
-  weeklyCandidates: `
+  candidates: `
     SELECT d.arxiv_id, max(d.score) AS score
     FROM paper_days d
-    WHERE d.day BETWEEN $1::date AND $1::date + 6
+    WHERE d.day BETWEEN $1::date AND $2::date
       AND NOT EXISTS (
         SELECT 1 FROM edition_papers ep JOIN editions e ON e.id = ep.edition_id
-        WHERE ep.arxiv_id = d.arxiv_id AND e.frequency = 'weekly' AND e.day < $1)
+        WHERE ep.arxiv_id = d.arxiv_id AND e.frequency = $4 AND e.day < $1::date)
     GROUP BY d.arxiv_id
-    ORDER BY max(d.score) DESC, d.arxiv_id
-    LIMIT $2`,
+    ORDER BY max(d.score) DESC, min(d.rank), d.arxiv_id
+    LIMIT $3`,
 
   /** How many papers were featured in a range of days at all: to explain an empty edition. */
   featuredCount: `SELECT count(DISTINCT arxiv_id)::int AS count FROM paper_days WHERE day BETWEEN $1::date AND $2::date`,

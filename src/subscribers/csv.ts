@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
+import { FREQUENCIES } from '../frequency.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
@@ -26,6 +27,7 @@ export const CSV_COLUMNS = [
   'status',
   'frequency',
   'weekday',
+  'month_day',
   'keywords',
   'keyword_mode',
   'timezone',
@@ -70,6 +72,9 @@ export interface ImportReport {
   unchanged: number;
   invalid: Array<{ line: number; message: string }>;
 }
+
+/** "daily, weekly or monthly" */
+const EITHER = new Intl.ListFormat('en-GB', { type: 'disjunction' });
 
 function integer(value: string | undefined, field: string): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
@@ -116,8 +121,8 @@ function importRow(escaped: Record<string, string>): { row: ImportRow } | { prob
   });
   const frequency = checked(() => {
     const frequency = text(record.frequency);
-    if (frequency !== undefined && frequency !== 'daily' && frequency !== 'weekly')
-      throw new ValidationError('frequency', `expected daily or weekly, got "${frequency}"`);
+    if (frequency !== undefined && !(FREQUENCIES as readonly string[]).includes(frequency))
+      throw new ValidationError('frequency', `expected ${EITHER.format(FREQUENCIES)}, got "${frequency}"`);
     return frequency as PreferencesInput['frequency'];
   });
   const keywordMode = checked(() => {
@@ -136,6 +141,7 @@ function importRow(escaped: Record<string, string>): { row: ImportRow } | { prob
   const input: PreferencesInput = {
     frequency,
     weekday: ranged(record.weekday, 'weekday', 1, 7),
+    monthDay: ranged(record.month_day, 'month_day', 1, 28),
     keywords: record.keywords ?? undefined,
     keywordMode,
     timezone: text(record.timezone),

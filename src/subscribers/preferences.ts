@@ -8,6 +8,8 @@ export interface Preferences {
   frequency: Frequency;
   /** ISO day for weekly mail: 1 = Monday … 7 = Sunday. */
   weekday: number;
+  /** Day of the month for monthly mail: 1 … 28 (every month has it). */
+  monthDay: number;
   keywords: string[];
   keywordMode: 'only' | 'boost';
   timezone: string;
@@ -31,6 +33,7 @@ export const DEFAULT_PERSONALISATION = 75;
 export const DEFAULT_PREFERENCES: Preferences = {
   frequency: 'daily',
   weekday: 1,
+  monthDay: 1,
   keywords: [],
   keywordMode: 'boost',
   timezone: 'UTC',
@@ -84,6 +87,9 @@ export const PreferencesInput = Type.Object({
         description: 'day of weekly mail: 1 (Monday) … 7 (Sunday), or its English name',
       },
     ),
+  ),
+  monthDay: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 28, description: 'day of monthly mail: 1 … 28 of the month after' }),
   ),
   keywords: Type.Optional(
     Type.Union([Type.Array(Type.String(), { maxItems: 100 }), Type.String({ maxLength: 2000 })], {
@@ -164,6 +170,7 @@ export function resolvePreferences(
   return {
     frequency: input.frequency ?? base.frequency,
     weekday: input.weekday === undefined ? base.weekday : normalizeWeekday(input.weekday),
+    monthDay: input.monthDay ?? base.monthDay,
     keywords: input.keywords === undefined ? base.keywords : normalizeKeywords(input.keywords),
     keywordMode: input.keywordMode ?? base.keywordMode,
     timezone: input.timezone === undefined ? base.timezone : normalizeTimezone(input.timezone),
@@ -175,6 +182,19 @@ export function resolvePreferences(
         ? base.mutedKeywords
         : normalizeKeywords(input.mutedKeywords, 'mutedKeywords'),
   };
+}
+
+/** 1st, 2nd, 3rd, 4th … 21st, 22nd, 23rd, 28th. */
+function ordinal(day: number): string {
+  const suffix =
+    day % 10 === 1 && day !== 11
+      ? 'st'
+      : day % 10 === 2 && day !== 12
+        ? 'nd'
+        : day % 10 === 3 && day !== 13
+          ? 'rd'
+          : 'th';
+  return `${day}${suffix}`;
 }
 
 /**
@@ -190,7 +210,9 @@ export function describePreferences(
   const when =
     p.frequency === 'weekly'
       ? `a weekly digest on ${WEEKDAYS[p.weekday - 1]?.replace(/^./, (c) => c.toUpperCase())}s at ${hour}`
-      : `a daily digest at ${hour}`;
+      : p.frequency === 'monthly'
+        ? `a monthly digest on the ${ordinal(p.monthDay)} at ${hour}`
+        : `a daily digest at ${hour}`;
   const named =
     options.keywords === 'quote'
       ? p.keywords.join(', ')

@@ -7,6 +7,7 @@ export const SUBSCRIBER_COLUMNS = [
   'status',
   'frequency',
   'weekday',
+  'month_day',
   'keywords',
   'keyword_mode',
   'timezone',
@@ -40,9 +41,9 @@ const CONFIRMATION_DUE = `s.suppressed_at IS NULL
   AND s.confirmations_unanswered < ${MAX_UNANSWERED_CONFIRMATIONS}
   AND (s.confirmation_sent_at IS NULL OR s.confirmation_sent_at <= now() - interval '10 minutes')`;
 
-// $2…$10 in every statement that writes preferences, in the order of preferenceParams().
+// $2…$11 in every statement that writes preferences, in the order of preferenceParams().
 const PREFERENCE_COLUMNS =
-  'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers, personalisation, muted_keywords';
+  'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers, personalisation, muted_keywords, month_day';
 
 export const subscriberQueries = {
   /** Every time zone name PostgreSQL knows: the zones a subscriber may choose (time-zones.ts). */
@@ -51,12 +52,12 @@ export const subscriberQueries = {
   /**
    * Subscribing, as the first part of one statement (the outbox's queueConfirmations completes it,
    * so the request and its mail exist together or not at all). The address is added if new, with
-   * the preferences $2…$10, suppressed at once when its hash ($11) is on the list of erased or blocked
+   * the preferences $2…$11, suppressed at once when its hash ($12) is on the list of erased or blocked
    * addresses. A known address keeps its preferences until a confirmation applies the request's; an
    * unsubscribed one waits for that confirmation again. A confirmation is due unless one went out in
    * the last 10 minutes (the form cannot mail-bomb anyone), MAX_UNANSWERED_CONFIRMATIONS went unanswered,
    * or the address is suppressed; only then is
-   * the request ($12, its preferences) stored, as `requests` (id, subscriber_id): a request whose mail
+   * the request ($13, its preferences) stored, as `requests` (id, subscriber_id): a request whose mail
    * is not sent could never be confirmed. ON CONFLICT … DO UPDATE locks a known row, so two requests
    * for one address take turns.
    */
@@ -65,11 +66,11 @@ export const subscriberQueries = {
       INSERT INTO subscribers AS s
         (email, ${PREFERENCE_COLUMNS}, suppressed_at, suppression_reason, confirmation_sent_at,
          confirmations_unanswered)
-      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, blocked.suppressed_at, blocked.reason,
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, blocked.suppressed_at, blocked.reason,
              CASE WHEN blocked.suppressed_at IS NULL THEN now() END,
              CASE WHEN blocked.suppressed_at IS NULL THEN 1 ELSE 0 END
-      FROM (SELECT (SELECT suppressed_at FROM suppressed_addresses WHERE address_hash = $11) AS suppressed_at,
-                   (SELECT reason FROM suppressed_addresses WHERE address_hash = $11) AS reason) blocked
+      FROM (SELECT (SELECT suppressed_at FROM suppressed_addresses WHERE address_hash = $12) AS suppressed_at,
+                   (SELECT reason FROM suppressed_addresses WHERE address_hash = $12) AS reason) blocked
       ON CONFLICT ((lower(email))) DO UPDATE SET
         status = CASE WHEN s.status = 'unsubscribed' THEN 'pending' ELSE s.status END,
         updated_at = CASE WHEN s.status = 'unsubscribed' THEN now() ELSE s.updated_at END,
@@ -79,7 +80,7 @@ export const subscriberQueries = {
     ),
     requests AS (
       INSERT INTO subscription_requests (subscriber_id, preferences)
-      SELECT id, $12 FROM subscriber WHERE confirmation_due
+      SELECT id, $13 FROM subscriber WHERE confirmation_due
       RETURNING id, subscriber_id
     )`,
 
@@ -109,7 +110,7 @@ export const subscriberQueries = {
 
   updatePreferences: `
     UPDATE subscribers
-    SET (${PREFERENCE_COLUMNS}) = ($2, $3, $4, $5, $6, $7, $8, $9, $10), updated_at = now()
+    SET (${PREFERENCE_COLUMNS}) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11), updated_at = now()
     WHERE id = $1`,
 
   /** New confirm_nonce: confirmation mails sent before this moment stop working. */
@@ -224,32 +225,32 @@ export const subscriberQueries = {
     UPDATE subscribers SET confirmation_sent_at = now() WHERE id = $1 AND suppressed_at IS NULL RETURNING id`,
 
   /**
-   * Imports opted-in subscribers ($1 addresses, $2…$10 preference arrays, $11 statuses: active,
-   * unsubscribed or suppressed, $12 address hashes); existing addresses are left as they are
-   * unless $13, then their preferences are replaced. Returns one row per address inserted or
+   * Imports opted-in subscribers ($1 addresses, $2…$11 preference arrays, $12 statuses: active,
+   * unsubscribed or suppressed, $13 address hashes); existing addresses are left as they are
+   * unless $14, then their preferences are replaced. Returns one row per address inserted or
    * updated.
    */
   importSubscribers: `
     INSERT INTO subscribers AS s (email, ${PREFERENCE_COLUMNS}, status, confirmed_at, unsubscribed_at,
       suppressed_at, suppression_reason)
     SELECT u.email, u.frequency, u.weekday, string_to_array(u.keywords, E'\\n'), u.keyword_mode, u.timezone,
-      u.delivery_hour, u.max_papers, u.personalisation, string_to_array(u.muted_keywords, E'\\n'),
+      u.delivery_hour, u.max_papers, u.personalisation, string_to_array(u.muted_keywords, E'\\n'), u.month_day,
       CASE WHEN u.status = 'unsubscribed' THEN 'unsubscribed' ELSE 'active' END,
       CASE WHEN u.status = 'unsubscribed' THEN NULL ELSE now() END,
       CASE WHEN u.status = 'unsubscribed' THEN now() END,
       COALESCE(h.suppressed_at, CASE WHEN u.status = 'suppressed' THEN now() END),
       COALESCE(h.reason, CASE WHEN u.status = 'suppressed' THEN 'imported as suppressed' END)
     FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::smallint[],
-      $8::smallint[], $9::smallint[], $10::text[], $11::text[], $12::bytea[])
+      $8::smallint[], $9::smallint[], $10::text[], $11::smallint[], $12::text[], $13::bytea[])
       AS u(email, frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers,
-        personalisation, muted_keywords, status, hash)
+        personalisation, muted_keywords, month_day, status, hash)
     LEFT JOIN suppressed_addresses h ON h.address_hash = u.hash
     ON CONFLICT ((lower(email))) DO UPDATE
       SET (${PREFERENCE_COLUMNS}) = (excluded.frequency, excluded.weekday, excluded.keywords,
         excluded.keyword_mode, excluded.timezone, excluded.delivery_hour, excluded.max_papers,
-        excluded.personalisation, excluded.muted_keywords),
+        excluded.personalisation, excluded.muted_keywords, excluded.month_day),
         updated_at = now()
-      WHERE $13::boolean
+      WHERE $14::boolean
     RETURNING (xmax = 0) AS inserted`,
 
   /** The export command: every subscriber with status $1 (or all), in the order they came. */

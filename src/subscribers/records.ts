@@ -282,6 +282,7 @@ export async function importSubscribers(
     column((r) => r.preferences.maxPapers),
     column((r) => r.preferences.personalisation),
     column((r) => r.preferences.mutedKeywords.join('\n')),
+    column((r) => r.preferences.monthDay),
     column((r) => r.status),
     column((r) => hasher.hash(r.email)),
     update,

@@ -34,6 +34,7 @@ export interface SubscriberRow {
   status: SubscriberStatus;
   frequency: Preferences['frequency'];
   weekday: number;
+  month_day: number;
   keywords: string[];
   keyword_mode: Preferences['keywordMode'];
   timezone: string;
@@ -61,6 +62,7 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
     preferences: {
       frequency: row.frequency,
       weekday: row.weekday,
+      monthDay: row.month_day,
       keywords: row.keywords,
       keywordMode: row.keyword_mode,
       timezone: row.timezone,
@@ -82,7 +84,7 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
   };
 }
 
-/** Parameters $2…$10 of the statements that write preferences (queries.ts). */
+/** Parameters $2…$11 of the statements that write preferences (queries.ts). */
 export function preferenceParams(p: Preferences): unknown[] {
   return [
     p.frequency,
@@ -94,5 +96,6 @@ export function preferenceParams(p: Preferences): unknown[] {
     p.maxPapers,
     p.personalisation,
     p.mutedKeywords,
+    p.monthDay,
   ];
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { addDays, isoDay } from '../dates.ts';
 import { fanOut } from '../delivery/fan-out.ts';
 import type { Edition, Editions } from '../digest/editions.ts';
-import type { Frequency } from '../frequency.ts';
+import { FREQUENCIES, type Frequency, ruleOf } from '../frequency.ts';
 
 /**
  * Daily editions the schedule still looks after, counting back from yesterday: one waiting for
@@ -15,7 +15,7 @@ export const RECENT_DAILY_EDITIONS = 7;
 
 /**
  * What the edition schedule does each time it fires: build the daily editions of the past week
- * that may be built and are not (or are empty), and last week's weekly one, and fan out what is
+ * that may be built and are not (or are empty), last week's weekly one and last month's monthly one, and fan out what is
  * ready. Fan-out is idempotent, so the hourly runs after the first only add subscribers who
  * confirmed since; a filled edition's readers whose hour has passed are due at once.
  */
@@ -31,7 +31,11 @@ export async function publishRecentEditions(deps: {
       'daily',
       addDays(today, -RECENT_DAILY_EDITIONS + i),
     ]),
-    ['weekly', addDays(today, -7)],
+    // the other frequencies: the latest edition whose span has ended
+    ...FREQUENCIES.filter((f) => f !== 'daily').map((f): [Frequency, string] => [
+      f,
+      ruleOf(f).latestComplete(today),
+    ]),
   ];
   const published = [];
   for (const [frequency, date] of targets) {
