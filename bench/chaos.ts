@@ -163,9 +163,13 @@ async function main() {
        SELECT 'reader' || g || '@example.org', 'active', now() FROM generate_series(1, $1) g`,
       [SUBSCRIBERS],
     );
-    const { edition } = await new Editions(pool).build('daily', '2026-03-12');
+    const { edition } = await new Editions(pool).build('daily', '2026-07-29');
     const added = await fanOut(pool, edition, { now: true });
     say(`${added} deliveries due; relay faults on ${Math.round(FAULTS * 100)}% of messages`);
+    if (added === 0)
+      throw new Error(
+        `the edition of ${edition.day} has nothing to send (${edition.status}: ${edition.emptyReason})`,
+      );
     await admin.connect();
 
     const env = {

@@ -215,10 +215,10 @@ async function main() {
     );
 
     await addSubscribers(services, SMALL, 0);
-    const small = await withMemory(() => pipeline(services, '2026-03-10'));
+    const small = await withMemory(() => pipeline(services, '2026-07-27'));
     await addSubscribers(services, LARGE - SMALL, SMALL);
     await addReaderAnswers(services.db.pool, LEARNED);
-    const { edition } = await services.editions.build('daily', '2026-03-12');
+    const { edition } = await services.editions.build('daily', '2026-07-29');
     const compose = await composeCost(services, edition, signer, COMPOSED);
 
     // a typical digest with a reader's real links, for the baselines and the wire
@@ -258,9 +258,9 @@ async function main() {
       ),
     });
     const before = await limits('before');
-    const large = await withCpu(sink.pid, LARGE, () => withMemory(() => pipeline(services, '2026-03-12')));
+    const large = await withCpu(sink.pid, LARGE, () => withMemory(() => pipeline(services, '2026-07-29')));
     const largeSigned = await withCpu(sink.pid, LARGE, () =>
-      withMemory(() => pipeline(signing, '2026-03-11')),
+      withMemory(() => pipeline(signing, '2026-07-28')),
     );
     const after = await limits('after');
     const mean = (key: keyof typeof before) => 2 / (1 / before[key] + 1 / after[key]);

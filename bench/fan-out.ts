@@ -76,7 +76,7 @@ async function main() {
     };
 
     // Paperboy: one statement
-    const daily = await edition('2026-03-11');
+    const daily = await edition('2026-07-28');
     let started = performance.now();
     const added = await fanOut(pool, daily, { now: false });
     const fanOutMs = performance.now() - started;
@@ -90,7 +90,7 @@ async function main() {
     );
 
     // a loop in Node: read the subscribers, insert one row each, due time computed the same way
-    const other = await edition('2026-03-12');
+    const other = await edition('2026-07-29');
     const { rows: sample } = await pool.query<{ id: string; timezone: string; delivery_hour: number }>(
       `SELECT id, timezone, delivery_hour FROM subscribers ORDER BY id LIMIT $1`,
       [LOOP_SAMPLE],

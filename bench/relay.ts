@@ -32,7 +32,7 @@ const { values } = parseArgs({
   },
 });
 const QUICK = values.quick;
-const DAY = '2026-03-12';
+const DAY = '2026-07-29';
 const ADMIT_PER_SECOND = 30;
 const THROTTLED_READERS = QUICK ? 150 : 600;
 const REPLY_DELAY_MS = 50;

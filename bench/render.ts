@@ -46,7 +46,7 @@ async function weeklyEditionFromSample(): Promise<Edition> {
   papers.forEach((paper, index) => {
     paper.position = index + 1;
   });
-  return { id: 1, frequency: 'weekly', day: '2026-03-09', status: 'ready', emptyReason: null, papers };
+  return { id: 1, frequency: 'weekly', day: '2026-07-27', status: 'ready', emptyReason: null, papers };
 }
 
 /** 50 profiles: keyword pairs from the papers' own AI keywords and title words, varied sizes and modes. */

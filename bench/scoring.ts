@@ -56,7 +56,7 @@ async function main() {
     await pool.query('ANALYZE');
 
     const editions = new Editions(pool);
-    const { edition } = await editions.build('weekly', '2026-03-09');
+    const { edition } = await editions.build('weekly', '2026-07-27');
     const fanOutStarted = performance.now();
     const fanned = await fanOut(pool, edition, { now: true });
     const fanOutMs = performance.now() - fanOutStarted;

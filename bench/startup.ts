@@ -115,10 +115,10 @@ async function main() {
       ['paperboy --help', () => timed([bin, '--help'], env)],
       ['paperboy migrate', () => timed([bin, 'migrate'], env)],
       [
-        'paperboy digest preview --date 2026-03-11',
+        'paperboy digest preview --date 2026-07-28',
         () =>
           timed(
-            [bin, 'digest', 'preview', '--date', '2026-03-11', '--out', path.join(dataDir, 'p.html')],
+            [bin, 'digest', 'preview', '--date', '2026-07-28', '--out', path.join(dataDir, 'p.html')],
             env,
           ),
       ],

@@ -56,8 +56,8 @@ async function main() {
   const config = loadConfig(env);
   const services = await createServices(config, pino({ level: 'warn' }));
   try {
-    await ingestDays(services.db.pool, new FileSource(SAMPLE_DIR), ['2026-03-12'], services.log);
-    const { edition } = await services.editions.build('daily', '2026-03-12');
+    await ingestDays(services.db.pool, new FileSource(SAMPLE_DIR), ['2026-07-29'], services.log);
+    const { edition } = await services.editions.build('daily', '2026-07-29');
     const sample = await sampleDigest(services, edition, LIST_HEADERS);
     const written = prebuilt(sample.raw);
     const composed = composedEachTime(sample.html, sample.text, MAIL_FROM);
@@ -109,7 +109,7 @@ async function main() {
         pino({ level: 'warn' }),
       );
       try {
-        return (await pipeline(tuned, '2026-03-12')).rate;
+        return (await pipeline(tuned, '2026-07-29')).rate;
       } finally {
         await tuned.close();
       }

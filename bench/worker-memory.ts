@@ -116,8 +116,8 @@ async function main() {
   };
 
   try {
-    const small = await sendEdition(SMALL, '2026-03-11');
-    const large = await sendEdition(LARGE, '2026-03-12');
+    const small = await sendEdition(SMALL, '2026-07-28');
+    const large = await sendEdition(LARGE, '2026-07-29');
     const growth = large.peakMb - small.peakMb;
     for (const [label, run] of [
       ['small', small],
