@@ -3,6 +3,8 @@
  * as the README runs it (bin/paperboy.js, compiled JavaScript when dist/ is fresh) against a sink in
  * another process, and its peak RSS is the kernel's high-water mark (VmHWM in /proc), read when
  * every delivery is recorded. Between the sizes a fresh worker starts, so each peak is its own.
+ * Then `paperboy digest send --now` (the command operators run, through its #! line) sends a
+ * third edition to the large list, its peak read from /proc while it runs.
  *
  *   npm run bench:worker-memory [-- --small 10000 --large 200000]
  * Wants BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL); Linux, for /proc.
@@ -115,9 +117,40 @@ async function main() {
     }
   };
 
+  /** `digest send --now` of `day` to everyone, in a process of its own: its peak RSS while it runs. */
+  const sendByCommand = async (day: string) => {
+    const command = spawn(BIN, ['digest', 'send', '--date', day, '--now'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const pid = command.pid as number;
+    const exited = new Promise<number | null>((resolve) => command.once('exit', resolve));
+    const started = performance.now();
+    let peakMb = 0;
+    let running = true;
+    void exited.then(() => {
+      running = false;
+    });
+    while (running) {
+      try {
+        peakMb = Math.max(peakMb, memoryMb(pid, 'VmHWM'));
+      } catch {
+        // it has just exited
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`digest send exited with ${code}`);
+    return { peakMb, seconds: (performance.now() - started) / 1000 };
+  };
+
   try {
     const small = await sendEdition(SMALL, '2026-07-28');
     const large = await sendEdition(LARGE, '2026-07-29');
+    const command = await sendByCommand('2026-07-27');
+    console.log(
+      `digest send --now to ${LARGE}: ${command.seconds.toFixed(0)} s; peak ${command.peakMb.toFixed(0)} MB (target ≤ ${TARGET_PEAK_MB})`,
+    );
     const growth = large.peakMb - small.peakMb;
     for (const [label, run] of [
       ['small', small],
@@ -136,6 +169,14 @@ async function main() {
         value: large.peakMb,
         unit: 'MB',
         baseline: { name: `sending ${SMALL.toLocaleString('en')}`, value: small.peakMb },
+        target: { bound: TARGET_PEAK_MB, better: 'lower' },
+      },
+      {
+        scenario: 'memory',
+        name: `paperboy digest send peak RSS sending ${LARGE.toLocaleString('en')}`,
+        value: command.peakMb,
+        unit: 'MB',
+        baseline: { name: 'the worker sending as many', value: large.peakMb },
         target: { bound: TARGET_PEAK_MB, better: 'lower' },
       },
       {

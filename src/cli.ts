@@ -12,31 +12,70 @@ const DEFAULT_INBOUND_PORT = 2525;
 // HTTP server, the mail renderer or the embedded database, nor the configuration's schema
 // (importing config.ts, TypeBox and the compiled schema, takes about 0.25 s alone).
 
-/** Runs until SIGTERM or SIGINT, then stops in order: HTTP first, then the worker, then the pool. */
-function onShutdown(stop: () => Promise<void>): void {
+/**
+ * Runs until SIGTERM or SIGINT, then stops in order: HTTP first, then the worker, then the pool.
+ * Listening from the first moment of start-up: a signal during it waits for the step under way
+ * (opening the database, migrating) to end, then closes what was started. A second signal ends
+ * the process at once (exit code 1).
+ */
+function onShutdown(startup: Promise<unknown>, stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      console.error(`${signal} received again: exiting now`);
+      process.exit(1);
+    }
     stopping = true;
     console.error(`${signal} received, shutting down`);
-    stop().then(
-      () => process.exit(0),
-      (error) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
+    startup
+      .catch(() => undefined)
+      .then(stop)
+      .then(
+        () => process.exit(0),
+        (error) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
 }
 
+interface Started {
+  app?: Awaited<ReturnType<typeof import('./http/app.ts')['buildApp']>>;
+  worker?: Worker;
+  inbound?: { close(): Promise<void> };
+  services?: Awaited<ReturnType<typeof import('./services.ts')['createServices']>>;
+}
+
 async function run(options: { http: boolean; worker: boolean }): Promise<void> {
+  const started: Started = {};
+  let stopping = false;
+  const startup = start(options, started, () => stopping);
+  onShutdown(startup, async () => {
+    stopping = true;
+    await started.app?.close();
+    await started.inbound?.close();
+    await started.worker?.stop();
+    await started.services?.close();
+  });
+  await startup;
+}
+
+/** Start-up, step by step; each step's result goes into `started` at once, for a stop to close it. */
+async function start(
+  options: { http: boolean; worker: boolean },
+  started: Started,
+  stopping: () => boolean,
+): Promise<void> {
   const { createLogger, createServices } = await import('./services.ts');
   const { loadConfig } = await import('./config.ts');
   const config = loadConfig();
   const log = createLogger(config);
   const services = await createServices(config, log);
+  started.services = services;
+  if (stopping()) return;
   log.info({ database: services.db.description, mail: services.transport.description }, 'services ready');
   if (options.http && options.worker) {
     const { loadSampleIntoEmptyDemo } = await import('./papers/sample.ts');
@@ -49,21 +88,14 @@ async function run(options: { http: boolean; worker: boolean }): Promise<void> {
     // archive show a digest at once (the edition schedule only builds yesterday's)
     for (const day of days) await services.editions.build('daily', day);
   }
+  if (stopping()) return;
   const app = options.http ? await (await import('./http/app.ts')).buildApp(config, services) : undefined;
-  const worker: Worker | undefined = options.worker
-    ? (await import('./worker/worker.ts')).startWorker(services)
-    : undefined;
+  started.app = app;
+  if (stopping()) return;
+  started.worker = options.worker ? (await import('./worker/worker.ts')).startWorker(services) : undefined;
   // a worker takes bounces and mailto unsubscribes too, where INBOUND_SMTP_PORT says so
-  const inbound =
-    options.worker && config.inboundSmtpPort !== undefined
-      ? await startInbound(services, config.inboundSmtpPort)
-      : undefined;
-  onShutdown(async () => {
-    await app?.close();
-    await inbound?.close();
-    await worker?.stop();
-    await services.close();
-  });
+  if (options.worker && config.inboundSmtpPort !== undefined)
+    started.inbound = await startInbound(services, config.inboundSmtpPort);
   if (app) {
     await app.listen({ port: config.port, host: config.host });
     const { recordServerStart } = await import('./servers/public-url.ts');
@@ -123,12 +155,16 @@ program
     const { createLogger, createServices } = await import('./services.ts');
     const { loadConfig } = await import('./config.ts');
     const config = loadConfig();
-    const services = await createServices(config, createLogger(config));
-    const listener = await startInbound(services, config.inboundSmtpPort ?? DEFAULT_INBOUND_PORT);
-    onShutdown(async () => {
-      await listener.close();
-      await services.close();
+    const started: { services?: Services; listener?: { close(): Promise<void> } } = {};
+    const startup = (async () => {
+      started.services = await createServices(config, createLogger(config));
+      started.listener = await startInbound(started.services, config.inboundSmtpPort ?? DEFAULT_INBOUND_PORT);
+    })();
+    onShutdown(startup, async () => {
+      await started.listener?.close();
+      await started.services?.close();
     });
+    await startup;
   });
 
 program

@@ -171,3 +171,28 @@ it('replaces a stale embedded-db.json whose pid is alive but whose port is not a
     other.close();
   }
 });
+
+it('stops cleanly on SIGTERM at any moment of start-up: exit 0, the data folder free again', {
+  timeout: 300_000,
+}, async () => {
+  for (const afterMs of [1500, 4000]) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-embedded-'));
+    const port = String(await freePort());
+    const child = startCli(['serve'], {
+      DATA_DIR: dataDir,
+      PORT: port,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    });
+    running.push(child);
+    let output = '';
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (code, signal) => resolve([code, signal])),
+    );
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    child.kill('SIGTERM');
+    expect(await exited, `SIGTERM after ${afterMs} ms: ${output}`).toEqual([0, null]);
+    expect(existsSync(path.join(dataDir, 'embedded-db.json'))).toBe(false);
+  }
+});
