@@ -176,6 +176,10 @@ describe('list-bombing', () => {
     ['a foreign Origin', { origin: 'https://evil.example' }],
     ['Origin: null', { origin: 'null' }],
     ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    [
+      'Sec-Fetch-Site: cross-site and a matching Origin',
+      { 'sec-fetch-site': 'cross-site', origin: TEST_PUBLIC_URL },
+    ],
   ])(
     'refuses a browser form post with %s (403) before storing or sending anything',
     async (_what, headers) => {
@@ -191,10 +195,13 @@ describe('list-bombing', () => {
   );
 
   it('accepts a post from Paperboy’s own pages, and from clients that are not browsers', async () => {
-    for (const headers of [{ origin: TEST_PUBLIC_URL }, { 'sec-fetch-site': 'same-origin' }, {}] as Record<
-      string,
-      string
-    >[])
+    for (const headers of [
+      { origin: TEST_PUBLIC_URL },
+      { 'sec-fetch-site': 'same-origin' },
+      // what Chromium sends with its own form posts under Referrer-Policy: no-referrer
+      { 'sec-fetch-site': 'same-origin', origin: 'null' },
+      {},
+    ] as Record<string, string>[])
       expect((await subscribe({ email: 'ann@example.org' }, headers)).statusCode).toBe(202);
   });
 
