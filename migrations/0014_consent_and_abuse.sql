@@ -10,3 +10,13 @@ WHERE status <> 'active' AND confirmation_sent_at IS NOT NULL;
 -- When a late soft bounce of this mail was counted: a relay that reports one delivery in several
 -- events (or a webhook retried) counts it once.
 ALTER TABLE deliveries ADD COLUMN soft_bounce_counted_at timestamptz;
+
+-- The operator console's sessions (src/admin/sessions.ts): the cookie names a row, so signing out
+-- ends the session on the server (a copied cookie stops working), and "sign out everywhere" ends
+-- them all. Ended and expired rows are deleted at the next sign-in.
+CREATE TABLE admin_sessions (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  ended_at timestamptz
+);

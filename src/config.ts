@@ -123,6 +123,11 @@ export const ConfigSchema = Type.Object({
     description:
       '32+ characters; signs the links in mail. Required in production; every process must share it',
   }),
+  SECRET_KEY_PREVIOUS: optionalString({
+    defaultText: 'unset',
+    description:
+      'earlier `SECRET_KEY`s, comma-separated (32+ characters each): links in mail signed with one keep working until their own expiry; new links use `SECRET_KEY` (README "Rotating SECRET_KEY")',
+  }),
   ADMIN_TOKEN: optionalString({
     minLength: 16,
     defaultText: 'unset (console and admin API off)',
@@ -322,6 +327,7 @@ type Derived =
   | 'DOCS_PUBLIC'
   | 'SECRET_KEY'
   | 'TRUST_PROXY'
+  | 'SECRET_KEY_PREVIOUS'
   | DkimName;
 
 /** The environment, read and validated once at boot: one key per variable of ConfigSchema. */
@@ -334,6 +340,8 @@ export type Config = {
   docsPublic: boolean;
   secretKey: string;
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  /** Earlier SECRET_KEYs: they verify links sent before a rotation. */
+  secretKeyPrevious: string[];
   /** Fastify's trustProxy: false, a number of hops, or the proxies' addresses. */
   trustProxy: false | number | string[];
 };
@@ -502,6 +510,22 @@ function trustProxy(raw: string): Config['trustProxy'] {
 const DNS_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 /** RSA keys below this are refused by verifiers (RFC 8301). */
 const MIN_DKIM_KEY_BITS = 1024;
+
+/** SECRET_KEY_PREVIOUS: comma-separated keys, each as long as SECRET_KEY must be. */
+function previousSecretKeys(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const keys = raw
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+  for (const [i, key] of keys.entries())
+    if (key.length < 32)
+      throw new ConfigError(
+        'SECRET_KEY_PREVIOUS',
+        `key ${i + 1} has ${key.length} characters; expected at least 32`,
+      );
+  return keys;
+}
 
 /** DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (PEM text, or a path to a PEM file): all or none. */
 function dkim(values: Record<string, unknown>): Config['dkim'] {
@@ -706,6 +730,7 @@ export function loadConfig(env: RawEnv = process.env): Config {
     dkim: dkim(values),
     trustProxy: trustProxy(values.trustProxy as string),
     mailFrom: withDisplayName(values.mailFrom as string, values.siteName as string),
+    secretKeyPrevious: previousSecretKeys(values.secretKeyPrevious as string | undefined),
   };
   if (production) checkProduction(config);
   return config;

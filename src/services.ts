@@ -86,7 +86,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     await db.close();
     throw error;
   }
-  const tokens = new LinkTokens(config.secretKey);
+  const tokens = new LinkTokens(config.secretKey, config.secretKeyPrevious);
   const links = new SubscriberLinks(config.publicUrl, tokens);
   const addressHasher = new AddressHasher(config.secretKey);
   const subscribers = new SubscriberService(db.pool, tokens, addressHasher, db.namedStatements);

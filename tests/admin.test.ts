@@ -373,6 +373,30 @@ describe('the operator console', () => {
     expect(set?.expires?.getTime()).toBeGreaterThan(Date.now());
   });
 
+  it('ends a session on the server at sign-out: a copy of the cookie taken before opens nothing', async () => {
+    const { session } = await signIn();
+    const copied: Session = { cookies: { ...session.cookies } };
+    expect((await get(copied, '/admin')).statusCode).toBe(200);
+    const nav = await get(session, '/admin');
+    expect((await post(session, '/admin/sign-out', { _csrf: csrfIn(nav.body) })).statusCode).toBe(303);
+    // the audit's reproduction: the cookie copied before sign-out
+    const after = await get(copied, '/admin');
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toMatch(/^\/admin\/sign-in/);
+  });
+
+  it('signs out everywhere: every session of every browser ends', async () => {
+    const first = (await signIn()).session;
+    const second = (await signIn()).session;
+    const page = await get(first, '/admin');
+    expect(page.body).toContain('Sign out everywhere');
+    const answer = await post(first, '/admin/sign-out-everywhere', { _csrf: csrfIn(page.body) });
+    expect(answer.headers.location).toBe('/admin/sign-in?notice=signed-out-everywhere');
+    for (const session of [first, second]) expect((await get(session, '/admin')).statusCode).toBe(303);
+    // and signing in again works
+    expect((await get((await signIn()).session, '/admin')).statusCode).toBe(200);
+  });
+
   it('refuses a cross-site form post, and an action without a session', async () => {
     await bed.pool.query(`INSERT INTO subscribers (email, status) VALUES ('target@example.org', 'active')`);
     const { rows } = await bed.pool.query<{ id: string }>(`SELECT id FROM subscribers`);

@@ -176,6 +176,10 @@ describe('list-bombing', () => {
     ['a foreign Origin', { origin: 'https://evil.example' }],
     ['Origin: null', { origin: 'null' }],
     ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    [
+      'Sec-Fetch-Site: cross-site and a matching Origin',
+      { 'sec-fetch-site': 'cross-site', origin: TEST_PUBLIC_URL },
+    ],
   ])(
     'refuses a browser form post with %s (403) before storing or sending anything',
     async (_what, headers) => {
@@ -191,10 +195,13 @@ describe('list-bombing', () => {
   );
 
   it('accepts a post from Paperboy’s own pages, and from clients that are not browsers', async () => {
-    for (const headers of [{ origin: TEST_PUBLIC_URL }, { 'sec-fetch-site': 'same-origin' }, {}] as Record<
-      string,
-      string
-    >[])
+    for (const headers of [
+      { origin: TEST_PUBLIC_URL },
+      { 'sec-fetch-site': 'same-origin' },
+      // what Chromium sends with its own form posts under Referrer-Policy: no-referrer
+      { 'sec-fetch-site': 'same-origin', origin: 'null' },
+      {},
+    ] as Record<string, string>[])
       expect((await subscribe({ email: 'ann@example.org' }, headers)).statusCode).toBe(202);
   });
 
@@ -289,5 +296,49 @@ describe('what readers are told', () => {
     });
     expect(digest?.text).toContain('or imported by its operator');
     expect(digest?.text).not.toMatch(/subscribed at \S+ and confirmed the subscription/);
+  });
+});
+
+describe('rotating SECRET_KEY', () => {
+  it('keeps links signed with a previous key working until their own expiry; new links use the new key', async () => {
+    const { buildApp } = await import('../src/http/app.ts');
+    const { testConfig, TEST_SECRET_KEY } = await import('./helpers/app.ts');
+    await subscribe({ email: 'ann@example.org' });
+    await bed.pool.query(`UPDATE subscribers SET status = 'active'`);
+    const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
+    // mail sent before the rotation, signed with the old key (this bed's SECRET_KEY)
+    const oldUnsubscribe = bed.app.services.links.url('unsubscribe', ann).slice(TEST_PUBLIC_URL.length);
+    const oldExpired = `/confirm/${bed.app.services.tokens.create('confirm', ann, new Date(Date.now() - 1000))}`;
+
+    const newKey = 'a-new-secret-key-after-rotation-0123456789';
+    const rotated = await buildApp(
+      testConfig({
+        DATABASE_URL: bed.database.url,
+        SECRET_KEY: newKey,
+        SECRET_KEY_PREVIOUS: TEST_SECRET_KEY,
+      }),
+    );
+    const forgotten = await buildApp(testConfig({ DATABASE_URL: bed.database.url, SECRET_KEY: newKey }));
+    try {
+      // without the old key, old mail's links are dead: the audit's finding
+      expect((await forgotten.inject({ method: 'GET', url: oldUnsubscribe })).statusCode).toBe(404);
+      // with it, they work, and a link past its own expiry still does not
+      expect((await rotated.inject({ method: 'GET', url: oldExpired })).statusCode).toBe(410);
+      const oneClick = await rotated.inject({
+        method: 'POST',
+        url: oldUnsubscribe,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+      expect(oneClick.statusCode).toBe(200);
+      expect((await snapshot())[0].status).toBe('unsubscribed');
+      // new links are signed with the new key only
+      const fresh = rotated.services.links.url('preferences', ann).slice(TEST_PUBLIC_URL.length);
+      expect((await rotated.inject({ method: 'GET', url: fresh })).statusCode).toBe(200);
+      expect((await bed.app.inject({ method: 'GET', url: fresh })).statusCode).toBe(404);
+    } finally {
+      await rotated.close();
+      await forgotten.close();
+    }
   });
 });

@@ -141,7 +141,7 @@ it.each(walks)(
     expect(await page.textContent('table')).toContain('2026-07-28');
     await step('ingests');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.waitForURL(/\/admin\/sign-in/);
     await page.goto(`${base}/admin`);
     await page.waitForURL(/\/admin\/sign-in/);

@@ -10,28 +10,23 @@ declare module 'fastify' {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Whether a browser says the request comes from another site. Browsers send `Origin` with every
- * form post (`null` from opaque contexts such as a sandboxed frame) and `Sec-Fetch-Site` with
- * every request; clients that are not browsers (curl, a program using the API) send neither, and
- * a page of another site cannot remove them. The request's own Host counts as same-origin beside
- * PUBLIC_URL: a browser always sends the host it is talking to.
+ * Whether a browser says the request comes from another site. Browsers send `Sec-Fetch-Site` with
+ * every request, and clients that are not browsers (curl, a program using the API) send neither it
+ * nor `Origin`; a page of another site can remove neither. `Sec-Fetch-Site` comes first: under
+ * Paperboy's `Referrer-Policy: no-referrer` (helmet), Chromium sends `Origin: null` with its own
+ * form posts. Without it (older browsers), `Origin` decides: PUBLIC_URL's, or the request's own
+ * Host (a browser always sends the host it talks to); `null` is refused there.
  */
 export function isCrossSite(request: FastifyRequest, publicOrigin: string): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'cross-site' || site === 'same-site';
   const origin = request.headers.origin;
-  const fetchSite = request.headers['sec-fetch-site'];
-  // Under `Referrer-Policy: no-referrer` (helmet's default) browsers send `Origin: null` even for a
-  // form on our own page; Sec-Fetch-Site still tells where the post came from.
-  if (origin === 'null' && fetchSite !== undefined)
-    return fetchSite !== 'same-origin' && fetchSite !== 'none';
-  if (origin !== undefined) {
-    if (origin === publicOrigin) return false;
-    try {
-      return new URL(origin).host !== request.headers.host;
-    } catch {
-      return true; // `null`, or not an origin at all
-    }
+  if (origin === undefined || origin === publicOrigin) return false;
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true; // `null`, or not an origin at all
   }
-  return fetchSite === 'cross-site';
 }
 
 /**

@@ -9,7 +9,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *   applies that request and no other, once;
  * - expiry: Unix seconds in base 36, or `0` for a link that does not expire (unsubscribe and
  *   preferences must keep working in old mail; confirmation links last 7 days);
- * - mac: HMAC-SHA256 under a key derived from SECRET_KEY over
+ * - mac: HMAC-SHA256 under a key derived from SECRET_KEY (or, to verify, from one of
+ *   SECRET_KEY_PREVIOUS: README "Rotating SECRET_KEY") over
  *   `purpose \n subject id \n expiry \n nonce`, truncated to 192 bits, base64url.
  *
  * A `feed` token opens a reader's private Atom feed and nothing else: it is the one link meant to
@@ -54,12 +55,18 @@ function nonceFor(purpose: TokenPurpose, subject: TokenSubject): string {
   return purpose === 'confirm' ? subject.confirmNonce : subject.linkNonce;
 }
 
+/** A key of its own for link tokens, so SECRET_KEY can sign other things without the two ever colliding. */
+const linkTokenKey = (secretKey: string) =>
+  createHmac('sha256', secretKey).update('paperboy link tokens v1').digest();
+
 export class LinkTokens {
   private readonly key: Buffer;
+  /** Keys of SECRET_KEY_PREVIOUS: they verify links in mail sent before a rotation, and sign nothing. */
+  private readonly previousKeys: Buffer[];
 
-  constructor(secretKey: string) {
-    // a key of its own, so SECRET_KEY can sign other things without the two ever colliding
-    this.key = createHmac('sha256', secretKey).update('paperboy link tokens v1').digest();
+  constructor(secretKey: string, previousSecretKeys: readonly string[] = []) {
+    this.key = linkTokenKey(secretKey);
+    this.previousKeys = previousSecretKeys.map(linkTokenKey);
   }
 
   private mac(
@@ -68,8 +75,9 @@ export class LinkTokens {
     expiry: string,
     nonce: string,
     object?: string,
+    key: Buffer = this.key,
   ): Buffer {
-    return createHmac('sha256', this.key)
+    return createHmac('sha256', key)
       .update(`${purpose}\n${subjectId}\n${expiry}\n${nonce}${object === undefined ? '' : `\n${object}`}`)
       .digest()
       .subarray(0, MAC_BYTES);
@@ -104,7 +112,17 @@ export class LinkTokens {
   matches(parsed: ParsedToken, purpose: TokenPurpose, subject: TokenSubject, object?: string): boolean {
     if (parsed.subjectId !== subject.id) return false;
     if (PURPOSES_WITH_OBJECT.includes(purpose) !== (object !== undefined)) return false;
-    const expected = this.mac(purpose, subject.id, parsed.raw.expiry, nonceFor(purpose, subject), object);
-    return parsed.raw.mac.length === expected.length && timingSafeEqual(parsed.raw.mac, expected);
+    // the current key, then the previous ones: a link keeps working after a rotation until its own expiry
+    return [this.key, ...this.previousKeys].some((key) => {
+      const expected = this.mac(
+        purpose,
+        subject.id,
+        parsed.raw.expiry,
+        nonceFor(purpose, subject),
+        object,
+        key,
+      );
+      return parsed.raw.mac.length === expected.length && timingSafeEqual(parsed.raw.mac, expected);
+    });
   }
 }

@@ -20,6 +20,7 @@ import {
   type TestSend,
   yesterdaysEdition,
 } from '../../admin/operator.ts';
+import { endAllSessions, endSession, sessionIsLive, startSession } from '../../admin/sessions.ts';
 import { isoDay, parseDay } from '../../dates.ts';
 import { DELIVERY_STATUSES } from '../../delivery/status.ts';
 import type { Edition } from '../../digest/editions.ts';
@@ -35,7 +36,7 @@ import {
   resendConfirmation,
   searchSubscribers,
 } from '../../subscribers/records.ts';
-import { ADMIN_COOKIE, newSession, sessionCookieKey, sessionIsLive } from '../admin-session.ts';
+import { ADMIN_COOKIE, sessionCookieKey, sessionCookieValue, sessionIdOf } from '../admin-session.ts';
 import { FailedAttempts, sameSecret, tooManyFailures } from '../bearer.ts';
 import { acceptCsvUpload, CSV_UPLOAD_LIMIT_BYTES, type CsvUpload } from '../csv-upload.ts';
 import { sendMailHtml } from '../mail-html.ts';
@@ -45,6 +46,7 @@ import { HtmlPage, SubscriberId } from '../schemas.ts';
 /** What a redirect after an action tells the operator: fixed messages, never text from the URL. */
 const NOTICES = {
   'signed-out': 'Signed out.',
+  'signed-out-everywhere': 'Every console session is ended, on every browser.',
   'confirmation-sent': 'A new confirmation is on its way.',
   'confirmation-not-sent':
     'No confirmation sent: the subscriber is not pending, or the address is suppressed.',
@@ -83,15 +85,20 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(cookie, { secret: sessionCookieKey(config.secretKey, adminToken) });
   await app.register(csrf, { cookieKey: 'paperboy_admin_csrf', cookieOpts: cookieOptions });
 
-  const signedIn = (request: FastifyRequest) => {
+  /** The id of the session the request's cookie names, whether or not it is still live. */
+  const sessionId = (request: FastifyRequest) => {
     const raw = request.cookies[ADMIN_COOKIE];
-    if (!raw) return false;
+    if (!raw) return undefined;
     const unsigned = request.unsignCookie(raw);
-    return unsigned.valid && sessionIsLive(unsigned.value);
+    return unsigned.valid ? sessionIdOf(unsigned.value) : undefined;
+  };
+  const signedIn = async (request: FastifyRequest) => {
+    const id = sessionId(request);
+    return id !== undefined && (await sessionIsLive(pool, id));
   };
   /** Pages send a stranger to sign in; actions answer 401. */
   const requireSession = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (signedIn(request)) return;
+    if (await signedIn(request)) return;
     if (request.method === 'GET') {
       const next = encodeURIComponent(request.url);
       return reply.redirect(`/admin/sign-in?next=${next}`, 303);
@@ -154,8 +161,11 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.log.warn('console sign-in refused: wrong token');
         return page(reply, 'sign-in', { title: 'Sign in', next, error: 'That is not the ADMIN_TOKEN.' }, 401);
       }
-      const session = newSession();
-      reply.setCookie(ADMIN_COOKIE, session.value, { ...cookieOptions, expires: session.expires });
+      const session = await startSession(pool);
+      reply.setCookie(ADMIN_COOKIE, sessionCookieValue(session.id), {
+        ...cookieOptions,
+        expires: session.expires,
+      });
       // only a console address: a sign-in link must not send the operator anywhere else
       return reply.redirect(/^\/admin(\/[\w/?=&%.-]*)?$/.test(next) ? next : '/admin', 303);
     },
@@ -164,9 +174,25 @@ export const consoleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/sign-out',
     { ...guarded, schema: { summary: 'The console: sign out', response: { 303: Type.Null() } } },
-    async (_request, reply) => {
+    async (request, reply) => {
+      // ended on the server: a copy of the cookie taken before opens nothing
+      const id = sessionId(request);
+      if (id) await endSession(pool, id);
       reply.clearCookie(ADMIN_COOKIE, { path: '/admin' });
       return reply.redirect('/admin/sign-in?notice=signed-out', 303);
+    },
+  );
+
+  app.post(
+    '/sign-out-everywhere',
+    {
+      ...guarded,
+      schema: { summary: 'The console: end every session, on every browser', response: { 303: Type.Null() } },
+    },
+    async (_request, reply) => {
+      await endAllSessions(pool);
+      reply.clearCookie(ADMIN_COOKIE, { path: '/admin' });
+      return reply.redirect('/admin/sign-in?notice=signed-out-everywhere', 303);
     },
   );
 
