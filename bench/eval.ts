@@ -22,6 +22,7 @@
  * 60 %, scores on the rest): how the model and its default were chosen without looking at the
  * test days. `--quick` leaves out the sweeps of the dial and of the model's settings.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { eng } from 'stopword';
@@ -271,7 +272,12 @@ function main() {
     },
   });
   const dir = path.resolve(values.days as string);
-  const categories = loadCategories(values.categories ?? path.join(dir, 'arxiv-categories.json'));
+  const categoriesFile = values.categories ?? path.join(dir, 'arxiv-categories.json');
+  if (!existsSync(categoriesFile))
+    throw new Error(
+      `--categories: ${categoriesFile} not found (give --categories FILE, or put arxiv-categories.json in the --days folder)`,
+    );
+  const categories = loadCategories(categoriesFile);
   const days = loadDays(dir);
   const split = Math.max(1, Math.round(days.length * ANSWER_SHARE));
   let answerDays = days.slice(0, split);
