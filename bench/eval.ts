@@ -28,14 +28,13 @@ import { parseArgs } from 'node:util';
 import { eng } from 'stopword';
 import type { Edition, EditionPaper } from '../src/digest/editions.ts';
 import {
-  DEFAULT_PERSONALISATION,
   LEARNING,
   type LearningSettings,
   type SelectedPaper,
   selectPapers,
 } from '../src/digest/personalise.ts';
 import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
-import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { DEFAULT_PERSONALISATION, DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import {
   type Day,
   loadCategories,

@@ -27,8 +27,8 @@ export interface SelectedPaper {
  * trending order, chosen from the evaluation on real days (EVALUATION.md, `npm run eval --
  * --validation`, never the test days):
  *
- *   relevance = PROFILE_SHARE · cosine(Rocchio profile, paper)
- *             + (1 − PROFILE_SHARE) · (nearest liked − GAMMA · nearest disliked)
+ *   relevance = profileShare · cosine(Rocchio profile, paper)
+ *             + (1 − profileShare) · (nearest liked − nearestDislikedWeight · nearest disliked)
  *   place     = (1 − p) · score / top score + p · relevance / top |relevance|   (p: the dial, 0…1)
  *
  * Both terms are on one scale (the edition's best is 1), so the dial means what it says: at
@@ -51,8 +51,6 @@ export type LearningSettings = { -readonly [K in keyof typeof LEARNING]: number 
 
 /** A paper at least this close to an answered one says so ("like …", "less like …"). */
 const REASON_SIMILARITY = 0.15;
-
-export { DEFAULT_PERSONALISATION };
 
 /** What selection reads of a reader's preferences; the dial and muted words default when absent. */
 export type PersonalPreferences = Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'> &
