@@ -22,19 +22,19 @@
  * 60 %, scores on the rest): how the model and its default were chosen without looking at the
  * test days. `--quick` leaves out the sweeps of the dial and of the model's settings.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { eng } from 'stopword';
 import type { Edition, EditionPaper } from '../src/digest/editions.ts';
 import {
-  DEFAULT_PERSONALISATION,
   LEARNING,
   type LearningSettings,
   type SelectedPaper,
   selectPapers,
 } from '../src/digest/personalise.ts';
 import type { ReaderFeedback } from '../src/subscribers/feedback.ts';
-import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { DEFAULT_PERSONALISATION, DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import {
   type Day,
   loadCategories,
@@ -276,9 +276,12 @@ function main() {
   });
   const dirs = values.days ? [path.resolve(values.days)] : FIXTURE_DAYS;
   const dir = dirs.join(' and ');
-  const categories = loadCategories(
-    values.categories ?? path.join(dirs[0] as string, 'arxiv-categories.json'),
-  );
+  const categoriesFile = values.categories ?? path.join(dirs[0] as string, 'arxiv-categories.json');
+  if (!existsSync(categoriesFile))
+    throw new Error(
+      `--categories: ${categoriesFile} not found (give --categories FILE, or put arxiv-categories.json in the --days folder)`,
+    );
+  const categories = loadCategories(categoriesFile);
   const days = loadDays(dirs);
   const split = Math.max(1, Math.round(days.length * ANSWER_SHARE));
   let answerDays = days.slice(0, split);

@@ -239,7 +239,75 @@ describe('the ranking it learns', () => {
     expect((await feedbackOf(bed.pool, ann.id)).follows).toEqual([]);
     expect((await feedbackOf(bed.pool, ann.id)).signals).toHaveLength(1);
     await bed.app.inject({ method: 'POST', url: `${preferences}/learned/reset` });
-    expect(await feedbackOf(bed.pool, ann.id)).toEqual({ signals: [], follows: [] });
+    expect(await feedbackOf(bed.pool, ann.id)).toEqual({ signals: [], follows: [], organisations: [] });
     expect((await subscriberById(bed.pool, ann.id))?.learnedAt).toBeNull();
+  });
+});
+
+describe('organisations', () => {
+  it('are offered on the feedback page, followed, put first and marked, listed and removable', async () => {
+    const { ingestDay } = await import('../src/papers/ingest.ts');
+    const { FileSource } = await import('../src/papers/sources.ts');
+    const { capturingLogger } = await import('./helpers/papers-api.ts');
+    const { reasonText } = await import('../src/digest/personalise.ts');
+    const real = new URL('./fixtures/hf-real', import.meta.url).pathname;
+    await ingestDay(bed.pool, new FileSource(real), '2026-06-10', capturingLogger().log);
+    const day = await edition('2026-06-10');
+    const last = [...day.papers].reverse().find((p) => p.organization) as EditionPaper;
+    const organisation = last.organization as { name: string; fullname: string };
+    const without = day.papers.find((p) => !p.organization) as EditionPaper;
+    const ann = await reader('ann@example.org');
+    const more = path(bed.app.services.links.feedbackUrl('more', ann, last.arxivId));
+
+    const offered = await bed.app.inject({ method: 'GET', url: more });
+    expect(offered.body).toContain('Follow its organisation');
+    expect(offered.body).toContain(`/follow-organisation`);
+    const followed = await bed.app.inject({
+      method: 'POST',
+      url: `${more}/follow-organisation`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'action=follow',
+    });
+    expect(followed.statusCode).toBe(200);
+    expect(followed.body).toContain('Stop following');
+    expect((await feedbackOf(bed.pool, ann.id)).organisations).toEqual([organisation]);
+
+    // a paper that names no organisation offers none, and its link cannot follow one
+    const none = path(bed.app.services.links.feedbackUrl('more', ann, without.arxivId));
+    expect((await bed.app.inject({ method: 'GET', url: none })).body).not.toContain(
+      'Follow its organisation',
+    );
+    const refused = await bed.app.inject({
+      method: 'POST',
+      url: `${none}/follow-organisation`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'action=follow',
+    });
+    expect(refused.statusCode).toBe(400);
+
+    const selection = selectPapers(
+      day,
+      { ...DEFAULT_PREFERENCES, maxPapers: 50 },
+      await feedbackOf(bed.pool, ann.id),
+    );
+    const theirs = day.papers.filter((p) => p.organization?.name === organisation.name).length;
+    expect(selection.slice(0, theirs).every((s) => s.paper.organization?.name === organisation.name)).toBe(
+      true,
+    );
+    expect(reasonText(selection[0]?.reason ?? { kind: 'trending' })).toBe(
+      `from ${organisation.fullname}, which you follow`,
+    );
+
+    const preferences = path(bed.app.services.links.url('preferences', ann));
+    const listed = await bed.app.inject({ method: 'GET', url: preferences });
+    expect(listed.body).toContain('Organisations you follow');
+    const removed = await bed.app.inject({
+      method: 'POST',
+      url: `${preferences}/learned/forget-organisation`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ organisation: organisation.name }).toString(),
+    });
+    expect(removed.statusCode).toBe(200);
+    expect((await feedbackOf(bed.pool, ann.id)).organisations).toEqual([]);
   });
 });

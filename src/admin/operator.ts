@@ -131,9 +131,10 @@ export async function exportSubscriber(services: Services, id: string): Promise<
     exportedAt: new Date().toISOString(),
     service: services.config.publicUrl,
     ...record,
-    learned: await feedbackOf(services.db.pool, id).then(({ signals, follows }) => ({
+    learned: await feedbackOf(services.db.pool, id).then(({ signals, follows, organisations }) => ({
       signals: signals.map(({ arxivId, signal, at, title }) => ({ arxivId, signal, at, title })),
       follows,
+      organisations,
     })),
     deliveries: await deliveriesOf(services.db.pool, id),
   };

@@ -7,6 +7,7 @@ import { dot, profileVector, type Vector, Vocabulary } from './relevance.ts';
 /** Why a paper is in a reader's digest, in the words the mail shows. */
 export type Reason =
   | { kind: 'follow'; author: string }
+  | { kind: 'organisation'; fullname: string }
   | { kind: 'keyword'; keyword: string }
   | { kind: 'like'; title: string }
   | { kind: 'less'; title: string }
@@ -26,8 +27,8 @@ export interface SelectedPaper {
  * trending order, chosen from the evaluation on real days (EVALUATION.md, `npm run eval --
  * --validation`, never the test days):
  *
- *   relevance = PROFILE_SHARE · cosine(Rocchio profile, paper)
- *             + (1 − PROFILE_SHARE) · (nearest liked − GAMMA · nearest disliked)
+ *   relevance = profileShare · cosine(Rocchio profile, paper)
+ *             + (1 − profileShare) · (nearest liked − nearestDislikedWeight · nearest disliked)
  *   place     = (1 − p) · score / top score + p · relevance / top |relevance|   (p: the dial, 0…1)
  *
  * Both terms are on one scale (the edition's best is 1), so the dial means what it says: at
@@ -51,8 +52,6 @@ export type LearningSettings = { -readonly [K in keyof typeof LEARNING]: number 
 /** A paper at least this close to an answered one says so ("like …", "less like …"). */
 const REASON_SIMILARITY = 0.15;
 
-export { DEFAULT_PERSONALISATION };
-
 /** What selection reads of a reader's preferences; the dial and muted words default when absent. */
 export type PersonalPreferences = Pick<Preferences, 'keywords' | 'keywordMode' | 'maxPapers'> &
   Partial<Pick<Preferences, 'personalisation' | 'mutedKeywords'>>;
@@ -70,7 +69,10 @@ export function selectPapers(
   settings: LearningSettings = LEARNING,
 ): SelectedPaper[] {
   // a reader who taught their digest something has a ranking of their own
-  if (feedback && (feedback.signals.length > 0 || feedback.follows.length > 0))
+  if (
+    feedback &&
+    (feedback.signals.length > 0 || feedback.follows.length > 0 || (feedback.organisations?.length ?? 0) > 0)
+  )
     return computeSelection(edition, preferences, feedback, settings);
   // the others share a handful of profiles: each is worked out once per edition
   let memo = selections.get(edition);
@@ -116,7 +118,7 @@ function vectorsOf(edition: Edition) {
 
 /**
  * Never a paper whose title or abstract names a muted word, whatever else ranks it. Then papers
- * by followed authors first, then those matching the reader's keywords, then the rest; in
+ * by followed authors and organisations first, then those matching the reader's keywords, then the rest; in
  * each group the edition's (trending) order blended with the reader's taste (LEARNING) as far as
  * their dial says. At 0 on the dial the order is the trending one, keywords only marked. In `only`
  * mode just the followed and matching papers.
@@ -130,6 +132,7 @@ function computeSelection(
   const matcher = new KeywordMatcher(preferences.keywords);
   const muted = new KeywordMatcher(preferences.mutedKeywords ?? []);
   const followed = new Set(feedback?.follows ?? []);
+  const organisations = new Map((feedback?.organisations ?? []).map((o) => [o.name, o.fullname]));
   const dial = personalisationOf(preferences) / 100;
   const taste =
     dial > 0 && ((feedback?.signals.length ?? 0) > 0 || !matcher.isEmpty)
@@ -138,21 +141,24 @@ function computeSelection(
   const topScore = Math.max(...edition.papers.map((paper) => paper.score), Number.EPSILON);
   const candidates = edition.papers.map((paper, index) => {
     const author = paper.authors.find((a) => followed.has(a.name))?.name;
+    const organisation = paper.organization ? organisations.get(paper.organization.name) : undefined;
     const keyword = matcher.isEmpty ? undefined : matcher.match(paper);
     const answer = taste?.reasonFor(index);
     const reason: Reason = author
       ? { kind: 'follow', author }
-      : keyword
-        ? { kind: 'keyword', keyword }
-        : (answer ?? { kind: 'trending' });
-    const group = author ? 0 : keyword && dial > 0 ? 1 : 2;
+      : organisation
+        ? { kind: 'organisation', fullname: organisation }
+        : keyword
+          ? { kind: 'keyword', keyword }
+          : (answer ?? { kind: 'trending' });
+    const group = author || organisation ? 0 : keyword && dial > 0 ? 1 : 2;
     const blended = taste ? (1 - dial) * (paper.score / topScore) + dial * taste.relevance(index) : -index;
     return { paper, matched: keyword, reason, group, blended, index };
   });
   const onlyMatching = preferences.keywordMode === 'only' && !matcher.isEmpty;
   return candidates
     .filter((c) => muted.isEmpty || muted.matchTitleOrAbstract(c.paper) === undefined)
-    .filter((c) => !onlyMatching || c.paper.authors.some((a) => followed.has(a.name)) || c.matched)
+    .filter((c) => !onlyMatching || c.group === 0 || c.matched)
     .sort((a, b) => a.group - b.group || b.blended - a.blended || a.index - b.index)
     .slice(0, preferences.maxPapers)
     .map(({ paper, matched, reason }, index) => ({ paper, matched, reason, rank: index + 1 }));
@@ -218,6 +224,8 @@ export function reasonText(reason: Reason): string {
   switch (reason.kind) {
     case 'follow':
       return `by ${reason.author}, whom you follow`;
+    case 'organisation':
+      return `from ${reason.fullname}, which you follow`;
     case 'keyword':
       return `matches “${reason.keyword}”`;
     case 'like':

@@ -285,6 +285,18 @@ export const subscriberQueries = {
 
   forgetSignals: `DELETE FROM reader_signals WHERE subscriber_id = $1`,
   forgetFollows: `DELETE FROM reader_follows WHERE subscriber_id = $1`,
+
+  /** Follows organisation $2 (its key), shown as $3. */
+  followOrganisation: `
+    WITH followed AS (
+      INSERT INTO reader_organisations (subscriber_id, organisation, fullname) VALUES ($1, $2, $3)
+      ON CONFLICT DO NOTHING RETURNING subscriber_id
+    )
+    UPDATE subscribers SET learned_at = COALESCE(learned_at, now()) WHERE id = (SELECT subscriber_id FROM followed)`,
+
+  unfollowOrganisation: `DELETE FROM reader_organisations WHERE subscriber_id = $1 AND organisation = $2`,
+
+  forgetOrganisations: `DELETE FROM reader_organisations WHERE subscriber_id = $1`,
   clearLearned: `UPDATE subscribers SET learned_at = NULL WHERE id = $1`,
 
   /**
@@ -296,5 +308,7 @@ export const subscriberQueries = {
       (SELECT COALESCE(json_agg(json_build_object('arxivId', r.arxiv_id, 'signal', r.signal, 'at', r.created_at,
           'title', p.title, 'abstract', p.abstract, 'aiKeywords', p.ai_keywords) ORDER BY r.created_at DESC), '[]')
         FROM reader_signals r JOIN papers p USING (arxiv_id) WHERE r.subscriber_id = $1) AS signals,
-      (SELECT COALESCE(json_agg(author ORDER BY author), '[]') FROM reader_follows WHERE subscriber_id = $1) AS follows`,
+      (SELECT COALESCE(json_agg(author ORDER BY author), '[]') FROM reader_follows WHERE subscriber_id = $1) AS follows,
+      (SELECT COALESCE(json_agg(json_build_object('name', organisation, 'fullname', fullname) ORDER BY fullname), '[]')
+        FROM reader_organisations WHERE subscriber_id = $1) AS organisations`,
 } as const;

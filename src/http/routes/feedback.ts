@@ -6,11 +6,13 @@ import { findPaper, type Paper } from '../../papers/paper.ts';
 import {
   feedbackOf,
   followAuthor,
+  followOrganisation,
   MAX_AUTHOR_LENGTH,
   recordSignal,
   removeSignal,
   type Signal,
   unfollowAuthor,
+  unfollowOrganisation,
 } from '../../subscribers/feedback.ts';
 import { LINK_PATHS } from '../../subscribers/links.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
@@ -69,6 +71,14 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       undoUrl: `${here}/undo`,
       followUrl: `${here}/follow`,
       authors: paper.authors.map((author) => ({ name: author.name, followed: followed.has(author.name) })),
+      // the organisation the API names for the paper, if any
+      organisation: paper.organization
+        ? {
+            fullname: paper.organization.fullname,
+            followed: (feedback.organisations ?? []).some((o) => o.name === paper.organization?.name),
+          }
+        : undefined,
+      followOrganisationUrl: `${here}/follow-organisation`,
       preferencesUrl: links.url('preferences', subscriber),
     });
   }
@@ -179,6 +189,49 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
           action === 'unfollow'
             ? `You no longer follow ${author}.`
             : `You follow ${author}: their papers come first in your digest.`,
+        );
+      },
+    );
+
+    app.post(
+      `${path}/follow-organisation`,
+      {
+        config: { rateLimit: perClientLimit },
+        schema: {
+          summary:
+            "Follow (or stop following) the paper's organisation, as the Hugging Face API names it: its papers always come first",
+          consumes: ['application/x-www-form-urlencoded', 'application/json'],
+          params: FeedbackParams,
+          body: Type.Object({
+            action: Type.Union([Type.Literal('follow'), Type.Literal('unfollow')], { default: 'follow' }),
+          }),
+          response: responses,
+        },
+      },
+      async (request, reply) => {
+        const found = await check(purpose, request.params.token, request.params.arxivId);
+        if (!found) return invalidLink(reply);
+        // only the paper's own organisation, as stored with it: a link cannot store any text
+        const organisation = found.paper.organization;
+        if (!organisation)
+          return reply.status(400).send({
+            statusCode: 400,
+            error: 'Bad Request',
+            field: 'organisation',
+            message: 'organisation: this paper names none',
+          });
+        const { action } = request.body;
+        if (action === 'unfollow')
+          await unfollowOrganisation(db.pool, found.subscriber.id, organisation.name);
+        else await followOrganisation(db.pool, found.subscriber.id, organisation);
+        return feedbackPage(
+          reply,
+          purpose,
+          found.subscriber,
+          found.paper,
+          action === 'unfollow'
+            ? `You no longer follow ${organisation.fullname}.`
+            : `You follow ${organisation.fullname}: its papers come first in your digest.`,
         );
       },
     );

@@ -8,6 +8,7 @@ import {
   MAX_AUTHOR_LENGTH,
   removeSignal,
   unfollowAuthor,
+  unfollowOrganisation,
 } from '../../subscribers/feedback.ts';
 import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences, PreferencesInput, sameAsDefaults } from '../../subscribers/preferences.ts';
@@ -60,6 +61,8 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         likes: learned.signals.filter((s) => s.signal === 1),
         dislikes: learned.signals.filter((s) => s.signal === -1),
         follows: learned.follows,
+        organisations: learned.organisations ?? [],
+        forgetOrganisationUrl: `${preferencesUrl}/learned/forget-organisation`,
         forgetUrl: `${preferencesUrl}/learned/forget`,
         resetUrl: `${preferencesUrl}/learned/reset`,
       },
@@ -377,6 +380,29 @@ export const linkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         notice: author
           ? `You no longer follow ${author}.`
           : 'Removed: that paper no longer shapes your digest.',
+      });
+    },
+  );
+
+  app.post(
+    `${LINK_PATHS.preferences}/:token/learned/forget-organisation`,
+    {
+      config: { rateLimit: perClientLimit },
+      schema: {
+        summary: "Stop following an organisation (its key, the API's `name`)",
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        params: TokenParams,
+        body: Type.Object({ organisation: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: htmlResponses,
+      },
+    },
+    async (request, reply) => {
+      const check = await subscribers.checkLink(request.params.token, 'preferences');
+      if (!check.ok) return invalidLink(reply);
+      await unfollowOrganisation(app.services.db.pool, check.subscriber.id, request.body.organisation);
+      return page(reply, 200, 'preferences', {
+        ...(await preferencesPage(check.subscriber)),
+        notice: 'You no longer follow that organisation.',
       });
     },
   );
