@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { listId } from '../src/delivery/mail-for-delivery.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
 import { contrast, MIN_CONTRAST, siteView } from '../src/http/branding.ts';
 import { confirmationMail } from '../src/subscribers/confirmation-mail.ts';
@@ -146,4 +147,17 @@ it('reads in light and dark with a pale accent (axe), and its three kinds of but
     await page.close();
   }
   expect(findings).toEqual([]);
+});
+
+it('names the list in the site’s name, its id a dot-atom whatever the name holds', () => {
+  expect(listId('Paperboy', 'daily', 'paperboy.test')).toBe(
+    'Paperboy daily digest <daily.paperboy.paperboy.test>',
+  );
+  expect(listId('Lab Papers', 'weekly', 'lab.example')).toBe(
+    'Lab Papers weekly digest <weekly.lab-papers.lab.example>',
+  );
+  expect(listId('Café <Ω> "Lab"', 'monthly', 'x.example')).toBe(
+    'Café Ω Lab monthly digest <monthly.cafe-lab.x.example>',
+  );
+  expect(listId('<>', 'daily', 'x.example')).toBe('Paperboy daily digest <daily.paperboy.x.example>');
 });

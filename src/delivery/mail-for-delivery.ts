@@ -17,6 +17,24 @@ type BuiltMail = { mail: SendableMail } | { cancel: string };
 /** Builds a delivery's mail under the Message-ID the sender gave it. */
 export type MailBuilder = (delivery: ClaimedDelivery, messageId: string) => Promise<BuiltMail>;
 
+const DEFAULT_SITE_NAME = 'Paperboy';
+
+/**
+ * The list's id (RFC 2919) in the site's name: "Lab Papers daily digest <daily.lab-papers.host>".
+ * The phrase keeps letters, digits, spaces, dots and hyphens (nothing that needs quoting); the id
+ * is a dot-atom of lower-case letters, digits and hyphens, the default name when none is left.
+ */
+export function listId(siteName: string, frequency: string, host: string): string {
+  const phrase = siteName.replace(/[^\p{L}\p{N} .-]/gu, '').trim() || DEFAULT_SITE_NAME;
+  const atom =
+    siteName
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || DEFAULT_SITE_NAME.toLowerCase();
+  return `${phrase} ${frequency} digest <${frequency}.${atom}.${host}>`;
+}
+
 /**
  * Builds the mail of each kind of delivery, for the subscriber as they are when it is claimed.
  * Digests are written from their MIME skeleton (digest-message.ts); confirmations, which are
@@ -102,7 +120,7 @@ export function createMailBuilder(deps: {
       listUnsubscribe: unsubscribe.join(', '),
       listHeaders: {
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-        'List-Id': `Paperboy ${found.frequency} digest <${found.frequency}.paperboy.${host}>`,
+        'List-Id': listId(deps.site?.name ?? DEFAULT_SITE_NAME, found.frequency, host),
         'List-Archive': `<${publicUrl}/digests>`,
       },
     });
