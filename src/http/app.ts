@@ -22,7 +22,7 @@ import { sendPage } from './page.ts';
 import { logRequests } from './request-log.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { archiveRoutes } from './routes/archive.ts';
-import { consoleRoutes } from './routes/console.ts';
+import { consoleRoutes } from './routes/console/index.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
 import { linkRoutes } from './routes/links.ts';
