@@ -25,7 +25,7 @@ import { archiveRoutes } from './routes/archive.ts';
 import { consoleRoutes } from './routes/console/index.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
 import { healthRoutes } from './routes/health.ts';
-import { linkRoutes } from './routes/links.ts';
+import { linkRoutes } from './routes/links/index.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { pageRoutes } from './routes/pages.ts';

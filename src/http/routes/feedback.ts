@@ -18,7 +18,7 @@ import { LINK_PATHS } from '../../subscribers/links.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { sendPage as page } from '../page.ts';
 import { errorResponses, HtmlPage } from '../schemas.ts';
-import { invalidLink } from './links.ts';
+import { invalidLink } from './links/kit.ts';
 
 const PURPOSES = ['more', 'less'] as const;
 type Purpose = (typeof PURPOSES)[number];
