@@ -54,7 +54,10 @@ export interface Dashboard {
   ingests: IngestRun[];
 }
 
-export async function dashboard(services: Services, now = new Date()): Promise<Dashboard> {
+export async function dashboard(
+  services: Pick<Services, 'db' | 'editions'>,
+  now = new Date(),
+): Promise<Dashboard> {
   const pool = services.db.pool;
   const today = isoDay(now);
   const first = addDays(today, -(DASHBOARD_DAYS - 1));
@@ -84,7 +87,10 @@ export async function dashboard(services: Services, now = new Date()): Promise<D
 }
 
 /** The latest editions with their deliveries by status, newest first. */
-export async function editionsWithCounts(services: Services, limit: number): Promise<Dashboard['editions']> {
+export async function editionsWithCounts(
+  services: Pick<Services, 'db' | 'editions'>,
+  limit: number,
+): Promise<Dashboard['editions']> {
   const editions = await services.editions.list({ onlyReady: false, limit });
   const counts = await countByEdition(
     services.db.pool,
@@ -109,7 +115,7 @@ export interface SubscriberDetail {
 }
 
 export async function subscriberDetail(
-  services: Services,
+  services: Pick<Services, 'db' | 'subscribers'>,
   id: string,
 ): Promise<SubscriberDetail | undefined> {
   const subscriber = await services.subscribers.findById(id);
@@ -124,7 +130,10 @@ export async function subscriberDetail(
 }
 
 /** The answer to a data request: everything stored about one subscriber. */
-export async function exportSubscriber(services: Services, id: string): Promise<object | undefined> {
+export async function exportSubscriber(
+  services: Pick<Services, 'config' | 'db'>,
+  id: string,
+): Promise<object | undefined> {
   const record = await subscriberRecord(services.db.pool, id);
   if (!record) return undefined;
   return {
@@ -140,7 +149,7 @@ export async function exportSubscriber(services: Services, id: string): Promise<
   };
 }
 
-export function erase(services: Services, id: string): Promise<boolean> {
+export function erase(services: Pick<Services, 'addressHasher' | 'db'>, id: string): Promise<boolean> {
   return eraseSubscriber(services.db.pool, services.addressHasher, id);
 }
 
@@ -151,7 +160,7 @@ export type EditionAction = { edition: Edition; created: boolean; fannedOut?: nu
  * it again now from the stored papers (refused once any of its mail has gone).
  */
 export async function buildEdition(
-  services: Services,
+  services: Pick<Services, 'editions'>,
   frequency: Frequency,
   date: string,
   rebuild = false,
@@ -161,7 +170,7 @@ export async function buildEdition(
 }
 
 /** Yesterday's daily edition as it stands: stored, or why it is not built yet. */
-export function yesterdaysEdition(services: Services, now = new Date()): Promise<Edition> {
+export function yesterdaysEdition(services: Pick<Services, 'editions'>, now = new Date()): Promise<Edition> {
   return services.editions.state('daily', addDays(isoDay(now), -1), now);
 }
 
@@ -170,7 +179,7 @@ export function yesterdaysEdition(services: Services, now = new Date()): Promise
  * hour, or at once with `now`. Idempotent, like `paperboy digest send`.
  */
 export async function sendEditionOf(
-  services: Services,
+  services: Pick<Services, 'db' | 'editions' | 'sender'>,
   frequency: Frequency,
   date: string,
   now: boolean,
@@ -235,7 +244,7 @@ export async function sendTestOf(
 export const INGEST_SOURCES = ['hf', 'sample'] as const;
 
 export function ingestAgain(
-  services: Services,
+  services: Pick<Services, 'config' | 'db' | 'log'>,
   date: string,
   source: (typeof INGEST_SOURCES)[number],
 ): Promise<IngestResult> {
