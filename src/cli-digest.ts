@@ -66,6 +66,8 @@ export function registerDigestCommands(program: Command): void {
     .addOption(frequencyOption())
     .option('--now', "ignore subscribers' delivery hours: everything is due now", false)
     .action(async (options: { date: string; frequency: Frequency; now: boolean }) => {
+      // a command sending a list holds mail as the worker does: the same bound on its heap's growth
+      (await import('./memory.ts')).keepHeapGrowthSmall();
       const { sendEdition } = await import('./delivery/send-edition.ts');
       const { editionStatus } = await import('./delivery/stats.ts');
       const editionTitle = (await import('./digest/presentation.ts')).editionTitle;

@@ -1,16 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
+import { keepHeapGrowthSmall } from '../memory.ts';
 import type { Services } from '../services.ts';
 import { startSchedules } from './schedules.ts';
-
-/**
- * How far V8 lets the old generation grow past what survived the last full collection before the
- * next one. Left to itself it allows up to four times: a worker keeps about 30 MB, but each mail
- * waiting for a connection is promoted before it is sent and dies in the old generation, so the
- * heap reached 130 MB between full collections. Growing by half keeps a worker's peak near
- * 145 MB at the same sending rate (bench:worker-memory; BENCHMARKS.md). V8 reads the flag at
- * every collection, so setting it once the process runs takes effect.
- */
-const HEAP_GROWING_PERCENT = 50;
 
 /**
  * The background half of Paperboy: the timed jobs (ingest, editions) and the sender loop that
@@ -23,7 +13,7 @@ export interface Worker {
 }
 
 export function startWorker(services: Services): Worker {
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  keepHeapGrowthSmall();
   const schedules = startSchedules(services);
   services.sender.start();
   services.log.info({ mail: services.transport.description }, 'worker started');
