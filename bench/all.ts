@@ -55,8 +55,15 @@ async function run(scenario: Scenario, dir: string): Promise<Figure[]> {
   return JSON.parse(readFileSync(file, 'utf8')) as Figure[];
 }
 
-const number = (value: number) =>
-  value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+/** A figure as the table shows it; one that could not be measured (NaN, null in JSON) as "–". */
+const number = (value: number | null) =>
+  value === null || !Number.isFinite(value)
+    ? '–'
+    : value >= 100
+      ? value.toFixed(0)
+      : value >= 10
+        ? value.toFixed(1)
+        : value.toFixed(2);
 
 function describeTarget(figure: Figure): string {
   const { target } = figure;

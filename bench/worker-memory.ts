@@ -133,7 +133,9 @@ async function main() {
     });
     while (running) {
       try {
-        peakMb = Math.max(peakMb, memoryMb(pid, 'VmHWM'));
+        // a process that is exiting has no VmHWM line any more: NaN, which must not stick
+        const mb = memoryMb(pid, 'VmHWM');
+        if (Number.isFinite(mb)) peakMb = Math.max(peakMb, mb);
       } catch {
         // it has just exited
       }
