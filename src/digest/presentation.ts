@@ -1,4 +1,5 @@
 import { addDays } from '../dates.ts';
+import { ruleOf } from '../frequency.ts';
 import type { Edition, EditionPaper } from './editions.ts';
 import { markKeyword } from './keywords.ts';
 
@@ -50,8 +51,6 @@ const dayMonthYear = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'UTC',
 });
 
-const monthYear = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-
 /**
  * "Trending papers of Thursday, 12 March 2026"; a weekly one by its dates, "… week of 9 March
  * 2026 (9 Mar – 15 Mar)"; a monthly one by its month, "… March 2026".
@@ -59,7 +58,8 @@ const monthYear = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numer
 export function editionTitle(edition: Pick<Edition, 'frequency' | 'day'>): string {
   const day = new Date(`${edition.day}T00:00:00Z`);
   if (edition.frequency === 'daily') return `Trending papers of ${longDate.format(day)}`;
-  if (edition.frequency === 'monthly') return `Trending papers of ${monthYear.format(day)}`;
+  if (edition.frequency === 'monthly')
+    return `Trending papers of ${ruleOf('monthly').describeSpan(edition.day)}`;
   const last = new Date(`${addDays(edition.day, 6)}T00:00:00Z`);
   return `Trending papers of the week of ${dayMonthYear.format(day)} (${shortDate.format(day)} – ${shortDate.format(last)})`;
 }
@@ -67,7 +67,7 @@ export function editionTitle(edition: Pick<Edition, 'frequency' | 'day'>): strin
 /** For subjects: "12 Mar 2026", "week of 9 Mar 2026" (not an ISO week number a reader must decode), "March 2026". */
 export function editionShortDate(edition: Pick<Edition, 'frequency' | 'day'>): string {
   const day = new Date(`${edition.day}T00:00:00Z`);
-  if (edition.frequency === 'monthly') return monthYear.format(day);
+  if (edition.frequency === 'monthly') return ruleOf('monthly').describeSpan(edition.day);
   return edition.frequency === 'daily' ? shortDate.format(day) : `week of ${shortDate.format(day)}`;
 }
 
