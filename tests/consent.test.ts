@@ -4,6 +4,7 @@ import { LINK_PATHS } from '../src/subscribers/links.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { MAX_UNANSWERED_CONFIRMATIONS } from '../src/subscribers/queries.ts';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
+import { confirmTokenFor } from './helpers/subscribers.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // Consent and abuse: what link scanners, cross-site forms and list-bombers meet (README
@@ -308,7 +309,7 @@ describe('rotating SECRET_KEY', () => {
     const ann = (await bed.app.services.subscribers.findByEmail('ann@example.org'))!;
     // mail sent before the rotation, signed with the old key (this bed's SECRET_KEY)
     const oldUnsubscribe = bed.app.services.links.url('unsubscribe', ann).slice(TEST_PUBLIC_URL.length);
-    const oldExpired = `/confirm/${bed.app.services.tokens.create('confirm', ann, new Date(Date.now() - 1000))}`;
+    const oldExpired = `/confirm/${await confirmTokenFor(bed.pool, bed.app.services.tokens, ann, new Date(Date.now() - 1000))}`;
 
     const newKey = 'a-new-secret-key-after-rotation-0123456789';
     const rotated = await buildApp(

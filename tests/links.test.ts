@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Subscriber } from '../src/subscribers/subscriber.ts';
 import { LinkTokens } from '../src/subscribers/tokens.ts';
-import { subscriberById } from './helpers/subscribers.ts';
+import { confirmTokenFor, subscriberById } from './helpers/subscribers.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
 // no SMTP peer: mail goes to the outbox, which these tests do not read
@@ -41,27 +41,27 @@ describe('tokens', () => {
     const ann = await newSubscriber('ann@example.org', 'pending');
     const bob = await newSubscriber('bob@example.org', 'active');
     const tokens = bed.app.services.tokens;
-    const confirm = tokens.create('confirm', ann, new Date(Date.now() + 60_000));
+    const inAMinute = new Date(Date.now() + 60_000);
+    const confirm = await confirmTokenFor(bed.pool, tokens, ann, inAMinute);
+    const bobConfirm = await confirmTokenFor(bed.pool, tokens, bob, inAMinute);
     const tampered = `${confirm.slice(0, -2)}${confirm.endsWith('AA') ? 'BB' : 'AA'}`;
-    const otherSubscriber = `${bob.id}${confirm.slice(ann.id.length)}`;
+    const otherRequest = `${bobConfirm.split('.')[0]}${confirm.slice(confirm.indexOf('.'))}`;
     const wrongPurpose = tokens.create('unsubscribe', ann);
-    const otherKey = new LinkTokens('another-secret-key-of-32-characters!!').create(
-      'confirm',
+    const otherKey = await confirmTokenFor(
+      bed.pool,
+      new LinkTokens('another-secret-key-of-32-characters!!'),
       ann,
-      new Date(Date.now() + 60_000),
+      inAMinute,
     );
     const before = await snapshot();
 
-    for (const token of [tampered, otherSubscriber, wrongPurpose, otherKey, 'garbage', `${ann.id}.0.short`]) {
+    for (const token of [tampered, otherRequest, wrongPurpose, otherKey, 'garbage', `${ann.id}.0.short`]) {
       for (const method of ['GET', 'POST'] as const) {
         const response = await bed.app.inject({ method, url: `/confirm/${encodeURIComponent(token)}` });
         expect(response.statusCode, `${method} ${token}`).toBe(404);
       }
     }
-    for (const token of [
-      tokens.create('preferences', bob),
-      tokens.create('confirm', bob, new Date(Date.now() + 60_000)),
-    ]) {
+    for (const token of [tokens.create('preferences', bob), bobConfirm]) {
       expect((await oneClick(`/unsubscribe/${token}`)).statusCode).toBe(404);
       expect((await bed.app.inject({ method: 'GET', url: `/unsubscribe/${token}` })).statusCode).toBe(404);
     }
@@ -74,7 +74,12 @@ describe('tokens', () => {
 
   it('shows an expired confirmation link as expired, with a way to ask again, and changes nothing', async () => {
     const ann = await newSubscriber('ann@example.org', 'pending');
-    const expired = bed.app.services.tokens.create('confirm', ann, new Date(Date.now() - 1000));
+    const expired = await confirmTokenFor(
+      bed.pool,
+      bed.app.services.tokens,
+      ann,
+      new Date(Date.now() - 1000),
+    );
     const before = await snapshot();
     const response = await bed.app.inject({ method: 'GET', url: `/confirm/${expired}` });
     expect(response.statusCode).toBe(410);
@@ -87,7 +92,12 @@ describe('tokens', () => {
 
   it('lasts 7 days from the request in a confirmation mail', async () => {
     const ann = await newSubscriber('ann@example.org', 'pending');
-    const inSixDays = bed.app.services.tokens.create('confirm', ann, new Date(Date.now() + 6 * 86_400_000));
+    const inSixDays = await confirmTokenFor(
+      bed.pool,
+      bed.app.services.tokens,
+      ann,
+      new Date(Date.now() + 6 * 86_400_000),
+    );
     expect((await bed.app.inject({ method: 'GET', url: `/confirm/${inSixDays}` })).statusCode).toBe(200);
     expect((await bed.app.inject({ method: 'POST', url: `/confirm/${inSixDays}` })).statusCode).toBe(200);
   });
