@@ -2,7 +2,7 @@
  * Every benchmark scenario in one run, and one table: each figure beside its baseline (measured
  * in the same scenario run) and its target. Each scenario is its own script, run as its own
  * process so that one's memory and JIT state do not weigh on the next; each writes its figures
- * as JSON (bench/figures.ts), gathered here into one JSON file.
+ * as JSON (bench/lib/figures.ts), gathered here into one JSON file.
  *
  *   npm run bench [-- --quick] [-- --only delivery,startup] [-- --out bench-results.json] [-- --list]
  * `--quick` runs every scenario small, in about a minute: a smoke check that the benchmarks still
@@ -17,7 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Figure, meets } from './figures.ts';
+import { type Figure, meets } from './lib/figures.ts';
 import { SCENARIOS, type Scenario, STANDALONE } from './scenarios.ts';
 
 const { values } = parseArgs({

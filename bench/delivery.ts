@@ -26,12 +26,12 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { BENCH_ENV } from './bench-env.ts';
-import { postgresTicks, TICK_US, ticksOf } from './cpu.ts';
-import { reportFigures } from './figures.ts';
-import { addSubscribers, pipeline } from './pipeline.ts';
-import { addReaderAnswers } from './reader-answers.ts';
-import { composedEachTime, prebuilt, sampleDigest, sendMany, startSink } from './sink.ts';
+import { BENCH_ENV } from './lib/bench-env.ts';
+import { postgresTicks, TICK_US, ticksOf } from './lib/cpu.ts';
+import { reportFigures } from './lib/figures.ts';
+import { addSubscribers, pipeline } from './lib/pipeline.ts';
+import { addReaderAnswers } from './lib/reader-answers.ts';
+import { composedEachTime, prebuilt, sampleDigest, sendMany, startSink } from './lib/sink.ts';
 
 const { values } = parseArgs({
   options: {

@@ -6,7 +6,7 @@
  *
  * The days are real answers of the Hugging Face API (`YYYY-MM-DD.json`, by default the fixture
  * folder tests/fixtures/hf-real), each made into the daily edition Paperboy would build. The
- * readers are simulated, each defined by the arXiv categories they read (bench/eval-days.ts): a
+ * readers are simulated, each defined by the arXiv categories they read (bench/lib/eval-days.ts): a
  * label the model never sees. On the first days ("answer days") each reader gets their digest as
  * Paperboy ranks it for them and answers from the mail as a reader would: "more like this" on up
  * to 3 papers of their categories they are shown, "less like this" on up to 2 others they are
@@ -43,8 +43,8 @@ import {
   READERS,
   readsCategory,
   withPaper,
-} from './eval-days.ts';
-import { bootstrapInterval, mean, ndcgAt, precisionAt, standardDeviation } from './eval-metrics.ts';
+} from './lib/eval-days.ts';
+import { bootstrapInterval, mean, ndcgAt, precisionAt, standardDeviation } from './lib/eval-metrics.ts';
 
 /** The 51 real days: 47 test fixtures and the 4 of the bundled sample, each stored once. */
 const FIXTURE_DAYS = [
@@ -367,7 +367,7 @@ function main() {
     `\nReaders for whom learned ≥ keywords: ${wins('learned', 'keywords')} of ${results.length}; both ≥ keywords: ${wins('both', 'keywords')}; learned ≥ trending: ${wins('learned', 'trending')}.`,
   );
   console.log('A reader who answers nothing gets the trending ranking: their scores are the trending row.');
-  printAiFieldsCase(results, readers, keywords, dir, answerDays.length, testDays);
+  printAiFieldsCase(results, readers, keywords, dirs, answerDays.length, testDays);
   printNearDuplicates(results, testDays);
   printWhyLines(results, testDays);
   if (!values.quick) printSweep(readers, keywords, answerDays, testDays);
@@ -382,12 +382,12 @@ function printAiFieldsCase(
   results: ReaderResult[],
   readers: Reader[],
   keywords: Map<Reader, string>,
-  dir: string,
+  dirs: string[],
   answerCount: number,
   testDays: Day[],
 ) {
   const withAi = new Set(testDays.filter((d) => d.hasAiFields).map((d) => d.day));
-  const stripped = loadDays(dir, { withoutAiFields: true });
+  const stripped = loadDays(dirs, { withoutAiFields: true });
   const strippedAnswer = stripped.slice(0, answerCount);
   const strippedTest = stripped.filter((d) => testDays.some((t) => t.day === d.day));
   const strippedResults = readers.map((reader) =>

@@ -18,7 +18,7 @@ import { fanOut, sendDay } from '../src/delivery/fan-out.ts';
 import type { Edition } from '../src/digest/editions.ts';
 import { startProgress } from '../src/progress.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { reportFigures } from './figures.ts';
+import { reportFigures } from './lib/figures.ts';
 
 const { values } = parseArgs({
   options: {

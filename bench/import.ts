@@ -20,7 +20,7 @@ import { importCsv } from '../src/subscribers/csv.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { importSubscribers } from '../src/subscribers/records.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { reportFigures } from './figures.ts';
+import { reportFigures } from './lib/figures.ts';
 
 const { values } = parseArgs({
   options: {

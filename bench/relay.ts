@@ -19,10 +19,10 @@ import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { BENCH_ENV } from './bench-env.ts';
-import { type Figure, reportFigures } from './figures.ts';
-import { addSubscribers, pipeline } from './pipeline.ts';
-import { prebuilt, sampleDigest, sendMany, startSink } from './sink.ts';
+import { BENCH_ENV } from './lib/bench-env.ts';
+import { type Figure, reportFigures } from './lib/figures.ts';
+import { addSubscribers, pipeline } from './lib/pipeline.ts';
+import { prebuilt, sampleDigest, sendMany, startSink } from './lib/sink.ts';
 
 const { values } = parseArgs({
   options: {

@@ -16,8 +16,8 @@ import { trendingScore } from '../src/papers/score.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { DEFAULT_PREFERENCES, type Preferences } from '../src/subscribers/preferences.ts';
 import { LinkTokens } from '../src/subscribers/tokens.ts';
-import { BENCH_ENV } from './bench-env.ts';
-import { reportFigures } from './figures.ts';
+import { BENCH_ENV } from './lib/bench-env.ts';
+import { reportFigures } from './lib/figures.ts';
 
 const { values } = parseArgs({
   options: {

@@ -23,8 +23,8 @@ import { startProgress } from '../src/progress.ts';
 import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { reportFigures } from './figures.ts';
-import { addReaderAnswers } from './reader-answers.ts';
+import { reportFigures } from './lib/figures.ts';
+import { addReaderAnswers } from './lib/reader-answers.ts';
 
 const { values } = parseArgs({
   options: {

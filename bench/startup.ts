@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { type Figure, reportFigures } from './figures.ts';
+import { type Figure, reportFigures } from './lib/figures.ts';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, before: { type: 'string' } },

@@ -20,9 +20,9 @@ import { loadConfig } from '../src/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createServices } from '../src/services.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { BENCH_ENV } from './bench-env.ts';
-import { postgresTicks, TICK_US, ticksOf } from './cpu.ts';
-import { type Figure, reportFigures } from './figures.ts';
+import { BENCH_ENV } from './lib/bench-env.ts';
+import { postgresTicks, TICK_US, ticksOf } from './lib/cpu.ts';
+import { type Figure, reportFigures } from './lib/figures.ts';
 
 const { values } = parseArgs({
   options: {

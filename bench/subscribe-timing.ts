@@ -17,7 +17,7 @@ import { buildApp } from '../src/http/app.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices } from '../src/services.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { BENCH_ENV } from './bench-env.ts';
+import { BENCH_ENV } from './lib/bench-env.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2000' } } });
 const ROUNDS = Number(values.rounds);

@@ -22,9 +22,9 @@ import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
 import { createServices } from '../src/services.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
-import { BENCH_ENV } from './bench-env.ts';
-import { type Figure, reportFigures } from './figures.ts';
-import { startSink } from './sink.ts';
+import { BENCH_ENV } from './lib/bench-env.ts';
+import { type Figure, reportFigures } from './lib/figures.ts';
+import { startSink } from './lib/sink.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadDays, nearDuplicate, withPaper } from '../bench/eval-days.ts';
+import { loadDays, nearDuplicate, withPaper } from '../bench/lib/eval-days.ts';
 import type { Edition, EditionPaper } from '../src/digest/editions.ts';
 import { reasonText, selectPapers } from '../src/digest/personalise.ts';
 import { Vocabulary } from '../src/digest/relevance.ts';

@@ -1,8 +1,8 @@
 /** Paperboy's whole sending pipeline, as the delivery benchmarks run it. */
 import { performance } from 'node:perf_hooks';
-import { fanOut } from '../src/delivery/fan-out.ts';
-import { startProgress } from '../src/progress.ts';
-import type { Services } from '../src/services.ts';
+import { fanOut } from '../../src/delivery/fan-out.ts';
+import { startProgress } from '../../src/progress.ts';
+import type { Services } from '../../src/services.ts';
 
 /** Active readers over 50 keyword profiles, every one in boost mode so everyone gets mail. */
 export async function addSubscribers(services: Services, count: number, offset: number) {

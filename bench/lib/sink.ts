@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { type DigestHeaders, DigestMessages } from '../src/delivery/digest-message.ts';
-import type { DkimSigner } from '../src/delivery/dkim.ts';
-import type { Edition } from '../src/digest/editions.ts';
-import { startProgress } from '../src/progress.ts';
-import type { Services } from '../src/services.ts';
+import { type DigestHeaders, DigestMessages } from '../../src/delivery/digest-message.ts';
+import type { DkimSigner } from '../../src/delivery/dkim.ts';
+import type { Edition } from '../../src/digest/editions.ts';
+import { startProgress } from '../../src/progress.ts';
+import type { Services } from '../../src/services.ts';
 
 export interface Sink {
   url: string;

@@ -4,10 +4,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Edition, EditionPaper } from '../src/digest/editions.ts';
-import { type ApiItem, describeInvalidItem } from '../src/papers/api-item.ts';
-import { isArxivId, normalizeItem } from '../src/papers/normalize.ts';
-import { trendingScore } from '../src/papers/score.ts';
+import type { Edition, EditionPaper } from '../../src/digest/editions.ts';
+import { type ApiItem, describeInvalidItem } from '../../src/papers/api-item.ts';
+import { isArxivId, normalizeItem } from '../../src/papers/normalize.ts';
+import { trendingScore } from '../../src/papers/score.ts';
 
 /** A day of the folder: the daily edition Paperboy would build from that day's API answer. */
 export interface Day {
