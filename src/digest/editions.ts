@@ -3,7 +3,8 @@ import type { Queryable } from '../db/transaction.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
 import { type Frequency, ruleOf } from '../frequency.ts';
-import { type Paper, type PaperRow, toPaper } from '../papers/paper.ts';
+import type { Paper } from '../papers/paper.ts';
+import { type PaperRow, toPaper } from '../papers/paper-row.ts';
 import { readiness, utcMinute, whyNoPapers } from './edition-readiness.ts';
 import { digestQueries as sql } from './queries.ts';
 
