@@ -1,7 +1,7 @@
 import { addDays } from '../dates.ts';
 import type { Queryable } from '../db/transaction.ts';
 import { type Frequency, ruleOf } from '../frequency.ts';
-import { type DayIngestState, dayIngestState } from '../papers/ingest.ts';
+import { type DayIngestState, dayIngestState } from '../papers/store.ts';
 
 /**
  * When an edition may be built. A daily edition is the complete day: Hugging Face keeps adding
@@ -50,7 +50,7 @@ export async function readiness(
           reason: `${rule.describeSpan(day).replace(/^./, (c) => c.toUpperCase())} ends at ${utcMinute(spanEnd)}; it is built after that.`,
         };
   }
-  const state = await dayIngestState(db, day);
+  const state = await dayIngestState(db, { day });
   if (state.completeAt) return { ready: true, note: null };
   const dayEnd = endOf(day);
   const deadline = new Date(dayEnd.getTime() + maxWaitHours * HOUR_MS);
@@ -72,7 +72,7 @@ export async function whyNoPapers(db: Queryable, day: string): Promise<string> {
   if (weekday === 'Saturday' || weekday === 'Sunday') {
     return `${day} is a ${weekday}: Hugging Face publishes papers on weekdays.`;
   }
-  const state = await dayIngestState(db, day);
+  const state = await dayIngestState(db, { day });
   if (!state.last) return `${day} has not been ingested yet.`;
   if (state.last.error)
     return `The last ingest of ${day}, at ${utcMinute(state.last.at)}, failed: ${state.last.error}`;

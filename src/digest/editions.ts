@@ -3,9 +3,9 @@ import type { Queryable } from '../db/transaction.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
 import { type Frequency, ruleOf } from '../frequency.ts';
-import { type Paper, type PaperRow, toPaper } from '../papers/paper.ts';
+import type { Paper } from '../papers/paper.ts';
 import { readiness, utcMinute, whyNoPapers } from './edition-readiness.ts';
-import { digestQueries as sql } from './queries.ts';
+import * as store from './store.ts';
 
 export interface EditionPaper extends Paper {
   position: number;
@@ -40,20 +40,14 @@ function waitingEdition(frequency: Frequency, day: string, reason: string): Edit
   };
 }
 
+/** An edition as drafted from the stored papers: ready or empty, never waiting. */
+export type DraftEdition = Edition & { status: store.StoredEditionStatus };
+
 /** Refused: the edition's mail has started going. */
 export class EditionFinal extends ValidationError {
   constructor(message: string) {
     super('rebuild', message);
   }
-}
-
-interface EditionRow {
-  id: number;
-  frequency: Frequency;
-  day: string;
-  status: 'ready' | 'empty';
-  empty_reason: string | null;
-  build_note: string | null;
 }
 
 /** The day an edition is keyed by (the frequency's rule). */
@@ -76,22 +70,22 @@ export class Editions {
   ) {}
 
   /** What the edition would hold now, without storing it. */
-  async draft(frequency: Frequency, date: string, client: Queryable = this.pool): Promise<Edition> {
+  async draft(frequency: Frequency, date: string, client: Queryable = this.pool): Promise<DraftEdition> {
     const day = editionDay(frequency, date);
     const rule = ruleOf(frequency);
-    const candidates = await client.query<{ arxiv_id: string; score: number }>(sql.candidates, [
-      day,
-      rule.lastDay(day),
-      rule.size,
+    const candidates = await store.candidates(client, {
       frequency,
-    ]);
-    const ids = candidates.rows.map((row) => row.arxiv_id);
-    const rows = await client.query<PaperRow>(sql.papersByIds, [ids]);
-    const byId = new Map(rows.rows.map((row) => [row.arxiv_id, toPaper(row)]));
-    const papers = candidates.rows.map((row, index) => ({
-      ...(byId.get(row.arxiv_id) as Paper),
+      firstDay: day,
+      lastDay: rule.lastDay(day),
+      limit: rule.size,
+    });
+    const arxivIds = candidates.map((candidate) => candidate.arxivId);
+    const stored = await store.papersByIds(client, { arxivIds });
+    const byId = new Map(stored.map((paper) => [paper.arxivId, paper]));
+    const papers = candidates.map((candidate, index) => ({
+      ...(byId.get(candidate.arxivId) as Paper),
       position: index + 1,
-      score: row.score,
+      score: candidate.score,
     }));
     const emptyReason = papers.length > 0 ? null : await this.explainEmpty(client, frequency, day);
     return {
@@ -107,8 +101,7 @@ export class Editions {
   private async explainEmpty(client: Queryable, frequency: Frequency, day: string): Promise<string> {
     const rule = ruleOf(frequency);
     const span = rule.describeSpan(day);
-    const { rows } = await client.query<{ count: number }>(sql.featuredCount, [day, rule.lastDay(day)]);
-    const featured = rows[0]?.count ?? 0;
+    const featured = await store.featuredCount(client, { firstDay: day, lastDay: rule.lastDay(day) });
     if (featured === 0) {
       const why =
         frequency === 'daily' ? await whyNoPapers(client, day) : `No papers were featured in ${span}.`;
@@ -136,8 +129,7 @@ export class Editions {
       return { edition: existing ?? waitingEdition(frequency, day, ready.reason), created: false };
     }
     const stored = await withTransaction(this.pool, async (client) => {
-      const locked = await client.query<{ id: number; status: string }>(sql.lockEdition, [frequency, day]);
-      const current = locked.rows[0];
+      const current = await store.lockEdition(client, { frequency, day });
       if (current?.status === 'ready') return undefined; // filled by another build meanwhile
       const draft = await this.draft(frequency, date, client);
       if (current) {
@@ -145,14 +137,13 @@ export class Editions {
         await this.storeContent(client, current.id, draft, draft.papers.length > 0 ? ready.note : null);
         return draft.papers.length > 0 ? { ...draft, id: current.id, buildNote: ready.note } : undefined;
       }
-      const inserted = await client.query<{ id: number }>(sql.insertEdition, [
-        draft.frequency,
-        draft.day,
-        draft.status,
-        draft.emptyReason,
-        ready.note,
-      ]);
-      const id = inserted.rows[0]?.id;
+      const id = await store.insertEdition(client, {
+        frequency: draft.frequency,
+        day: draft.day,
+        status: draft.status,
+        emptyReason: draft.emptyReason,
+        buildNote: ready.note,
+      });
       if (id === undefined) return undefined; // another process built it meanwhile
       await this.insertPapers(client, id, draft);
       return { ...draft, id, buildNote: ready.note };
@@ -163,8 +154,7 @@ export class Editions {
 
   /** Weekdays from `since` on whose daily edition is empty: days whose papers may arrive late. */
   async emptyDailyWeekdaysSince(since: string): Promise<string[]> {
-    const { rows } = await this.pool.query<{ day: string }>(sql.emptyDailyWeekdaysSince, [since]);
-    return rows.map((row) => row.day);
+    return store.emptyDailyWeekdaysSince(this.pool, { since });
   }
 
   /** The stored edition, or a waiting one saying why it is not built yet; stores nothing. */
@@ -190,24 +180,21 @@ export class Editions {
   async rebuild(frequency: Frequency, date: string, now = new Date()): Promise<Edition> {
     const day = editionDay(frequency, date);
     await withTransaction(this.pool, async (client) => {
-      const locked = await client.query<{ id: number }>(sql.lockEdition, [frequency, day]);
-      const current = locked.rows[0];
+      const current = await store.lockEdition(client, { frequency, day });
       const draft = await this.draft(frequency, date, client);
       const note = `Rebuilt by hand at ${utcMinute(now)} from the papers stored then.`;
       if (!current) {
-        const inserted = await client.query<{ id: number }>(sql.insertEdition, [
+        const id = await store.insertEdition(client, {
           frequency,
           day,
-          draft.status,
-          draft.emptyReason,
-          note,
-        ]);
-        const id = inserted.rows[0]?.id;
+          status: draft.status,
+          emptyReason: draft.emptyReason,
+          buildNote: note,
+        });
         if (id !== undefined) await this.insertPapers(client, id, draft);
         return;
       }
-      const { rows } = await client.query<{ taken: number }>(sql.deliveriesTakenOf, [current.id]);
-      const taken = rows[0]?.taken ?? 0;
+      const taken = await store.deliveriesTakenOf(client, { editionId: current.id });
       if (taken > 0) {
         throw new EditionFinal(
           `the ${frequency} edition of ${day} cannot be rebuilt: senders have taken ${taken} of its deliveries, and an edition never changes once its mail has started going`,
@@ -218,42 +205,36 @@ export class Editions {
     return (await this.find(frequency, date)) as Edition;
   }
 
-  private async storeContent(client: Queryable, id: number, draft: Edition, note: string | null) {
-    await client.query(sql.updateEdition, [id, draft.status, draft.emptyReason, note]);
-    await client.query(sql.deleteEditionPapers, [id]);
+  private async storeContent(client: Queryable, id: number, draft: DraftEdition, note: string | null) {
+    await store.updateEdition(client, {
+      editionId: id,
+      status: draft.status,
+      emptyReason: draft.emptyReason,
+      buildNote: note,
+    });
+    await store.deleteEditionPapers(client, { editionId: id });
     await this.insertPapers(client, id, draft);
   }
 
-  private async insertPapers(client: Queryable, id: number, draft: Edition) {
-    await client.query(sql.insertEditionPapers, [
-      id,
-      draft.papers.map((paper) => paper.arxivId),
-      draft.papers.map((paper) => paper.score),
-    ]);
+  private async insertPapers(client: Queryable, id: number, draft: DraftEdition) {
+    await store.insertEditionPapers(client, { editionId: id, papers: draft.papers });
   }
 
   async find(frequency: Frequency, date: string): Promise<Edition | undefined> {
-    const { rows } = await this.pool.query<EditionRow>(sql.findEdition, [
-      frequency,
-      editionDay(frequency, date),
-    ]);
-    return rows[0] ? this.withPapers(rows[0]) : undefined;
+    const stored = await store.findEdition(this.pool, { frequency, day: editionDay(frequency, date) });
+    return stored ? this.withPapers(stored) : undefined;
   }
 
   /** The days of the ready editions before and after this one, of the same frequency. */
   async neighbours(
     edition: Pick<Edition, 'frequency' | 'day'>,
   ): Promise<{ previous: string | null; next: string | null }> {
-    const { rows } = await this.pool.query<{ previous: string | null; next: string | null }>(sql.neighbours, [
-      edition.frequency,
-      edition.day,
-    ]);
-    return rows[0] ?? { previous: null, next: null };
+    return store.neighbours(this.pool, { frequency: edition.frequency, day: edition.day });
   }
 
   async findById(id: number): Promise<Edition | undefined> {
-    const { rows } = await this.pool.query<EditionRow>(sql.findEditionById, [id]);
-    return rows[0] ? this.withPapers(rows[0]) : undefined;
+    const stored = await store.findEditionById(this.pool, { id });
+    return stored ? this.withPapers(stored) : undefined;
   }
 
   /** The stored edition, or what it would be (for previews: nothing is stored). */
@@ -262,35 +243,21 @@ export class Editions {
   }
 
   async list(options: { onlyReady: boolean; limit: number }) {
-    const { rows } = await this.pool.query<EditionRow & { built_at: Date; paper_count: number }>(
-      sql.listEditions,
-      [options.onlyReady ? 'ready' : null, options.limit],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      frequency: row.frequency,
-      day: row.day,
-      status: row.status,
-      emptyReason: row.empty_reason,
-      buildNote: row.build_note,
-      builtAt: row.built_at,
-      paperCount: row.paper_count,
-    }));
+    return store.listEditions(this.pool, {
+      status: options.onlyReady ? 'ready' : null,
+      limit: options.limit,
+    });
   }
 
-  private async withPapers(row: EditionRow): Promise<Edition> {
-    const { rows } = await this.pool.query<PaperRow & { position: number; score: number }>(
-      sql.editionPapers,
-      [row.id],
-    );
+  private async withPapers(stored: store.StoredEdition): Promise<Edition> {
     return {
-      id: row.id,
-      frequency: row.frequency,
-      day: row.day,
-      status: row.status,
-      emptyReason: row.empty_reason,
-      buildNote: row.build_note,
-      papers: rows.map((paper) => ({ ...toPaper(paper), position: paper.position, score: paper.score })),
+      id: stored.id,
+      frequency: stored.frequency,
+      day: stored.day,
+      status: stored.status,
+      emptyReason: stored.emptyReason,
+      buildNote: stored.buildNote,
+      papers: await store.editionPapers(this.pool, { editionId: stored.id }),
     };
   }
 }

@@ -1,14 +1,24 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { addDays, isoDay } from '../dates.ts';
-import { type Queryable, withTransaction } from '../db/transaction.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { type ApiItem, describeInvalidItem, itemLabel } from './api-item.ts';
 import { stripUnwantedInJson } from './clean-text.ts';
 import { isArxivId, normalizeItem } from './normalize.ts';
 import type { Paper } from './paper.ts';
-import { paperQueries as sql } from './queries.ts';
 import { trendingScore } from './score.ts';
 import type { PaperSource } from './sources.ts';
+import {
+  countFeaturedOn,
+  type IngestRun,
+  recordIngestRun,
+  recentIngestRuns as storedIngestRuns,
+  upsertPaper,
+  upsertPaperDay,
+} from './store.ts';
+
+// the console and the metrics read the ingests through this module
+export { countIngestRuns, type IngestRun } from './store.ts';
 
 export interface IngestResult {
   date: string;
@@ -72,40 +82,8 @@ async function storeDay(
   return withTransaction(pool, async (client) => {
     const counts = { new: 0, updated: 0, unchanged: 0 };
     for (const [index, paper] of papers.entries()) {
-      const written = await client.query<{ inserted: boolean }>(sql.upsertPaper, [
-        paper.arxivId,
-        paper.title,
-        paper.abstract,
-        JSON.stringify(paper.authors),
-        paper.upvotes,
-        paper.numComments,
-        paper.githubRepo,
-        paper.githubStars,
-        paper.projectPage,
-        paper.aiSummary,
-        paper.aiKeywords,
-        paper.thumbnail,
-        paper.publishedAt,
-        paper.submittedOnDailyAt,
-        paper.hfUrl,
-        paper.arxivUrl,
-        paper.pdfUrl,
-        date,
-        paper.organization ? JSON.stringify(paper.organization) : null,
-      ]);
-      const row = written.rows[0];
-      if (!row) counts.unchanged++;
-      else if (row.inserted) counts.new++;
-      else counts.updated++;
-      await client.query(sql.upsertPaperDay, [
-        date,
-        paper.arxivId,
-        index + 1,
-        paper.upvotes,
-        paper.numComments,
-        paper.githubStars,
-        trendingScore(paper, date),
-      ]);
+      counts[await upsertPaper(client, { paper, day: date })]++;
+      await upsertPaperDay(client, { day: date, paper, rank: index + 1, score: trendingScore(paper, date) });
     }
     return counts;
   });
@@ -120,8 +98,7 @@ export class IngestAnomaly extends Error {
 }
 
 async function refuseToEmptyStoredDay(pool: pg.Pool, date: string, raw: unknown[], skipped: number) {
-  const { rows } = await pool.query<{ count: number }>(sql.countFeaturedOn, [date]);
-  const stored = rows[0]?.count ?? 0;
+  const stored = await countFeaturedOn(pool, { day: date });
   if (stored === 0) return;
   const answer = raw.length === 0 ? 'an empty list' : `${raw.length} items, all ${skipped} unusable`;
   throw new IngestAnomaly(
@@ -165,72 +142,19 @@ async function recordRun(
   pool: pg.Pool,
   run: { date: string; source: PaperSource; startedAt: Date; result?: IngestResult; error?: Error },
 ): Promise<void> {
-  const { result } = run;
-  await pool.query(sql.recordIngestRun, [
-    run.date,
-    run.source.description,
-    result?.new ?? null,
-    result?.updated ?? null,
-    result?.unchanged ?? null,
-    result?.skipped ?? null,
-    run.error ? run.error.message.slice(0, 2000) : null,
-    run.startedAt,
-    run.error instanceof IngestAnomaly,
-  ]);
-}
-
-export interface IngestRun {
-  id: number;
-  day: string;
-  source: string;
-  /** null when the run failed */
-  counts: Omit<IngestResult, 'date'> | null;
-  error: string | null;
-  /** The run failed because its answer would have emptied a day with papers (IngestAnomaly). */
-  anomaly: boolean;
-  startedAt: Date;
-  durationMs: number;
+  await recordIngestRun(pool, {
+    day: run.date,
+    source: run.source.description,
+    counts: run.result ?? null,
+    error: run.error ? run.error.message.slice(0, 2000) : null,
+    startedAt: run.startedAt,
+    anomaly: run.error instanceof IngestAnomaly,
+  });
 }
 
 /** The latest ingests, newest first. */
-export async function recentIngestRuns(pool: pg.Pool, limit: number): Promise<IngestRun[]> {
-  const { rows } = await pool.query<{
-    id: string;
-    day: string;
-    source: string;
-    new_count: number | null;
-    updated_count: number | null;
-    unchanged_count: number | null;
-    skipped_count: number | null;
-    error: string | null;
-    anomaly: boolean;
-    started_at: Date;
-    finished_at: Date;
-  }>(sql.recentIngestRuns, [limit]);
-  return rows.map((row) => ({
-    id: Number(row.id),
-    day: row.day,
-    source: row.source,
-    counts:
-      row.error === null
-        ? {
-            new: row.new_count ?? 0,
-            updated: row.updated_count ?? 0,
-            unchanged: row.unchanged_count ?? 0,
-            skipped: row.skipped_count ?? 0,
-          }
-        : null,
-    error: row.error,
-    anomaly: row.anomaly,
-    startedAt: row.started_at,
-    durationMs: row.finished_at.getTime() - row.started_at.getTime(),
-  }));
-}
-
-/** Ingests by outcome (stored, failed, anomaly), for the metrics. */
-export async function countIngestRuns(pool: pg.Pool): Promise<Array<{ outcome: string; count: number }>> {
-  const { rows } = await pool.query<{ outcome: string; count: number }>(sql.countIngestRuns);
-  return rows;
+export function recentIngestRuns(pool: pg.Pool, limit: number): Promise<IngestRun[]> {
+  return storedIngestRuns(pool, { limit });
 }
 
 /** What the schedule ingests: yesterday and today (UTC), as late papers still arrive for yesterday. */
@@ -257,25 +181,4 @@ export async function ingestDays(
     }
   }
   return { results, failures };
-}
-
-export interface DayIngestState {
-  /** When the latest successful ingest that started after the day ended (UTC) started. */
-  completeAt: Date | null;
-  /** The latest ingest of the day, whatever its outcome. */
-  last: { at: Date; error: string | null } | null;
-}
-
-/** What the ingests of a day say about its list: complete or not, and how the last one went. */
-export async function dayIngestState(db: Queryable, day: string): Promise<DayIngestState> {
-  const { rows } = await db.query<{
-    complete_at: Date | null;
-    last_at: Date | null;
-    last_error: string | null;
-  }>(sql.dayIngestState, [day]);
-  const row = rows[0];
-  return {
-    completeAt: row?.complete_at ?? null,
-    last: row?.last_at ? { at: row.last_at, error: row.last_error } : null,
-  };
 }

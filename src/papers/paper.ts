@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/transaction.ts';
-import { paperQueries } from './queries.ts';
+import * as store from './store.ts';
+
 /** A paper as Paperboy stores and shows it. */
 export interface Paper {
   arxivId: string;
@@ -30,53 +31,7 @@ export interface Organisation {
   fullname: string;
 }
 
-/** A papers row as the named queries select it. */
-export interface PaperRow {
-  arxiv_id: string;
-  title: string;
-  abstract: string;
-  authors: Paper['authors'];
-  upvotes: number;
-  num_comments: number;
-  github_repo: string | null;
-  github_stars: number | null;
-  project_page: string | null;
-  ai_summary: string | null;
-  ai_keywords: string[];
-  thumbnail: string | null;
-  published_at: Date | null;
-  submitted_on_daily_at: Date | null;
-  hf_url: string;
-  arxiv_url: string;
-  pdf_url: string;
-  organization?: Organisation | null;
-}
-
-export function toPaper(row: PaperRow): Paper {
-  return {
-    arxivId: row.arxiv_id,
-    title: row.title,
-    abstract: row.abstract,
-    authors: row.authors,
-    upvotes: row.upvotes,
-    numComments: row.num_comments,
-    githubRepo: row.github_repo,
-    githubStars: row.github_stars,
-    projectPage: row.project_page,
-    aiSummary: row.ai_summary,
-    aiKeywords: row.ai_keywords,
-    thumbnail: row.thumbnail,
-    publishedAt: row.published_at,
-    submittedOnDailyAt: row.submitted_on_daily_at,
-    hfUrl: row.hf_url,
-    arxivUrl: row.arxiv_url,
-    pdfUrl: row.pdf_url,
-    organization: row.organization ?? null,
-  };
-}
-
 /** One stored paper by its arXiv id. */
-export async function findPaper(pool: Queryable, arxivId: string): Promise<Paper | undefined> {
-  const { rows } = await pool.query<PaperRow>(paperQueries.findPaper, [arxivId]);
-  return rows[0] ? toPaper(rows[0]) : undefined;
+export function findPaper(db: Queryable, arxivId: string): Promise<Paper | undefined> {
+  return store.findPaper(db, { arxivId });
 }

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { ingestDays } from './ingest.ts';
-import { paperQueries } from './queries.ts';
 import { FileSource, SAMPLE_DIR } from './sources.ts';
+import { countPapers } from './store.ts';
 
 /**
  * The zero-configuration demo has no network to rely on: on the embedded database, an empty
@@ -15,8 +15,7 @@ export async function loadSampleIntoEmptyDemo(deps: {
   log: Logger;
 }): Promise<string[]> {
   if (deps.databaseUrl) return [];
-  const { rows } = await deps.pool.query<{ count: number }>(paperQueries.countPapers);
-  if ((rows[0]?.count ?? 0) > 0) return [];
+  if ((await countPapers(deps.pool)) > 0) return [];
   const source = new FileSource(SAMPLE_DIR);
   const { results } = await ingestDays(deps.pool, source, await source.availableDays(), deps.log);
   deps.log.info(
