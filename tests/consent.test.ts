@@ -2,7 +2,7 @@ import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { LINK_PATHS } from '../src/subscribers/links.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
-import { MAX_UNANSWERED_CONFIRMATIONS } from '../src/subscribers/queries.ts';
+import { MAX_UNANSWERED_CONFIRMATIONS } from '../src/subscribers/store.ts';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
 import { confirmTokenFor } from './helpers/subscribers.ts';
 import { useTestBed } from './helpers/test-bed.ts';

@@ -41,7 +41,7 @@ const CONFIRMATION_DUE = `s.suppressed_at IS NULL
   AND s.confirmations_unanswered < ${MAX_UNANSWERED_CONFIRMATIONS}
   AND (s.confirmation_sent_at IS NULL OR s.confirmation_sent_at <= now() - interval '10 minutes')`;
 
-// $2…$11 in every statement that writes preferences, in the order of preferenceParams().
+// $2…$11 in every statement that writes preferences, in the order of store.ts preferenceParams().
 const PREFERENCE_COLUMNS =
   'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers, personalisation, muted_keywords, month_day';
 

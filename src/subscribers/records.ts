@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { type Queryable, withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
-import { enqueueConfirmation } from '../mail-queue/queue.ts';
+import { enqueueConfirmation } from '../mail-queue/store.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import type { Preferences } from './preferences.ts';
-import { subscriberQueries as sql } from './queries.ts';
+import * as store from './store.ts';
 
 /**
  * What an operator does with subscriber records: find them, read their history, answer a data
@@ -56,29 +56,14 @@ export async function searchSubscribers(
 ): Promise<SearchPage> {
   const cursor = options.after ? decodeCursor(options.after) : undefined;
   const fragment = options.query?.trim();
-  const { rows } = await pool.query<{
-    id: string;
-    email: string;
-    status: string;
-    suppressed_at: Date | null;
-    paused_until: Date | null;
-    frequency: string;
-    created_at: Date;
-  }>(sql.search, [
-    fragment ? containsPattern(fragment) : null,
-    options.status ?? null,
-    cursor?.createdAt ?? null,
-    cursor?.id ?? null,
-    options.limit + 1,
-  ]);
-  const subscribers = rows.slice(0, options.limit).map((row) => ({
-    id: row.id,
-    email: row.email,
-    status: (row.suppressed_at ? 'suppressed' : row.status) as ListedStatus,
-    pausedUntil: row.paused_until,
-    frequency: row.frequency,
-    createdAt: row.created_at,
-  }));
+  // one row more than the page: whether there is a next page
+  const rows = await store.search(pool, {
+    pattern: fragment ? containsPattern(fragment) : undefined,
+    status: options.status,
+    after: cursor,
+    limit: options.limit + 1,
+  });
+  const subscribers = rows.slice(0, options.limit);
   const last = subscribers.at(-1);
   return { subscribers, next: rows.length > options.limit && last ? encodeCursor(last) : null };
 }
@@ -90,8 +75,7 @@ export interface HistoryEvent {
 }
 
 export async function subscriberHistory(client: Queryable, subscriberId: string): Promise<HistoryEvent[]> {
-  const { rows } = await client.query<HistoryEvent>(sql.history, [subscriberId]);
-  return rows;
+  return store.history(client, { subscriberId });
 }
 
 /**
@@ -113,25 +97,14 @@ export async function subscriberRecord(
     }
   | undefined
 > {
-  const { rows } = await client.query<Record<string, unknown>>(sql.exportRow, [subscriberId]);
-  const row = rows[0];
+  const row = await store.exportRow(client, { subscriberId });
   if (!row) return undefined;
   for (const secret of SECRET_COLUMNS) delete row[secret];
-  const requests = await client.query<{
-    id: string;
-    preferences: unknown;
-    created_at: Date;
-    applied_at: Date | null;
-  }>(sql.requestsOf, [subscriberId]);
+  const requests = await store.requestsOf(client, { subscriberId });
   return {
     subscriber: row,
     history: await subscriberHistory(client, subscriberId),
-    requests: requests.rows.map((r) => ({
-      id: r.id,
-      preferences: r.preferences,
-      createdAt: r.created_at,
-      appliedAt: r.applied_at,
-    })),
+    requests,
   };
 }
 
@@ -147,20 +120,15 @@ export async function eraseSubscriber(
   subscriberId: string,
 ): Promise<boolean> {
   return withTransaction(pool, async (client) => {
-    const { rows } = await client.query<{
-      email: string;
-      suppressed_at: Date | null;
-      suppression_reason: string | null;
-    }>(sql.erase, [subscriberId]);
-    const erased = rows[0];
+    const erased = await store.erase(client, { subscriberId });
     if (!erased) return false;
-    if (erased.suppressed_at)
-      await client.query(sql.keepSuppressionHash, [
-        hasher.hash(erased.email),
-        erased.suppressed_at,
+    if (erased.suppressedAt)
+      await store.keepSuppressionHash(client, {
+        addressHash: hasher.hash(erased.email),
+        suppressedAt: erased.suppressedAt,
         // the reason is the relay's or the operator's words, which may quote the address
-        'suppressed before the subscriber was erased',
-      ]);
+        reason: 'suppressed before the subscriber was erased',
+      });
     return true;
   });
 }
@@ -189,17 +157,13 @@ export async function blockAddresses(
     let blocked = 0;
     const unknown: string[] = [];
     for (const email of normalized) {
-      const updated = await client.query(sql.suppressByEmail, [email, reason]);
-      if (updated.rowCount) blocked++;
-      else if (!(await client.query(sql.idByEmail, [email])).rowCount) unknown.push(email);
+      if (await store.suppressByEmail(client, { email, reason })) blocked++;
+      else if ((await store.idByEmail(client, { email })) === undefined) unknown.push(email);
     }
-    if (unknown.length > 0) {
-      const inserted = await client.query(sql.suppressHashes, [
-        unknown.map((email) => hasher.hash(email)),
-        unknown.map(() => reason),
-      ]);
-      blocked += inserted.rowCount ?? 0;
-    }
+    if (unknown.length > 0)
+      blocked += await store.suppressHashes(client, {
+        hashes: unknown.map((email) => ({ addressHash: hasher.hash(email), reason })),
+      });
     return blocked;
   });
 }
@@ -207,9 +171,9 @@ export async function blockAddresses(
 /** Takes an address off both suppression lists. False if it was on neither. */
 export async function liftAddress(pool: pg.Pool, hasher: AddressHasher, email: string): Promise<boolean> {
   return withTransaction(pool, async (client) => {
-    const row = await client.query(sql.liftSuppression, [email]);
-    const hash = await client.query(sql.liftSuppressionHash, [hasher.hash(email)]);
-    return (row.rowCount ?? 0) + (hash.rowCount ?? 0) > 0;
+    const row = await store.liftSuppression(client, { email });
+    const hash = await store.liftSuppressionHash(client, { addressHash: hasher.hash(email) });
+    return row || hash;
   });
 }
 
@@ -221,16 +185,13 @@ export type ResendOutcome = 'sent' | 'not-pending' | 'suppressed' | 'not-found';
  */
 export async function resendConfirmation(pool: pg.Pool, subscriberId: string): Promise<ResendOutcome> {
   return withTransaction(pool, async (client) => {
-    const found = await client.query<{ status: string }>(sql.lockById, [subscriberId]);
-    const subscriber = found.rows[0];
+    const subscriber = await store.findById(client, { id: subscriberId, lock: true });
     if (!subscriber) return 'not-found';
     if (subscriber.status !== 'pending') return 'not-pending';
-    const request = await client.query<{ id: string }>(sql.latestOpenRequest, [subscriberId]);
-    const marked = await client.query(sql.markConfirmationSent, [subscriberId]);
-    if (!marked.rowCount) return 'suppressed';
-    const requestId = request.rows[0]?.id;
+    const requestId = await store.latestOpenRequest(client, { subscriberId });
+    if (!(await store.markConfirmationSent(client, { subscriberId }))) return 'suppressed';
     if (!requestId) return 'not-pending';
-    await enqueueConfirmation(client, subscriberId, requestId);
+    await enqueueConfirmation(client, { subscriberId, requestId });
     return 'sent';
   });
 }
@@ -240,9 +201,7 @@ export async function eventsPerDay(
   client: Queryable,
   since: Date,
 ): Promise<Map<string, Record<string, number>>> {
-  const { rows } = await client.query<{ day: string; event: string; count: number }>(sql.eventsPerDay, [
-    since,
-  ]);
+  const rows = await store.eventsPerDay(client, { since });
   const days = new Map<string, Record<string, number>>();
   for (const row of rows) days.set(row.day, { ...days.get(row.day), [row.event]: row.count });
   return days;
@@ -270,25 +229,10 @@ export async function importSubscribers(
   update: boolean,
 ): Promise<{ added: number; updated: number }> {
   if (rows.length === 0) return { added: 0, updated: 0 };
-  const column = <T>(pick: (row: ImportRow) => T) => rows.map(pick);
-  const result = await client.query<{ inserted: boolean }>(sql.importSubscribers, [
-    column((r) => r.email),
-    column((r) => r.preferences.frequency),
-    column((r) => r.preferences.weekday),
-    column((r) => r.preferences.keywords.join('\n')),
-    column((r) => r.preferences.keywordMode),
-    column((r) => r.preferences.timezone),
-    column((r) => r.preferences.deliveryHour),
-    column((r) => r.preferences.maxPapers),
-    column((r) => r.preferences.personalisation),
-    column((r) => r.preferences.mutedKeywords.join('\n')),
-    column((r) => r.preferences.monthDay),
-    column((r) => r.status),
-    column((r) => hasher.hash(r.email)),
+  return store.importSubscribers(client, {
+    subscribers: rows.map((row) => ({ ...row, addressHash: hasher.hash(row.email) })),
     update,
-  ]);
-  const added = result.rows.filter((row) => row.inserted).length;
-  return { added, updated: result.rows.length - added };
+  });
 }
 
 /** Every subscriber (or those of one status) for a CSV export, oldest first. */
@@ -296,6 +240,5 @@ export async function exportSubscribers(
   client: Queryable,
   status?: ListedStatus,
 ): Promise<Array<Record<string, unknown>>> {
-  const { rows } = await client.query<Record<string, unknown>>(sql.exportAll, [status ?? null]);
-  return rows;
+  return store.exportAll(client, { status });
 }

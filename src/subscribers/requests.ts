@@ -1,6 +1,4 @@
-import type { Queryable } from '../db/transaction.ts';
 import { DEFAULT_PREFERENCES, type Preferences } from './preferences.ts';
-import { subscriberQueries as sql } from './queries.ts';
 import type { Subscriber } from './subscriber.ts';
 import type { TokenSubject } from './tokens.ts';
 
@@ -13,7 +11,8 @@ export interface SubscriptionRequest {
   appliedAt: Date | null;
 }
 
-interface RequestRow {
+/** A subscription_requests row, as the statements that read one select it. */
+export interface RequestRow {
   id: string;
   subscriber_id: string;
   preferences: Preferences;
@@ -21,7 +20,7 @@ interface RequestRow {
   applied_at: Date | null;
 }
 
-const toRequest = (row: RequestRow): SubscriptionRequest => ({
+export const toRequest = (row: RequestRow): SubscriptionRequest => ({
   id: row.id,
   subscriberId: row.subscriber_id,
   // a request stored before a preference existed asks for its default
@@ -29,20 +28,6 @@ const toRequest = (row: RequestRow): SubscriptionRequest => ({
   createdAt: row.created_at,
   appliedAt: row.applied_at,
 });
-
-/** The request; with `lock`, locked until the caller's transaction ends. */
-export async function findRequest(
-  client: Queryable,
-  id: string,
-  { lock = false } = {},
-): Promise<SubscriptionRequest | undefined> {
-  const { rows } = await client.query<RequestRow>(lock ? sql.lockRequest : sql.findRequest, [id]);
-  return rows[0] ? toRequest(rows[0]) : undefined;
-}
-
-export async function markRequestApplied(client: Queryable, id: string): Promise<void> {
-  await client.query(sql.markRequestApplied, [id]);
-}
 
 /**
  * What a confirmation link signs: the request's id, and the subscriber's confirm nonce, so that

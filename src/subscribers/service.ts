@@ -1,18 +1,13 @@
 import type pg from 'pg';
 import { type Queryable, withTransaction } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
-import { cancelPendingDeliveries, QUEUE_CONFIRMATIONS_OF_REQUESTS } from '../mail-queue/queue.ts';
+import { cancelPendingForSubscriber } from '../mail-queue/store.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
-import { subscriberQueries as sql } from './queries.ts';
-import {
-  findRequest,
-  markRequestApplied,
-  requestTokenSubject,
-  type SubscriptionRequest,
-} from './requests.ts';
-import { preferenceParams, type Subscriber, type SubscriberRow, toSubscriber } from './subscriber.ts';
+import { requestTokenSubject, type SubscriptionRequest } from './requests.ts';
+import * as store from './store.ts';
+import type { Subscriber } from './subscriber.ts';
 import { KnownTimeZones } from './time-zones.ts';
 import type { LinkTokens, ParsedToken, TokenPurpose } from './tokens.ts';
 
@@ -31,9 +26,6 @@ type ConfirmOutcome = 'confirmed' | 'preferences-updated' | 'already-confirmed';
 export type ConfirmResult =
   | { ok: true; subscriber: Subscriber; outcome: ConfirmOutcome }
   | Exclude<LinkCheck, { ok: true }>;
-
-/** A request to subscribe, and its confirmation queued, in one statement. */
-const SUBSCRIBE = `${sql.subscribe} ${QUEUE_CONFIRMATIONS_OF_REQUESTS}`;
 
 /**
  * The subscription lifecycle: subscribe → confirm → (change preferences) → unsubscribe.
@@ -67,10 +59,11 @@ export class SubscriberService {
     // one statement: the address, the request with its own preferences (the link applies them and
     // nothing else), and its confirmation mail, all or nothing; one round trip to the database
     // named where it can be: parsing and planning this statement cost PostgreSQL more than running it
-    await this.pool.query({
-      ...((await this.namedStatements()) ? { name: 'subscribe' } : {}),
-      text: SUBSCRIBE,
-      values: [email, ...preferenceParams(preferences), this.hasher.hash(email), JSON.stringify(preferences)],
+    await store.subscribe(this.pool, {
+      email,
+      preferences,
+      addressHash: this.hasher.hash(email),
+      named: await this.namedStatements(),
     });
   }
 
@@ -90,10 +83,8 @@ export class SubscriberService {
   ): Promise<LinkCheck> {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
-    const result = await client.query<SubscriberRow>(lock ? sql.lockById : sql.findById, [parsed.subjectId]);
-    const row = result.rows[0];
-    if (!row) return { ok: false, reason: 'invalid' };
-    const subscriber = toSubscriber(row);
+    const subscriber = await store.findById(client, { id: parsed.subjectId, lock });
+    if (!subscriber) return { ok: false, reason: 'invalid' };
     if (!this.tokens.matches(parsed, purpose, subscriber, object)) return { ok: false, reason: 'invalid' };
     if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now())
       return { ok: false, reason: 'expired', subscriber };
@@ -131,11 +122,14 @@ export class SubscriberService {
       if (!inspected.ok || inspected.outcome === 'already-confirmed') return inspected;
       const { subscriber, request, outcome } = inspected;
       if (request) {
-        await client.query(sql.updatePreferences, [subscriber.id, ...preferenceParams(request.preferences)]);
-        await markRequestApplied(client, request.id);
+        await store.updatePreferences(client, {
+          subscriberId: subscriber.id,
+          preferences: request.preferences,
+        });
+        await store.markRequestApplied(client, { requestId: request.id });
       }
-      if (subscriber.status !== 'active') await client.query(sql.activate, [subscriber.id]);
-      await client.query(sql.confirmationAnswered, [subscriber.id]);
+      if (subscriber.status !== 'active') await store.activate(client, { subscriberId: subscriber.id });
+      await store.confirmationAnswered(client, { subscriberId: subscriber.id });
       const preferences = request?.preferences ?? subscriber.preferences;
       return { ok: true, subscriber: { ...subscriber, status: 'active', preferences }, outcome };
     });
@@ -151,12 +145,10 @@ export class SubscriberService {
     client: Queryable,
     lock: boolean,
   ): Promise<ConfirmResult & { request?: SubscriptionRequest }> {
-    const request = await findRequest(client, parsed.subjectId, { lock });
+    const request = await store.findRequest(client, { id: parsed.subjectId, lock });
     if (!request) return this.inspectConfirmationWithoutRequest(token, client, lock);
-    const found = await client.query<SubscriberRow>(lock ? sql.lockById : sql.findById, [
-      request.subscriberId,
-    ]);
-    const subscriber = toSubscriber(found.rows[0] as SubscriberRow);
+    // the request's subscriber exists: the foreign key deletes requests with their subscriber
+    const subscriber = (await store.findById(client, { id: request.subscriberId, lock })) as Subscriber;
     if (!this.tokens.matches(parsed, 'confirm', requestTokenSubject(request, subscriber)))
       return { ok: false, reason: 'invalid' };
     if (parsed.expiresAt && parsed.expiresAt.getTime() <= Date.now())
@@ -187,7 +179,7 @@ export class SubscriberService {
 
   /** The request a confirmation mail is about. */
   findRequest(id: string): Promise<SubscriptionRequest | undefined> {
-    return findRequest(this.pool, id);
+    return store.findRequest(this.pool, { id });
   }
 
   /** Applies a preferences form sent through a preferences link. */
@@ -197,7 +189,7 @@ export class SubscriberService {
       if (!check.ok) return check;
       const preferences = resolvePreferences(input, check.subscriber.preferences);
       if (input.timezone !== undefined) await this.timeZones.check(preferences.timezone);
-      await client.query(sql.updatePreferences, [check.subscriber.id, ...preferenceParams(preferences)]);
+      await store.updatePreferences(client, { subscriberId: check.subscriber.id, preferences });
       return { ok: true, subscriber: { ...check.subscriber, preferences } };
     });
   }
@@ -210,7 +202,7 @@ export class SubscriberService {
     return withTransaction(this.pool, async (client) => {
       const check = await this.checkLink(token, 'preferences', { client, lock: true });
       if (!check.ok || check.subscriber.status !== 'unsubscribed') return check;
-      await client.query(sql.activate, [check.subscriber.id]);
+      await store.activate(client, { subscriberId: check.subscriber.id });
       return { ok: true, subscriber: { ...check.subscriber, status: 'active', unsubscribedAt: null } };
     });
   }
@@ -226,7 +218,7 @@ export class SubscriberService {
       const check = await this.checkLink(token, 'preferences', { client, lock: true });
       if (!check.ok) return check;
       const pausedUntil = weeks === 0 ? null : new Date(Date.now() + weeks * 7 * 86_400_000);
-      await client.query(sql.setPausedUntil, [check.subscriber.id, pausedUntil]);
+      await store.setPausedUntil(client, { subscriberId: check.subscriber.id, pausedUntil });
       return { ok: true, subscriber: { ...check.subscriber, pausedUntil } };
     });
   }
@@ -237,8 +229,8 @@ export class SubscriberService {
       const check = await this.checkLink(token, 'unsubscribe', { client, lock: true });
       if (!check.ok) return check;
       if (check.subscriber.status !== 'unsubscribed') {
-        await client.query(sql.unsubscribe, [check.subscriber.id]);
-        await cancelPendingDeliveries(client, check.subscriber.id);
+        await store.unsubscribe(client, { subscriberId: check.subscriber.id });
+        await cancelPendingForSubscriber(client, { subscriberId: check.subscriber.id });
       }
       return check;
     });
@@ -252,19 +244,17 @@ export class SubscriberService {
     const subscriber = await this.findById(subscriberId);
     if (!subscriber || subscriber.status === 'unsubscribed') return;
     await withTransaction(this.pool, async (client) => {
-      await client.query(sql.unsubscribe, [subscriberId]);
-      await cancelPendingDeliveries(client, subscriberId);
+      await store.unsubscribe(client, { subscriberId });
+      await cancelPendingForSubscriber(client, { subscriberId });
     });
   }
 
   async findById(id: string): Promise<Subscriber | undefined> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return undefined;
-    const result = await this.pool.query<SubscriberRow>(sql.findById, [id]);
-    return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
+    return store.findById(this.pool, { id });
   }
 
   async findByEmail(email: string): Promise<Subscriber | undefined> {
-    const result = await this.pool.query<SubscriberRow>(sql.findByEmail, [email.trim()]);
-    return result.rows[0] ? toSubscriber(result.rows[0]) : undefined;
+    return store.findByEmail(this.pool, { email: email.trim() });
   }
 }

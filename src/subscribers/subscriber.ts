@@ -83,19 +83,3 @@ export function toSubscriber(row: SubscriberRow): Subscriber {
     learnedAt: row.learned_at,
   };
 }
-
-/** Parameters $2…$11 of the statements that write preferences (queries.ts). */
-export function preferenceParams(p: Preferences): unknown[] {
-  return [
-    p.frequency,
-    p.weekday,
-    p.keywords,
-    p.keywordMode,
-    p.timezone,
-    p.deliveryHour,
-    p.maxPapers,
-    p.personalisation,
-    p.mutedKeywords,
-    p.monthDay,
-  ];
-}

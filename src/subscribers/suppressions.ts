@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/transaction.ts';
-import { subscriberQueries as sql } from './queries.ts';
+import * as store from './store.ts';
 
 /**
  * Addresses no mail goes to: hard bounces, complaints, and SOFT_BOUNCE_LIMIT digests in a row
@@ -12,7 +12,7 @@ export async function suppressAddresses(
   entries: Array<{ subscriberId: string; reason: string }>,
 ): Promise<void> {
   if (entries.length === 0) return;
-  await client.query(sql.suppress, [entries.map((e) => e.subscriberId), entries.map((e) => e.reason)]);
+  await store.suppress(client, { suppressions: entries });
 }
 
 /** One soft bounce per entry (a subscriber may appear more than once); suppresses at the limit. */
@@ -24,19 +24,18 @@ export async function countSoftBounces(
   if (subscriberIds.length === 0) return;
   const counts = new Map<string, number>();
   for (const id of subscriberIds) counts.set(id, (counts.get(id) ?? 0) + 1);
-  await client.query(sql.countSoftBounces, [[...counts.keys()], [...counts.values()], limit]);
+  await store.countSoftBounces(client, { bounces: counts, limit });
 }
 
 /** Delivered digests end their subscribers' runs of soft bounces. */
 export async function resetSoftBounces(client: Queryable, subscriberIds: string[]): Promise<void> {
   if (subscriberIds.length === 0) return;
-  await client.query(sql.resetSoftBounces, [subscriberIds]);
+  await store.resetSoftBounces(client, { subscriberIds });
 }
 
 /** For reports that name an address rather than a mail. */
 export async function subscriberIdByEmail(client: Queryable, email: string): Promise<string | undefined> {
-  const { rows } = await client.query<{ id: string }>(sql.idByEmail, [email.trim()]);
-  return rows[0]?.id;
+  return store.idByEmail(client, { email: email.trim() });
 }
 
 export interface Suppression {
@@ -47,19 +46,8 @@ export interface Suppression {
 }
 
 /** Addresses no mail goes to, most recent first. */
-export async function listSuppressions(pool: pg.Pool, limit: number): Promise<Suppression[]> {
-  const { rows } = await pool.query<{
-    email: string;
-    suppressed_at: Date;
-    suppression_reason: string | null;
-    soft_bounces: number;
-  }>(sql.listSuppressions, [limit]);
-  return rows.map((row) => ({
-    email: row.email,
-    suppressedAt: row.suppressed_at,
-    reason: row.suppression_reason,
-    softBounces: row.soft_bounces,
-  }));
+export function listSuppressions(pool: pg.Pool, limit: number): Promise<Suppression[]> {
+  return store.listSuppressions(pool, { limit });
 }
 
 /**
@@ -67,7 +55,6 @@ export async function listSuppressions(pool: pg.Pool, limit: number): Promise<Su
  * withdrawn). Its soft-bounce count starts again; digests of editions already sent while it was
  * suppressed are not sent after the fact. False if the address was not suppressed.
  */
-export async function liftSuppression(pool: pg.Pool, email: string): Promise<boolean> {
-  const { rowCount } = await pool.query(sql.liftSuppression, [email]);
-  return (rowCount ?? 0) > 0;
+export function liftSuppression(pool: pg.Pool, email: string): Promise<boolean> {
+  return store.liftSuppression(pool, { email });
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/transaction.ts';
 import { ValidationError } from '../errors.ts';
-import { subscriberQueries as sql } from './queries.ts';
+import { timeZoneNames } from './store.ts';
 
 /**
  * Zones IANA has renamed whose old name Node 20's ICU still lists as the canonical one. The
@@ -59,8 +59,8 @@ export class KnownTimeZones {
 
   /** Throws a ValidationError naming `timezone` unless PostgreSQL knows the zone. */
   async check(zone: string): Promise<void> {
-    this.names ??= this.db.query<{ name: string }>(sql.timeZoneNames).then(
-      ({ rows }) => new Set(rows.map((row) => row.name)),
+    this.names ??= timeZoneNames(this.db).then(
+      (names) => new Set(names),
       (error) => {
         this.names = undefined; // try again next time
         throw error;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PreferencesInput } from '../../subscribers/preferences.ts';
-import { MAX_UNANSWERED_CONFIRMATIONS } from '../../subscribers/queries.ts';
+import { MAX_UNANSWERED_CONFIRMATIONS } from '../../subscribers/store.ts';
 import { describeError, handleError, wantsHtml } from '../error-handler.ts';
 import { sendPage } from '../page.ts';
 import { keptPreferences, preferenceFormData } from '../preference-form.ts';
