@@ -53,9 +53,19 @@ describe('tokens', () => {
       ann,
       inAMinute,
     );
+    // signed for the subscriber instead of a request: no mail carries such a link
+    const forTheSubscriber = tokens.create('confirm', ann, inAMinute);
     const before = await snapshot();
 
-    for (const token of [tampered, otherRequest, wrongPurpose, otherKey, 'garbage', `${ann.id}.0.short`]) {
+    for (const token of [
+      forTheSubscriber,
+      tampered,
+      otherRequest,
+      wrongPurpose,
+      otherKey,
+      'garbage',
+      `${ann.id}.0.short`,
+    ]) {
       for (const method of ['GET', 'POST'] as const) {
         const response = await bed.app.inject({ method, url: `/confirm/${encodeURIComponent(token)}` });
         expect(response.statusCode, `${method} ${token}`).toBe(404);

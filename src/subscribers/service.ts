@@ -99,7 +99,7 @@ export class SubscriberService {
   async checkConfirmation(token: string): Promise<ConfirmResult> {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
-    const inspected = await this.inspectConfirmation(parsed, token, this.pool, false);
+    const inspected = await this.inspectConfirmation(parsed, this.pool, false);
     if (!inspected.ok) return inspected;
     const { subscriber, outcome, request } = inspected;
     return {
@@ -118,7 +118,7 @@ export class SubscriberService {
     const parsed = this.tokens.parse(token);
     if (!parsed) return { ok: false, reason: 'invalid' };
     return withTransaction(this.pool, async (client) => {
-      const inspected = await this.inspectConfirmation(parsed, token, client, true);
+      const inspected = await this.inspectConfirmation(parsed, client, true);
       if (!inspected.ok || inspected.outcome === 'already-confirmed') return inspected;
       const { subscriber, request, outcome } = inspected;
       if (request) {
@@ -141,12 +141,12 @@ export class SubscriberService {
    */
   private async inspectConfirmation(
     parsed: ParsedToken,
-    token: string,
     client: Queryable,
     lock: boolean,
   ): Promise<ConfirmResult & { request?: SubscriptionRequest }> {
     const request = await store.findRequest(client, { id: parsed.subjectId, lock });
-    if (!request) return this.inspectConfirmationWithoutRequest(token, client, lock);
+    // a link signed for anything but a request (or for one erased since) confirms nothing
+    if (!request) return { ok: false, reason: 'invalid' };
     // the request's subscriber exists: the foreign key deletes requests with their subscriber
     const subscriber = (await store.findById(client, { id: request.subscriberId, lock })) as Subscriber;
     if (!this.tokens.matches(parsed, 'confirm', requestTokenSubject(request, subscriber)))
@@ -160,21 +160,6 @@ export class SubscriberService {
       request,
       outcome: subscriber.status === 'active' ? 'preferences-updated' : 'confirmed',
     };
-  }
-
-  /**
-   * A confirmation link signed for the subscriber rather than a request: mail queued before
-   * requests were kept, which is at most 7 days old when this version starts. It confirms a
-   * pending address with the preferences stored with it, and never changes an active one.
-   */
-  private async inspectConfirmationWithoutRequest(
-    token: string,
-    client: Queryable,
-    lock: boolean,
-  ): Promise<ConfirmResult> {
-    const check = await this.checkLink(token, 'confirm', { client, lock });
-    if (!check.ok) return check;
-    return { ...check, outcome: check.subscriber.status === 'pending' ? 'confirmed' : 'already-confirmed' };
   }
 
   /** The request a confirmation mail is about. */
