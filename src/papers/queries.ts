@@ -34,13 +34,6 @@ export const paperQueries = {
   /** How many papers are stored as featured on day $1. */
   countFeaturedOn: `SELECT count(*)::int AS count FROM paper_days WHERE day = $1`,
 
-  /** The papers featured on a day, best score first. */
-  featuredOn: `
-    SELECT p.*, d.rank, d.score, d.day
-    FROM paper_days d JOIN papers p USING (arxiv_id)
-    WHERE d.day = $1
-    ORDER BY d.score DESC, d.rank, p.arxiv_id`,
-
   countPapers: 'SELECT count(*)::int AS count FROM papers',
 
   /** One ingest of a day, as it ended: counts, or the error (an anomaly or not) that stored nothing. */

@@ -73,21 +73,6 @@ export async function countFeaturedOn(db: Queryable, p: { day: string }): Promis
   return rows[0]?.count ?? 0;
 }
 
-/** A paper as featured on a day: its place in the list and its trending score that day. */
-export interface FeaturedPaper extends Paper {
-  rank: number;
-  score: number;
-  day: Date;
-}
-
-/** The papers featured on `day`, best score first. */
-export async function featuredOn(db: Queryable, p: { day: string }): Promise<FeaturedPaper[]> {
-  const { rows } = await db.query<PaperRow & { rank: number; score: number; day: Date }>(sql.featuredOn, [
-    p.day,
-  ]);
-  return rows.map((row) => ({ ...toPaper(row), rank: row.rank, score: row.score, day: row.day }));
-}
-
 /** How many papers are stored at all. */
 export async function countPapers(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ count: number }>(sql.countPapers);
