@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { applyDeliveryEvents, messageIdOfDelivery } from '../delivery/bounces.ts';
+import { applyDeliveryEvents } from '../delivery/bounces.ts';
+import { messageIdOfDelivery } from '../delivery/store.ts';
 import type { SubscriberService } from '../subscribers/service.ts';
 import type { InboundAddresses, InboundRecipient } from './addresses.ts';
 import { recipientReports } from './dsn.ts';
@@ -52,7 +53,7 @@ export async function handleInboundMail(
     await deps.subscribers.unsubscribeVerified(recipient.subscriberId);
     return 'unsubscribed';
   }
-  const messageId = await messageIdOfDelivery(deps.pool, recipient.deliveryId);
+  const messageId = await messageIdOfDelivery(deps.pool, { deliveryId: recipient.deliveryId });
   if (!messageId) return 'unknown delivery';
   // one return path per delivery and recipient: its DSN's first failure is about that mail
   const event = (await recipientReports(raw))
