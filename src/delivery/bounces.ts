@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { countSoftBounces, subscriberIdByEmail, suppressAddresses } from '../subscribers/suppressions.ts';
 import { parseMessageId } from './message-id.ts';
-import { deliveryQueries as sql } from './queries.ts';
+import { claimSoftBounce, deliveryByMessageId, latestSentTo } from './store.ts';
 
 /** A report a relay sends after the fact (the webhook's generic shape). */
 export interface DeliveryEvent {
@@ -39,7 +39,7 @@ export async function applyDeliveryEvents(
     if (event.type === 'complaint') {
       await suppressAddresses(pool, [{ subscriberId, reason: `complaint${why}` }]);
     } else if (event.permanent === false) {
-      if (await claimSoftBounce(pool, found)) await countSoftBounces(pool, [subscriberId], softBounceLimit);
+      if (await isFirstSoftBounce(pool, found)) await countSoftBounces(pool, [subscriberId], softBounceLimit);
     } else {
       await suppressAddresses(pool, [{ subscriberId, reason: `hard bounce reported${why}` }]);
     }
@@ -48,35 +48,22 @@ export async function applyDeliveryEvents(
   return { applied, unknown };
 }
 
-/** The Message-ID a delivery was sent under, for a report that names the delivery itself (VERP). */
-export async function messageIdOfDelivery(pool: pg.Pool, deliveryId: number): Promise<string | undefined> {
-  const { rows } = await pool.query<{ message_id: string | null }>(sql.messageIdOfDelivery, [deliveryId]);
-  return rows[0]?.message_id ?? undefined;
-}
-
 /** Whether this soft bounce is the first counted for its mail (and marks it counted). */
-async function claimSoftBounce(pool: pg.Pool, found: { subscriberId: string; deliveryId?: string }) {
-  const deliveryId =
-    found.deliveryId ??
-    (await pool.query<{ id: string }>(sql.latestSentTo, [found.subscriberId])).rows[0]?.id;
+async function isFirstSoftBounce(pool: pg.Pool, found: { subscriberId: string; deliveryId?: number }) {
+  const deliveryId = found.deliveryId ?? (await latestSentTo(pool, { subscriberId: found.subscriberId }));
   if (deliveryId === undefined) return false;
-  return ((await pool.query(sql.claimSoftBounce, [deliveryId])).rowCount ?? 0) > 0;
+  return claimSoftBounce(pool, { deliveryId });
 }
 
 /** The subscriber an event is about, and the mail when it names one. */
 async function findSubscriber(
   pool: pg.Pool,
   event: DeliveryEvent,
-): Promise<{ subscriberId: string; deliveryId?: string } | undefined> {
+): Promise<{ subscriberId: string; deliveryId?: number } | undefined> {
   // the delivery named inside the Message-ID, if the one stored for it matches too
   const parsed = event.messageId ? parseMessageId(event.messageId) : undefined;
-  if (parsed) {
-    const { rows } = await pool.query<{ id: string; subscriber_id: string }>(sql.subscriberByDelivery, [
-      parsed.deliveryId,
-      parsed.messageId,
-    ]);
-    if (rows[0]) return { subscriberId: rows[0].subscriber_id, deliveryId: rows[0].id };
-  }
+  const named = parsed ? await deliveryByMessageId(pool, parsed) : undefined;
+  if (named) return named;
   const subscriberId = event.email ? await subscriberIdByEmail(pool, event.email) : undefined;
   return subscriberId ? { subscriberId } : undefined;
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Edition } from '../digest/editions.ts';
 import { ruleOf } from '../frequency.ts';
-import { deliveryQueries as sql } from './queries.ts';
+import { addDigestDeliveries, makeEditionDueNow } from './store.ts';
 
 /**
  * The day an edition goes out, before each reader's own day moves it (frequency.ts): a daily
@@ -18,13 +18,13 @@ export function sendDay(edition: Pick<Edition, 'frequency' | 'day'>): string {
  */
 export async function fanOut(pool: pg.Pool, edition: Edition, options: { now: boolean }): Promise<number> {
   if (edition.status !== 'ready' || edition.id === undefined) return 0;
-  const result = await pool.query(sql.fanOut, [
-    edition.id,
-    sendDay(edition),
-    edition.frequency,
-    options.now,
-    ruleOf(edition.frequency).readerDay,
-  ]);
-  if (options.now) await pool.query(sql.makeEditionDueNow, [edition.id]);
-  return result.rowCount ?? 0;
+  const added = await addDigestDeliveries(pool, {
+    editionId: edition.id,
+    sendDay: sendDay(edition),
+    frequency: edition.frequency,
+    dueNow: options.now,
+    readerDay: ruleOf(edition.frequency).readerDay,
+  });
+  if (options.now) await makeEditionDueNow(pool, { editionId: edition.id });
+  return added;
 }

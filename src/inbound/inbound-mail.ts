@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { applyDeliveryEvents, messageIdOfDelivery } from '../delivery/bounces.ts';
+import { applyDeliveryEvents } from '../delivery/bounces.ts';
+import { messageIdOfDelivery } from '../delivery/store.ts';
 import type { SubscriberService } from '../subscribers/service.ts';
 import type { InboundAddresses, InboundRecipient } from './addresses.ts';
 import { recipientReports } from './dsn.ts';
 import { bounceEventOf } from './dsn-events.ts';
-import { FIRST_SOFT_BOUNCE } from './queries.ts';
+import { recordFirstSoftBounce } from './store.ts';
 
 export interface InboundDeps {
   pool: pg.Pool;
@@ -52,7 +53,7 @@ export async function handleInboundMail(
     await deps.subscribers.unsubscribeVerified(recipient.subscriberId);
     return 'unsubscribed';
   }
-  const messageId = await messageIdOfDelivery(deps.pool, recipient.deliveryId);
+  const messageId = await messageIdOfDelivery(deps.pool, { deliveryId: recipient.deliveryId });
   if (!messageId) return 'unknown delivery';
   // one return path per delivery and recipient: its DSN's first failure is about that mail
   const event = (await recipientReports(raw))
@@ -60,8 +61,8 @@ export async function handleInboundMail(
     .find((found) => found !== undefined);
   if (!event) return 'not a failure report';
   if (!event.permanent) {
-    const { rowCount } = await deps.pool.query(FIRST_SOFT_BOUNCE, [recipient.deliveryId]);
-    if (rowCount === 0) return 'soft bounce: this delivery was counted already';
+    const first = await recordFirstSoftBounce(deps.pool, { deliveryId: recipient.deliveryId });
+    if (!first) return 'soft bounce: this delivery was counted already';
   }
   await applyDeliveryEvents(deps.pool, [event], deps.softBounceLimit);
   return event.permanent ? 'hard bounce: suppressed' : 'soft bounce: counted';

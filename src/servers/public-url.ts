@@ -1,9 +1,9 @@
 import type { Queryable } from '../db/transaction.ts';
-import { LATEST_SERVER, RECORD_SERVER_START } from './queries.ts';
+import { latestServer, saveServerStart } from './store.ts';
 
 /** An HTTP server (`serve`, `api`) says where its links point, for the commands beside it. */
 export async function recordServerStart(db: Queryable, publicUrl: string): Promise<void> {
-  await db.query(RECORD_SERVER_START, [publicUrl]);
+  await saveServerStart(db, { publicUrl });
 }
 
 /**
@@ -12,12 +12,11 @@ export async function recordServerStart(db: Queryable, publicUrl: string): Promi
  * PUBLIC_URL builds every link on localhost:3000). Undefined when they agree or no server ran.
  */
 export async function publicUrlMismatch(db: Queryable, publicUrl: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ public_url: string; started_at: Date }>(LATEST_SERVER);
-  const server = rows[0];
-  if (!server || server.public_url === publicUrl) return undefined;
+  const server = await latestServer(db);
+  if (!server || server.publicUrl === publicUrl) return undefined;
   return (
     `PUBLIC_URL is ${publicUrl} here, but the server started on this database at ` +
-    `${server.started_at.toISOString()} serves ${server.public_url}: links this command puts in mail ` +
+    `${server.startedAt.toISOString()} serves ${server.publicUrl}: links this command puts in mail ` +
     `point to ${publicUrl}. Set PUBLIC_URL (or PORT) as the server has it.`
   );
 }

@@ -1,6 +1,6 @@
 import type { RunCoordinator } from 'node-cron';
 import type pg from 'pg';
-import { workerQueries as sql } from './queries.ts';
+import { claimFire, forgetOldFires } from './store.ts';
 
 /**
  * node-cron's hook for several processes sharing one schedule: every worker's timer fires,
@@ -11,8 +11,7 @@ export class PostgresRunCoordinator implements RunCoordinator {
   constructor(private readonly pool: pg.Pool) {}
 
   async shouldRun(key: string): Promise<boolean> {
-    await this.pool.query(sql.forgetOldFires);
-    const claimed = await this.pool.query(sql.claimFire, [key]);
-    return (claimed.rowCount ?? 0) > 0;
+    await forgetOldFires(this.pool);
+    return claimFire(this.pool, { key });
   }
 }
