@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { useTestBed } from './helpers/test-bed.ts';
@@ -56,4 +56,22 @@ it('every room statement prepares against the migrated schema', async () => {
     client.release();
   }
   expect(failures).toEqual([]);
+});
+
+/** Imports of another room's queries.ts that a store makes on purpose: halves of one statement (JOINED). */
+const CROSS_ROOM_QUERIES = new Set(['subscribers/store.ts → ../mail-queue/queries.ts']);
+
+it("only a room's store.ts reads its queries.ts: everything else calls the typed functions", () => {
+  const readers: string[] = [];
+  for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name === 'queries.ts') continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const relative = path.relative(SRC, file);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/from '([^']*queries\.ts)'/g)) {
+      const own = entry.name === 'store.ts' && specifier === './queries.ts';
+      if (!own && !CROSS_ROOM_QUERIES.has(`${relative} → ${specifier}`))
+        readers.push(`${relative} → ${specifier}`);
+    }
+  }
+  expect(readers).toEqual([]);
 });
