@@ -50,7 +50,7 @@ export const subscriberQueries = {
   timeZoneNames: 'SELECT name FROM pg_timezone_names',
 
   /**
-   * Subscribing, as the first part of one statement (the outbox's queueConfirmations completes it,
+   * Subscribing, as the first part of one statement (the mail queue's queueConfirmations completes it,
    * so the request and its mail exist together or not at all). The address is added if new, with
    * the preferences $2…$11, suppressed at once when its hash ($12) is on the list of erased or blocked
    * addresses. A known address keeps its preferences until a confirmation applies the request's; an

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/transaction.ts';
-// Only for the one statement that spans both rooms: subscribing ends with the outbox's
+// Only for the one statement that spans both rooms: subscribing ends with the mail queue's
 // queueConfirmations, so a request and its confirmation mail exist together or not at all.
 import { mailQueueQueries } from '../mail-queue/queries.ts';
 import type { Organisation } from '../papers/paper.ts';
