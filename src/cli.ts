@@ -110,11 +110,13 @@ async function start(
   }
 }
 
+const INBOUND_DOMAIN_MISSING =
+  'INBOUND_DOMAIN: must be set for the inbound listener (the domain its addresses are at)';
+
 /** The inbound SMTP listener (src/inbound/listener.ts) on the services' database. */
 async function startInbound(services: Services, port: number) {
   const { config, db, subscribers, log, inbound } = services;
-  if (!inbound)
-    throw new Error('INBOUND_DOMAIN: must be set for the inbound listener (the domain its addresses are at)');
+  if (!inbound) throw new Error(INBOUND_DOMAIN_MISSING);
   const { startInboundListener } = await import('./inbound/listener.ts');
   return startInboundListener(
     { pool: db.pool, addresses: inbound, subscribers, softBounceLimit: config.softBounceLimit, log },
@@ -155,6 +157,8 @@ program
     const { createLogger, createServices } = await import('./services.ts');
     const { loadConfig } = await import('./config.ts');
     const config = loadConfig();
+    // refused before any database is opened (or an embedded one created and migrated for nothing)
+    if (!config.inboundDomain) throw new Error(INBOUND_DOMAIN_MISSING);
     const started: { services?: Services; listener?: { close(): Promise<void> } } = {};
     const startup = (async () => {
       started.services = await createServices(config, createLogger(config));

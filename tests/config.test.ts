@@ -1,5 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DOC_PATH, CONFIG_TABLE_END, CONFIG_TABLE_START } from '../scripts/config-doc.ts';
 import { ConfigError, ConfigSchema, configTable, loadConfig } from '../src/config.ts';
@@ -51,6 +53,18 @@ describe('configuration', () => {
     expect(result.stderr).toContain(
       'Configuration error: PORT: expected a whole number from 0 to 65535, got "abc"',
     );
+  });
+
+  it('refuses `paperboy inbound` without INBOUND_DOMAIN before any database is created', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'paperboy-inbound-'));
+    try {
+      const result = await runCli(['inbound'], { SECRET_KEY: TEST_SECRET_KEY, DATA_DIR: dataDir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('INBOUND_DOMAIN: must be set for the inbound listener');
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('is documented as the schema says: the table in docs/configuration.md and .env.example', () => {
