@@ -224,7 +224,12 @@ describe('paperboy digest send', () => {
       `INSERT INTO paper_days (day, arxiv_id, rank, upvotes, num_comments, score) VALUES ($1, '2503.10370', 1, 1, 1, 1)`,
       [yesterday],
     );
-    const result = await runCli(['digest', 'send', '--date', yesterday], env());
+    // Until EDITION_MAX_WAIT_HOURS past midnight UTC, yesterday's edition waits for an ingest
+    // that started after the day ended; this test is about due hours, so it does not wait.
+    const result = await runCli(['digest', 'send', '--date', yesterday], {
+      ...env(),
+      EDITION_MAX_WAIT_HOURS: '0',
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('this run: 2 fanned out, 1 sent');
     expect(result.stdout).toMatch(/1 waiting \(next due \d{4}-\d{2}-\d{2}T11:00:00\.000Z\)/);

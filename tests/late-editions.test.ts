@@ -45,6 +45,12 @@ const env = () => ({
   LOG_LEVEL: 'silent',
 });
 
+function weekdayOnOrBefore(day: string): string {
+  let weekday = day;
+  while ([0, 6].includes(new Date(`${weekday}T00:00:00Z`).getUTCDay())) weekday = addDays(weekday, -1);
+  return weekday;
+}
+
 async function readers(count: number) {
   // their hour (00:00 UTC on the send day) has passed by the time any test runs
   await bed.pool.query(
@@ -56,29 +62,30 @@ async function readers(count: number) {
 
 describe('a late list loses nobody their day', () => {
   it('fills an edition built empty when the API answered [] once the real list is stored, and sends it at once', async () => {
-    const yesterday = addDays(isoDay(new Date()), -1);
+    // a weekday: an empty weekend day says it is a weekend instead
+    const weekday = weekdayOnOrBefore(addDays(isoDay(new Date()), -1));
     await readers(2);
 
-    api.overrides.set(yesterday, 'none.json'); // no such file: the API answers []
-    await ingestDay(bed.pool, source(), yesterday, log);
+    api.overrides.set(weekday, 'none.json'); // no such file: the API answers []
+    await ingestDay(bed.pool, source(), weekday, log);
     const first = await publishRecentEditions({ pool: bed.pool, editions: bed.app.services.editions, log });
-    const built = first.find((p) => p.edition.frequency === 'daily' && p.edition.day === yesterday);
+    const built = first.find((p) => p.edition.frequency === 'daily' && p.edition.day === weekday);
     expect(built?.edition.status).toBe('empty');
     expect(built?.edition.emptyReason).toMatch(
-      new RegExp(`The source listed no papers for ${yesterday} .*It is filled when papers for it are stored`),
+      new RegExp(`The source listed no papers for ${weekday} .*It is filled when papers for it are stored`),
     );
-    const emptySend = await runCli(['digest', 'send', '--date', yesterday], env());
+    const emptySend = await runCli(['digest', 'send', '--date', weekday], env());
     expect(emptySend.stdout).toContain('empty, nothing to send');
 
-    api.overrides.set(yesterday, '2026-03-10.json');
-    await ingestDay(bed.pool, source(), yesterday, log);
+    api.overrides.set(weekday, '2026-03-10.json');
+    await ingestDay(bed.pool, source(), weekday, log);
     const second = await publishRecentEditions({ pool: bed.pool, editions: bed.app.services.editions, log });
-    const filled = second.find((p) => p.edition.frequency === 'daily' && p.edition.day === yesterday);
+    const filled = second.find((p) => p.edition.frequency === 'daily' && p.edition.day === weekday);
     expect(filled?.edition.status).toBe('ready');
     expect(filled?.edition.papers).toHaveLength(10);
     expect(filled?.added).toBe(2);
 
-    const sent = await runCli(['digest', 'send', '--date', yesterday], env());
+    const sent = await runCli(['digest', 'send', '--date', weekday], env());
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toContain('2 sent, 0 failed');
     expect(bed.smtp.messages).toHaveLength(2);
@@ -86,8 +93,7 @@ describe('a late list loses nobody their day', () => {
 
   it("ingests again the past week's weekdays whose edition is still empty, then fills and sends it", async () => {
     await readers(1);
-    let day = addDays(isoDay(new Date()), -3);
-    while ([0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay())) day = addDays(day, -1);
+    const day = weekdayOnOrBefore(addDays(isoDay(new Date()), -3));
     // the source never had it, and the wait is long over: built empty
     const empty = await bed.app.services.editions.build('daily', day);
     expect(empty.edition.emptyReason).toMatch(new RegExp(`^${day} has not been ingested yet`));

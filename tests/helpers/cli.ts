@@ -9,7 +9,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `paperboy …args` in a child process with exactly the given environment (plus PATH). */
+/** Runs `paperboy …args` in a child process with exactly the given environment (plus PATH, and a faked clock). */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   const child = startCli(args, env);
   let stdout = '';
@@ -22,9 +22,22 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
   });
 }
 
+/**
+ * libfaketime's variables, when the suite runs under `faketime` (.ci/run runs the tests that read
+ * the clock at a Monday's 00:30 UTC): a command sees the same clock as the test that started it.
+ */
+function fakedClock(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        (entry[0] === 'LD_PRELOAD' || entry[0].startsWith('FAKETIME')) && entry[1] !== undefined,
+    ),
+  );
+}
+
 export function startCli(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [PAPERBOY_BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...fakedClock(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
