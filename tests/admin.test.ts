@@ -443,6 +443,59 @@ describe('the operator console', () => {
     expect((await bed.pool.query('SELECT 1 FROM subscribers')).rowCount).toBe(0);
   });
 
+  it('imports an uploaded CSV, and refuses a form that is not one CSV file named file, importing nothing', async () => {
+    const { session } = await signIn();
+    const form = await get(session, '/admin/subscribers/import');
+    const upload = async (files: Array<{ field: string; csv: string }>) => {
+      const body = new FormData();
+      body.set('_csrf', csrfIn(form.body));
+      body.set('confirmed', 'yes');
+      for (const { field, csv } of files)
+        body.append(field, new Blob([csv], { type: 'text/csv' }), 'list.csv');
+      // the browser's encoding of the form, boundary and all
+      const encoded = new Request('http://paperboy.test', { method: 'POST', body });
+      return bed.app.inject({
+        method: 'POST',
+        url: '/admin/subscribers/import',
+        headers: {
+          cookie: cookieHeader(session),
+          'content-type': encoded.headers.get('content-type') ?? '',
+          accept: 'text/html',
+        },
+        payload: Buffer.from(await encoded.arrayBuffer()),
+      });
+    };
+    const refusals = [
+      {
+        files: [{ field: 'list', csv: 'email\nann@example.org' }],
+        says: 'file: must send its file as the field',
+      },
+      {
+        files: [
+          { field: 'file', csv: 'email\nann@example.org' },
+          { field: 'file', csv: 'email\nbob@example.org' },
+        ],
+        says: 'file: must hold one file',
+      },
+      {
+        files: [{ field: 'file', csv: `email\nann@example.org\n${'x'.repeat(16 * 1024 * 1024)}` }],
+        says: 'file: has a file larger than 16 MiB',
+      },
+    ];
+    for (const { files, says } of refusals) {
+      const refused = await upload(files);
+      expect(refused.statusCode, says).toBe(400);
+      expect(refused.body).toContain(says);
+    }
+    expect((await bed.pool.query('SELECT 1 FROM subscribers')).rowCount).toBe(0);
+
+    const imported = await upload([{ field: 'file', csv: 'email\nann@example.org' }]);
+    expect(imported.statusCode).toBe(200);
+    expect((await bed.pool.query('SELECT email FROM subscribers')).rows).toEqual([
+      { email: 'ann@example.org' },
+    ]);
+  });
+
   it("says why yesterday's edition is not built, and rebuilds an edition from the Editions form", async () => {
     const { session } = await signIn();
     const yesterday = addDays(isoDay(new Date()), -1);

@@ -1,10 +1,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LINK_PATHS } from '../../../subscribers/links.ts';
-import { acceptOneClickMultipart } from '../../one-click-form.ts';
+import { acceptMultipart, type MultipartRules } from '../../multipart.ts';
 import { sendPage as page } from '../../page.ts';
 import { TokenParams } from '../../schemas.ts';
 
 import { invalidLink, type LinkApp, type LinkKit, OneClickBody } from './kit.ts';
+
+/** Room for the one field RFC 8058 sends (List-Unsubscribe=One-Click), and no file. */
+const ONE_CLICK_MULTIPART: MultipartRules = {
+  field: 'body',
+  what: 'a one-click unsubscribe',
+  limits: { parts: 4, fields: 4, files: 0, fieldNameSize: 100, fieldSize: 200 },
+};
 
 /** Unsubscribe links: a page with a button, and the one-click POST of RFC 8058. */
 export async function registerUnsubscribeRoutes(app: LinkApp, kit: LinkKit): Promise<void> {
@@ -34,7 +41,7 @@ export async function registerUnsubscribeRoutes(app: LinkApp, kit: LinkKit): Pro
   // the one route that reads multipart (RFC 8058 allows it), in a scope of its own
   await app.register(async (plain) => {
     const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
-    acceptOneClickMultipart(scope);
+    acceptMultipart(scope, ONE_CLICK_MULTIPART, (parsed) => parsed.fields);
     scope.post(
       `${LINK_PATHS.unsubscribe}/:token`,
       {
