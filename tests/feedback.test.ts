@@ -129,6 +129,19 @@ describe('the links under each paper', () => {
       payload: 'author=Not+An+Author',
     });
     expect(stranger.statusCode).toBe(400);
+    expect(stranger.json()).toMatchObject({
+      field: 'author',
+      message: 'author: not an author of this paper',
+    });
+    const strangerInBrowser = await bed.app.inject({
+      method: 'POST',
+      url: `${more}/follow`,
+      headers: { ...form, accept: 'text/html' },
+      payload: 'author=Not+An+Author',
+    });
+    expect(strangerInBrowser.statusCode).toBe(400);
+    expect(strangerInBrowser.headers['content-type']).toMatch(/^text\/html/);
+    expect(strangerInBrowser.body).toContain('author: not an author of this paper');
     expect((await feedbackOf(bed.pool, ann.id)).follows).toEqual([author]);
   });
 });
@@ -284,6 +297,10 @@ describe('organisations', () => {
       payload: 'action=follow',
     });
     expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      field: 'organisation',
+      message: 'organisation: this paper names none',
+    });
 
     const selection = selectPapers(
       day,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import { ValidationError } from '../../errors.ts';
 import { isArxivId } from '../../papers/normalize.ts';
 import { findPaper, type Paper } from '../../papers/paper.ts';
 import {
@@ -173,12 +174,7 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const { author, action } = request.body;
         // only an author of this paper: a link cannot be used to store any text at all
         if (!found.paper.authors.some((a) => a.name === author))
-          return reply.status(400).send({
-            statusCode: 400,
-            error: 'Bad Request',
-            field: 'author',
-            message: 'author: not an author of this paper',
-          });
+          throw new ValidationError('author', 'not an author of this paper');
         if (action === 'unfollow') await unfollowAuthor(db.pool, found.subscriber.id, author);
         else await followAuthor(db.pool, found.subscriber.id, author);
         return feedbackPage(
@@ -213,13 +209,7 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!found) return invalidLink(reply);
         // only the paper's own organisation, as stored with it: a link cannot store any text
         const organisation = found.paper.organization;
-        if (!organisation)
-          return reply.status(400).send({
-            statusCode: 400,
-            error: 'Bad Request',
-            field: 'organisation',
-            message: 'organisation: this paper names none',
-          });
+        if (!organisation) throw new ValidationError('organisation', 'this paper names none');
         const { action } = request.body;
         if (action === 'unfollow')
           await unfollowOrganisation(db.pool, found.subscriber.id, organisation.name);
