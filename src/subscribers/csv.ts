@@ -7,6 +7,7 @@ import { ValidationError } from '../errors.ts';
 import { FREQUENCIES } from '../frequency.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
+import { KnownTimeZones } from './known-time-zones.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
 import {
   exportSubscribers,
@@ -15,7 +16,6 @@ import {
   importSubscribers,
   type ListedStatus,
 } from './records.ts';
-import { KnownTimeZones } from './time-zones.ts';
 
 /**
  * Subscriber lists as CSV, in and out (csv-parse, csv-stringify). The columns are the export's;
@@ -219,7 +219,7 @@ export async function importCsv(options: {
       }
       const { row } = imported;
       try {
-        // a zone Node accepts and PostgreSQL does not know (time-zones.ts)
+        // a zone Node accepts and PostgreSQL does not know (known-time-zones.ts)
         await timeZones.check(row.preferences.timezone);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;

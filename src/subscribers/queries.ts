@@ -46,7 +46,7 @@ const PREFERENCE_COLUMNS =
   'frequency, weekday, keywords, keyword_mode, timezone, delivery_hour, max_papers, personalisation, muted_keywords, month_day';
 
 export const subscriberQueries = {
-  /** Every time zone name PostgreSQL knows: the zones a subscriber may choose (time-zones.ts). */
+  /** Every time zone name PostgreSQL knows: the zones a subscriber may choose (known-time-zones.ts). */
   timeZoneNames: 'SELECT name FROM pg_timezone_names',
 
   /**

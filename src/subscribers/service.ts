@@ -4,11 +4,11 @@ import { ValidationError } from '../errors.ts';
 import { cancelPendingForSubscriber } from '../mail-queue/store.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
+import { KnownTimeZones } from './known-time-zones.ts';
 import { type PreferencesInput, resolvePreferences } from './preferences.ts';
 import { requestTokenSubject, type SubscriptionRequest } from './requests.ts';
 import * as store from './store.ts';
 import type { Subscriber } from './subscriber.ts';
-import { KnownTimeZones } from './time-zones.ts';
 import type { LinkTokens, ParsedToken, TokenPurpose } from './tokens.ts';
 
 export type SubscribeInput = PreferencesInput & { email: string };
