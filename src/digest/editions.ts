@@ -5,12 +5,10 @@ import { ValidationError } from '../errors.ts';
 import { type Frequency, ruleOf } from '../frequency.ts';
 import type { Paper } from '../papers/paper.ts';
 import { readiness, utcMinute, whyNoPapers } from './edition-readiness.ts';
+import type { EditionPaper } from './store.ts';
 import * as store from './store.ts';
 
-export interface EditionPaper extends Paper {
-  position: number;
-  score: number;
-}
+export type { EditionPaper };
 
 export interface Edition {
   /** Undefined for an edition drafted for a preview, or waiting, and not stored. */

@@ -2,7 +2,6 @@ import type { Queryable } from '../db/transaction.ts';
 import type { Frequency } from '../frequency.ts';
 import type { Paper } from '../papers/paper.ts';
 import { type PaperRow, toPaper } from '../papers/paper-row.ts';
-import type { EditionPaper } from './editions.ts';
 import { digestQueries as sql } from './queries.ts';
 
 /**
@@ -180,6 +179,12 @@ export async function neighbours(
     p.day,
   ]);
   return rows[0] ?? { previous: null, next: null };
+}
+
+/** A paper of an edition, at its place, with the score it was ranked by. */
+export interface EditionPaper extends Paper {
+  position: number;
+  score: number;
 }
 
 /** A stored edition's papers, in its order. */

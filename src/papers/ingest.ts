@@ -10,6 +10,7 @@ import { trendingScore } from './score.ts';
 import type { PaperSource } from './sources.ts';
 import {
   countFeaturedOn,
+  type IngestCounts,
   type IngestRun,
   recordIngestRun,
   recentIngestRuns as storedIngestRuns,
@@ -20,16 +21,8 @@ import {
 // the console and the metrics read the ingests through this module
 export { countIngestRuns, type IngestRun } from './store.ts';
 
-export interface IngestResult {
+export interface IngestResult extends IngestCounts {
   date: string;
-  /** Papers seen for the first time. */
-  new: number;
-  /** Known papers whose data changed (new counts, a fixed title…). */
-  updated: number;
-  /** Known papers with nothing new. */
-  unchanged: number;
-  /** Items that are not usable papers, each named in a warning. */
-  skipped: number;
 }
 
 /**

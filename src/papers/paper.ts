@@ -1,6 +1,3 @@
-import type { Queryable } from '../db/transaction.ts';
-import * as store from './store.ts';
-
 /** A paper as Paperboy stores and shows it. */
 export interface Paper {
   arxivId: string;
@@ -29,9 +26,4 @@ export interface Paper {
 export interface Organisation {
   name: string;
   fullname: string;
-}
-
-/** One stored paper by its arXiv id. */
-export function findPaper(db: Queryable, arxivId: string): Promise<Paper | undefined> {
-  return store.findPaper(db, { arxivId });
 }

@@ -1,5 +1,4 @@
 import type { Queryable } from '../db/transaction.ts';
-import type { IngestResult } from './ingest.ts';
 import type { Paper } from './paper.ts';
 import { type PaperRow, toPaper } from './paper-row.ts';
 import { paperQueries as sql } from './queries.ts';
@@ -85,8 +84,17 @@ export async function findPaper(db: Queryable, p: { arxivId: string }): Promise<
   return rows[0] ? toPaper(rows[0]) : undefined;
 }
 
-/** An ingest's counts, without its day. */
-export type IngestCounts = Omit<IngestResult, 'date'>;
+/** What an ingest of a day did to the stored papers (ingest.ts adds the day). */
+export interface IngestCounts {
+  /** Papers seen for the first time. */
+  new: number;
+  /** Known papers whose data changed (new counts, a fixed title…). */
+  updated: number;
+  /** Known papers with nothing new. */
+  unchanged: number;
+  /** Items that are not usable papers, each named in a warning. */
+  skipped: number;
+}
 
 /**
  * Keeps one ingest of `day` as it ended: its counts when it stored the day, or the error that

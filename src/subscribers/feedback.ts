@@ -1,30 +1,14 @@
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction.ts';
 import type { Organisation } from '../papers/paper.ts';
+import type { ReaderFeedback, Signal, SignalledPaper } from './store.ts';
 import * as store from './store.ts';
 
 /**
  * What a reader taught their digest from the mail: "more like this" (1) and "less like this" (-1)
  * on papers, and the authors they follow. The digest room learns their ranking from it.
  */
-export type Signal = 1 | -1;
-
-export interface SignalledPaper {
-  arxivId: string;
-  signal: Signal;
-  at: Date;
-  title: string;
-  abstract: string;
-  aiKeywords: string[];
-}
-
-export interface ReaderFeedback {
-  signals: SignalledPaper[];
-  /** Author names exactly as the API gives them. */
-  follows: string[];
-  /** Organisations followed, keyed by the API's `name`; absent when none. */
-  organisations?: Organisation[];
-}
+export type { ReaderFeedback, Signal, SignalledPaper };
 
 /** The longest author name a follow keeps (the column's limit). */
 export const MAX_AUTHOR_LENGTH = 200;

@@ -4,27 +4,30 @@ import { ValidationError } from '../errors.ts';
 import { enqueueConfirmation } from '../mail-queue/store.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
-import type { Preferences } from './preferences.ts';
 import * as store from './store.ts';
+import {
+  type HistoryEvent,
+  IMPORTED_STATUSES,
+  type ImportRow,
+  LISTED_STATUSES,
+  type ListedStatus,
+  type SubscriberSummary,
+} from './store.ts';
+
+export {
+  type HistoryEvent,
+  IMPORTED_STATUSES,
+  type ImportRow,
+  LISTED_STATUSES,
+  type ListedStatus,
+  type SubscriberSummary,
+};
 
 /**
  * What an operator does with subscriber records: find them, read their history, answer a data
  * request (export, erase), and keep the suppression list, including addresses that have no
  * subscriber row (kept as keyed hashes only, address-hash.ts).
  */
-
-/** A status to filter by: the three of the lifecycle, and suppressed addresses apart. */
-export const LISTED_STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'] as const;
-export type ListedStatus = (typeof LISTED_STATUSES)[number];
-
-export interface SubscriberSummary {
-  id: string;
-  email: string;
-  status: ListedStatus;
-  pausedUntil: Date | null;
-  frequency: string;
-  createdAt: Date;
-}
 
 export interface SearchPage {
   subscribers: SubscriberSummary[];
@@ -66,12 +69,6 @@ export async function searchSubscribers(
   const subscribers = rows.slice(0, options.limit);
   const last = subscribers.at(-1);
   return { subscribers, next: rows.length > options.limit && last ? encodeCursor(last) : null };
-}
-
-export interface HistoryEvent {
-  event: string;
-  detail: string | null;
-  at: Date;
 }
 
 export async function subscriberHistory(client: Queryable, subscriberId: string): Promise<HistoryEvent[]> {
@@ -205,15 +202,6 @@ export async function eventsPerDay(
   const days = new Map<string, Record<string, number>>();
   for (const row of rows) days.set(row.day, { ...days.get(row.day), [row.event]: row.count });
   return days;
-}
-
-/** The statuses an import may give: people who opted in, left since, or must get no mail. */
-export const IMPORTED_STATUSES = ['active', 'unsubscribed', 'suppressed'] as const;
-
-export interface ImportRow {
-  email: string;
-  preferences: Preferences;
-  status: (typeof IMPORTED_STATUSES)[number];
 }
 
 /**

@@ -3,13 +3,10 @@ import type { Queryable } from '../db/transaction.ts';
 // queueConfirmations, so a request and its confirmation mail exist together or not at all.
 import { mailQueueQueries } from '../mail-queue/queries.ts';
 import type { Organisation } from '../papers/paper.ts';
-import type { ReaderFeedback, Signal, SignalledPaper } from './feedback.ts';
 import type { Preferences } from './preferences.ts';
 import { subscriberQueries as sql } from './queries.ts';
-import type { HistoryEvent, ImportRow, ListedStatus, SubscriberSummary } from './records.ts';
 import { type RequestRow, type SubscriptionRequest, toRequest } from './requests.ts';
 import { type Subscriber, type SubscriberRow, toSubscriber } from './subscriber.ts';
-import type { Suppression } from './suppressions.ts';
 
 /**
  * The subscribers room's statements as typed functions, `(db, {named params}) => values`: the
@@ -18,6 +15,64 @@ import type { Suppression } from './suppressions.ts';
  */
 
 export { MAX_UNANSWERED_CONFIRMATIONS } from './queries.ts';
+
+// The shapes of what the statements read and write, here so that this file imports nothing
+// from the modules that call it; records.ts, feedback.ts and suppressions.ts export them on.
+
+/** A status to filter by: the three of the lifecycle, and suppressed addresses apart. */
+export const LISTED_STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'] as const;
+export type ListedStatus = (typeof LISTED_STATUSES)[number];
+
+export interface SubscriberSummary {
+  id: string;
+  email: string;
+  status: ListedStatus;
+  pausedUntil: Date | null;
+  frequency: string;
+  createdAt: Date;
+}
+
+export interface HistoryEvent {
+  event: string;
+  detail: string | null;
+  at: Date;
+}
+
+/** The statuses an import may give: people who opted in, left since, or must get no mail. */
+export const IMPORTED_STATUSES = ['active', 'unsubscribed', 'suppressed'] as const;
+
+export interface ImportRow {
+  email: string;
+  preferences: Preferences;
+  status: (typeof IMPORTED_STATUSES)[number];
+}
+
+/** "More like this" (1) and "less like this" (-1) on a paper, from the mail (feedback.ts). */
+export type Signal = 1 | -1;
+
+export interface SignalledPaper {
+  arxivId: string;
+  signal: Signal;
+  at: Date;
+  title: string;
+  abstract: string;
+  aiKeywords: string[];
+}
+
+export interface ReaderFeedback {
+  signals: SignalledPaper[];
+  /** Author names exactly as the API gives them. */
+  follows: string[];
+  /** Organisations followed, keyed by the API's `name`; absent when none. */
+  organisations?: Organisation[];
+}
+
+export interface Suppression {
+  email: string;
+  suppressedAt: Date;
+  reason: string | null;
+  softBounces: number;
+}
 
 /** Parameters $2…$11 of the statements that write preferences (queries.ts PREFERENCE_COLUMNS). */
 function preferenceParams(p: Preferences): unknown[] {

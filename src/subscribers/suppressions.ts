@@ -1,6 +1,9 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/transaction.ts';
+import type { Suppression } from './store.ts';
 import * as store from './store.ts';
+
+export type { Suppression };
 
 /**
  * Addresses no mail goes to: hard bounces, complaints, and SOFT_BOUNCE_LIMIT digests in a row
@@ -36,13 +39,6 @@ export async function resetSoftBounces(client: Queryable, subscriberIds: string[
 /** For reports that name an address rather than a mail. */
 export async function subscriberIdByEmail(client: Queryable, email: string): Promise<string | undefined> {
   return store.idByEmail(client, { email: email.trim() });
-}
-
-export interface Suppression {
-  email: string;
-  suppressedAt: Date;
-  reason: string | null;
-  softBounces: number;
 }
 
 /** Addresses no mail goes to, most recent first. */

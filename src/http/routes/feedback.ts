@@ -3,7 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { ValidationError } from '../../errors.ts';
 import { isArxivId } from '../../papers/normalize.ts';
-import { findPaper, type Paper } from '../../papers/paper.ts';
+import type { Paper } from '../../papers/paper.ts';
+import { findPaper } from '../../papers/store.ts';
 import {
   feedbackOf,
   followAuthor,
@@ -46,7 +47,7 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!isArxivId(arxivId)) return undefined;
     const checked = await subscribers.checkLink(token, purpose, { object: arxivId });
     if (!checked.ok) return undefined;
-    const paper = await findPaper(db.pool, arxivId);
+    const paper = await findPaper(db.pool, { arxivId });
     return paper ? { subscriber: checked.subscriber, paper } : undefined;
   }
 
