@@ -2,7 +2,6 @@ import { LRUCache } from 'lru-cache';
 import type { Edition, Editions } from '../digest/editions.ts';
 import { personalDigestWriter } from '../digest/personal-digest.ts';
 import type { DigestRenderer } from '../digest/render.ts';
-import type { InboundAddresses } from '../inbound/addresses.ts';
 import type { SendableMail } from '../mail-queue/mail.ts';
 import { confirmationMail } from '../subscribers/confirmation-mail.ts';
 import type { ReaderFeedback } from '../subscribers/feedback.ts';
@@ -10,6 +9,7 @@ import type { SubscriberLinks } from '../subscribers/links.ts';
 import type { SubscriptionRequest } from '../subscribers/requests.ts';
 import type { ClaimedDelivery } from './claimed.ts';
 import type { DigestMessages } from './digest-message.ts';
+import type { InboundAddresses } from './inbound-addresses.ts';
 
 /** A delivery's mail ready for the transport, or why it is no longer sent. */
 type BuiltMail = { mail: SendableMail } | { cancel: string };

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { applyDeliveryEvents } from '../delivery/bounces.ts';
+import type { InboundAddresses, InboundRecipient } from '../delivery/inbound-addresses.ts';
 import { messageIdOfDelivery } from '../delivery/store.ts';
 import type { SubscriberService } from '../subscribers/service.ts';
-import type { InboundAddresses, InboundRecipient } from './addresses.ts';
 import { recipientReports } from './dsn.ts';
 import { bounceEventOf } from './dsn-events.ts';
 import { recordFirstSoftBounce } from './store.ts';
@@ -26,7 +26,7 @@ export type InboundOutcome =
   | 'unsubscribed';
 
 /**
- * Whether an address may receive mail here: a return path whose MAC is right (addresses.ts), or
+ * Whether an address may receive mail here: a return path whose MAC is right (delivery/inbound-addresses.ts), or
  * an unsubscribe address of a subscriber under their current nonce. Anything else is refused at
  * RCPT TO, so a forged address costs the sender nothing of ours.
  */

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
-import type { InboundRecipient } from './addresses.ts';
+import type { InboundRecipient } from '../delivery/inbound-addresses.ts';
 import { acceptsRecipient, handleInboundMail, type InboundDeps } from './inbound-mail.ts';
 
 /** Bounces quote the mail they are about; ours are ~40 KB. Larger mail is refused at DATA. */
