@@ -8,7 +8,7 @@
  * `--quick` runs every scenario small, in about a minute: a smoke check that the benchmarks still
  * run (CI runs it), whose figures mean little. Speed never fails it; a scenario that crashes does.
  * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) the scenarios use fresh databases on that server,
- * otherwise the embedded one.
+ * otherwise the embedded one, and those that need PostgreSQL (`needsPostgres`) are skipped, named.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,7 +94,9 @@ function table(figures: Figure[]): string {
 function printList(): void {
   console.log('Scenarios `npm run bench` runs, in this order (each also alone):');
   for (const s of SCENARIOS)
-    console.log(`  ${s.name.padEnd(14)} npm run ${s.npmScript.padEnd(22)} ${s.measures}`);
+    console.log(
+      `  ${s.name.padEnd(14)} npm run ${s.npmScript.padEnd(22)} ${s.measures}${s.needsPostgres ? ' (PostgreSQL only)' : ''}`,
+    );
   console.log('\nRun on their own only:');
   for (const s of STANDALONE) console.log(`  npm run ${s.npmScript.padEnd(22)} ${s.why}`);
 }
@@ -107,8 +109,16 @@ async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'paperboy-bench-'));
   const started = performance.now();
   const figures: Figure[] = [];
+  const onPostgres = Boolean(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL);
+  const skipped = onPostgres ? [] : chosen.filter((scenario) => scenario.needsPostgres);
   try {
-    for (const scenario of chosen) figures.push(...(await run(scenario, dir)));
+    for (const scenario of chosen) {
+      if (skipped.includes(scenario)) {
+        console.log(`\n== ${scenario.name}: skipped, it needs PostgreSQL: ${scenario.needsPostgres}`);
+        continue;
+      }
+      figures.push(...(await run(scenario, dir)));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -118,6 +128,10 @@ async function main() {
     `\n${values.quick ? 'Quick run (a smoke check: figures from small runs)' : 'Full run'} in ${seconds.toFixed(0)} s, on ${database ? 'PostgreSQL' : 'the embedded database'}:\n`,
   );
   console.log(table(figures));
+  if (skipped.length > 0)
+    console.log(
+      `\nSkipped without BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL): ${skipped.map((s) => s.name).join(', ')}`,
+    );
   writeFileSync(
     values.out,
     `${JSON.stringify(

@@ -12,6 +12,8 @@ export interface Scenario {
   measures: string;
   full: string[];
   quick: string[];
+  /** Why it runs only on PostgreSQL; without it, `npm run bench` skips it and says so. */
+  needsPostgres?: string;
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -58,6 +60,8 @@ export const SCENARIOS: Scenario[] = [
     measures: 'a worker’s peak memory sending small and large lists',
     full: [],
     quick: ['--small', '100', '--large', '500'],
+    needsPostgres:
+      'it measures the worker process’s memory, and the embedded database would run inside that process',
   },
   {
     name: 'fan-out',

@@ -1,6 +1,7 @@
 /**
- * The deliveries rows other rooms write inside their own transactions (a transactional
- * outbox): the mail then exists exactly when the change that calls for it does. The delivery
+ * The deliveries rows other rooms write inside their own transactions: the mail then exists
+ * exactly when the change that calls for it does (the pattern known as a transactional outbox;
+ * here it is the mail queue, and "outbox" names only the folder of .eml files). The delivery
  * room owns the rest of the table's life: claiming, sending, recording.
  */
 export const mailQueueQueries = {

@@ -2,7 +2,7 @@ import type { Queryable } from '../db/transaction.ts';
 import { mailQueueQueries as sql } from './queries.ts';
 
 /**
- * The outbox's statements as typed functions, `(db, {named params})`. Other rooms call them with
+ * The mail queue's statements as typed functions, `(db, {named params})`. Other rooms call them with
  * their own transaction's client, so a mail is queued exactly when the change that calls for it
  * commits. queueConfirmations is not here: it is the end of the subscribers room's subscribe
  * statement and runs joined to it (subscribers/store.ts).
