@@ -24,7 +24,7 @@ import type { DigestParts } from '../src/digest/render.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { createServices, type Services } from '../src/services.ts';
-import { feedbackOf } from '../src/subscribers/feedback.ts';
+import { feedbackOf } from '../src/subscribers/store.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { BENCH_ENV } from './lib/bench-env.ts';
 import { postgresTicks, TICK_US, ticksOf } from './lib/cpu.ts';
@@ -138,7 +138,9 @@ async function composeCost(services: Services, edition: Edition, signer: DkimSig
           keywordMode: reader.keyword_mode,
           maxPapers: reader.max_papers,
         },
-        feedback: reader.learned_at ? await feedbackOf(services.db.pool, reader.id) : undefined,
+        feedback: reader.learned_at
+          ? await feedbackOf(services.db.pool, { subscriberId: reader.id })
+          : undefined,
         recipient: { email: reader.email, ...links },
         renderer: services.renderer,
       })

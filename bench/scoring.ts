@@ -20,8 +20,8 @@ import { selectPapers } from '../src/digest/personalise.ts';
 import { ingestDays } from '../src/papers/ingest.ts';
 import { FileSource, SAMPLE_DIR } from '../src/papers/sources.ts';
 import { startProgress } from '../src/progress.ts';
-import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { feedbackOf } from '../src/subscribers/store.ts';
 import { createScratchDatabase } from '../tests/helpers/scratch-database.ts';
 import { reportFigures } from './lib/figures.ts';
 import { addReaderAnswers } from './lib/reader-answers.ts';
@@ -74,7 +74,7 @@ async function main() {
     const distinct = new Set<string>();
     for (const reader of readers) {
       const loadStarted = performance.now();
-      const feedback = reader.learned_at ? await feedbackOf(pool, reader.id) : undefined;
+      const feedback = reader.learned_at ? await feedbackOf(pool, { subscriberId: reader.id }) : undefined;
       const rankStarted = performance.now();
       const selection = selectPapers(
         edition,

@@ -15,9 +15,9 @@ import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
 import { publicUrlMismatch } from './servers/public-url.ts';
 import { AddressHasher } from './subscribers/address-hash.ts';
-import { feedbackOf } from './subscribers/feedback.ts';
 import { SubscriberLinks } from './subscribers/links.ts';
 import { SubscriberService } from './subscribers/service.ts';
+import { feedbackOf } from './subscribers/store.ts';
 import { LinkTokens } from './subscribers/tokens.ts';
 
 /**
@@ -109,7 +109,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
       site,
       links,
       findRequest: (id) => subscribers.findRequest(id),
-      feedbackOf: (id) => feedbackOf(db.pool, id),
+      feedbackOf: (id) => feedbackOf(db.pool, { subscriberId: id }),
       editions,
       renderer,
       messages: new DigestMessages(config.mailFrom, signer),

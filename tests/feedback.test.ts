@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Edition, EditionPaper } from '../src/digest/editions.ts';
 import { selectPapers } from '../src/digest/personalise.ts';
-import { feedbackOf } from '../src/subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../src/subscribers/preferences.ts';
+import { feedbackOf } from '../src/subscribers/store.ts';
 import type { Subscriber } from '../src/subscribers/subscriber.ts';
 import { TEST_PUBLIC_URL } from './helpers/app.ts';
 import { subscriberById } from './helpers/subscribers.ts';
@@ -78,11 +78,13 @@ describe('the links under each paper', () => {
       expect((await bed.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
       expect((await bed.app.inject({ method: 'POST', url })).statusCode, url).toBe(404);
     }
-    expect((await feedbackOf(bed.pool, ann.id)).signals).toEqual([]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).signals).toEqual([]);
     // bob's link acts for bob, never for ann
     await bed.app.inject({ method: 'POST', url: bobsToken });
-    expect((await feedbackOf(bed.pool, ann.id)).signals).toEqual([]);
-    expect((await feedbackOf(bed.pool, bob.id)).signals.map((s) => s.arxivId)).toEqual([first.arxivId]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).signals).toEqual([]);
+    expect((await feedbackOf(bed.pool, { subscriberId: bob.id })).signals.map((s) => s.arxivId)).toEqual([
+      first.arxivId,
+    ]);
   });
 
   it('records nothing on GET, once on POST however often, and undoes', async () => {
@@ -92,7 +94,7 @@ describe('the links under each paper', () => {
     const shown = await bed.app.inject({ method: 'GET', url: less });
     expect(shown.statusCode).toBe(200);
     expect(shown.body).toContain('Papers like this one will rank lower');
-    expect((await feedbackOf(bed.pool, ann.id)).signals).toEqual([]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).signals).toEqual([]);
     expect((await subscriberById(bed.pool, ann.id))?.learnedAt).toBeNull();
 
     for (let i = 0; i < 3; i++)
@@ -105,7 +107,7 @@ describe('the links under each paper', () => {
 
     const undone = await bed.app.inject({ method: 'POST', url: `${less}/undo` });
     expect(undone.body).toContain('Undone');
-    expect((await feedbackOf(bed.pool, ann.id)).signals).toEqual([]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).signals).toEqual([]);
   });
 
   it('follows an author of the paper, and nobody else', async () => {
@@ -121,7 +123,7 @@ describe('the links under each paper', () => {
       payload: new URLSearchParams({ author }).toString(),
     });
     expect(followed.statusCode).toBe(200);
-    expect((await feedbackOf(bed.pool, ann.id)).follows).toEqual([author]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).follows).toEqual([author]);
     const stranger = await bed.app.inject({
       method: 'POST',
       url: `${more}/follow`,
@@ -142,7 +144,7 @@ describe('the links under each paper', () => {
     expect(strangerInBrowser.statusCode).toBe(400);
     expect(strangerInBrowser.headers['content-type']).toMatch(/^text\/html/);
     expect(strangerInBrowser.body).toContain('author: not an author of this paper');
-    expect((await feedbackOf(bed.pool, ann.id)).follows).toEqual([author]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).follows).toEqual([author]);
   });
 });
 
@@ -185,8 +187,8 @@ describe('the ranking it learns', () => {
     const dislikeUrl = path(bed.app.services.links.feedbackUrl('less', ann, disliked.arxivId));
     await bed.app.inject({ method: 'POST', url: likeUrl });
     await bed.app.inject({ method: 'POST', url: dislikeUrl });
-    const anns = selectPapers(day, everything, await feedbackOf(bed.pool, ann.id));
-    const bobs = selectPapers(day, everything, await feedbackOf(bed.pool, bob.id));
+    const anns = selectPapers(day, everything, await feedbackOf(bed.pool, { subscriberId: ann.id }));
+    const bobs = selectPapers(day, everything, await feedbackOf(bed.pool, { subscriberId: bob.id }));
 
     expect(rankOf(anns, '2603.99901')).toBeLessThan(rankOf(before, '2603.99901'));
     expect(rankOf(anns, '2603.99902')).toBeGreaterThan(rankOf(before, '2603.99902'));
@@ -212,7 +214,7 @@ describe('the ranking it learns', () => {
     const selection = selectPapers(
       day,
       { ...DEFAULT_PREFERENCES, maxPapers: 3 },
-      await feedbackOf(bed.pool, ann.id),
+      await feedbackOf(bed.pool, { subscriberId: ann.id }),
     );
     expect(selection).toHaveLength(3);
     expect(selection[0]?.paper.arxivId).toBe(last.arxivId);
@@ -249,10 +251,14 @@ describe('the ranking it learns', () => {
       headers: form,
       payload: new URLSearchParams({ author }).toString(),
     });
-    expect((await feedbackOf(bed.pool, ann.id)).follows).toEqual([]);
-    expect((await feedbackOf(bed.pool, ann.id)).signals).toHaveLength(1);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).follows).toEqual([]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).signals).toHaveLength(1);
     await bed.app.inject({ method: 'POST', url: `${preferences}/learned/reset` });
-    expect(await feedbackOf(bed.pool, ann.id)).toEqual({ signals: [], follows: [], organisations: [] });
+    expect(await feedbackOf(bed.pool, { subscriberId: ann.id })).toEqual({
+      signals: [],
+      follows: [],
+      organisations: [],
+    });
     expect((await subscriberById(bed.pool, ann.id))?.learnedAt).toBeNull();
   });
 });
@@ -283,7 +289,7 @@ describe('organisations', () => {
     });
     expect(followed.statusCode).toBe(200);
     expect(followed.body).toContain('Stop following');
-    expect((await feedbackOf(bed.pool, ann.id)).organisations).toEqual([organisation]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).organisations).toEqual([organisation]);
 
     // a paper that names no organisation offers none, and its link cannot follow one
     const none = path(bed.app.services.links.feedbackUrl('more', ann, without.arxivId));
@@ -305,7 +311,7 @@ describe('organisations', () => {
     const selection = selectPapers(
       day,
       { ...DEFAULT_PREFERENCES, maxPapers: 50 },
-      await feedbackOf(bed.pool, ann.id),
+      await feedbackOf(bed.pool, { subscriberId: ann.id }),
     );
     const theirs = day.papers.filter((p) => p.organization?.name === organisation.name).length;
     expect(selection.slice(0, theirs).every((s) => s.paper.organization?.name === organisation.name)).toBe(
@@ -325,6 +331,6 @@ describe('organisations', () => {
       payload: new URLSearchParams({ organisation: organisation.name }).toString(),
     });
     expect(removed.statusCode).toBe(200);
-    expect((await feedbackOf(bed.pool, ann.id)).organisations).toEqual([]);
+    expect((await feedbackOf(bed.pool, { subscriberId: ann.id })).organisations).toEqual([]);
   });
 });

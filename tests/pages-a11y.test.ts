@@ -38,9 +38,13 @@ async function pages(): Promise<string[]> {
   const { edition } = await bed.app.services.editions.build('daily', '2026-03-11');
   // a reader who taught their digest something: the feedback page, and the list on their preferences
   const paper = edition.papers[0]!;
-  const { recordSignal, followAuthor } = await import('../src/subscribers/feedback.ts');
-  await recordSignal(bed.pool, subscriber.id, edition.papers[1]!.arxivId, 1);
-  await followAuthor(bed.pool, subscriber.id, paper.authors[0]!.name);
+  const { recordSignal, followAuthor } = await import('../src/subscribers/store.ts');
+  await recordSignal(bed.pool, {
+    subscriberId: subscriber.id,
+    arxivId: edition.papers[1]!.arxivId,
+    signal: 1,
+  });
+  await followAuthor(bed.pool, { subscriberId: subscriber.id, author: paper.authors[0]!.name });
   return [
     '/',
     '/digests',

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { selectPapers } from '../src/digest/personalise.ts';
-import { feedbackOf, followAuthor } from '../src/subscribers/feedback.ts';
+import { feedbackOf, followAuthor } from '../src/subscribers/store.ts';
 import { launchChromium } from './helpers/browser.ts';
 import { useTestBed } from './helpers/test-bed.ts';
 
@@ -61,7 +61,7 @@ it('lists the reader’s own editions in their order, each paper saying why it i
   // the reader follows an author of a paper far down the trending list: it comes first, saying so
   const followed = edition.papers[edition.papers.length - 1];
   const author = followed?.authors[0]?.name as string;
-  await followAuthor(bed.pool, reader.id, author);
+  await followAuthor(bed.pool, { subscriberId: reader.id, author });
 
   const preferences = await bed.app.inject({ method: 'GET', url: path(links.url('preferences', reader)) });
   const feedUrl = /id="feed-url" type="url" readonly value="([^"]+)"/.exec(preferences.body)?.[1] ?? '';
@@ -80,7 +80,11 @@ it('lists the reader’s own editions in their order, each paper saying why it i
     'Trending papers of Tuesday, 10 March 2026',
   ]);
   const first = parsed.entries[0]?.papers ?? [];
-  const mail = selectPapers(edition, reader.preferences, await feedbackOf(bed.pool, reader.id));
+  const mail = selectPapers(
+    edition,
+    reader.preferences,
+    await feedbackOf(bed.pool, { subscriberId: reader.id }),
+  );
   // the same order as their mail
   expect(first.map((p) => p.title)).toEqual(mail.map((s) => s.paper.title));
   expect(first[0]).toEqual({ title: followed?.title, why: `Why it is here: by ${author}, whom you follow.` });

@@ -17,7 +17,6 @@ import { type IngestResult, type IngestRun, ingestDay, recentIngestRuns } from '
 import { paperSourceFor } from '../papers/source-for.ts';
 import type { Services } from '../services.ts';
 import { normalizeEmailAddress } from '../subscribers/email-address.ts';
-import { feedbackOf } from '../subscribers/feedback.ts';
 import { DEFAULT_PREFERENCES } from '../subscribers/preferences.ts';
 import {
   eraseSubscriber,
@@ -26,6 +25,7 @@ import {
   subscriberRecord,
 } from '../subscribers/records.ts';
 import { countSubscribers } from '../subscribers/stats.ts';
+import { feedbackOf } from '../subscribers/store.ts';
 import type { Subscriber } from '../subscribers/subscriber.ts';
 
 /**
@@ -82,7 +82,7 @@ export async function dashboard(
       lastHour: await sentInLast(pool, 3600),
       ...(await dueQueue(pool).then((q) => ({ dueNow: q.depth, oldestDueSeconds: q.oldestSeconds }))),
     },
-    ingests: await recentIngestRuns(pool, 10),
+    ingests: await recentIngestRuns(pool, { limit: 10 }),
   };
 }
 
@@ -140,11 +140,13 @@ export async function exportSubscriber(
     exportedAt: new Date().toISOString(),
     service: services.config.publicUrl,
     ...record,
-    learned: await feedbackOf(services.db.pool, id).then(({ signals, follows, organisations }) => ({
-      signals: signals.map(({ arxivId, signal, at, title }) => ({ arxivId, signal, at, title })),
-      follows,
-      organisations,
-    })),
+    learned: await feedbackOf(services.db.pool, { subscriberId: id }).then(
+      ({ signals, follows, organisations }) => ({
+        signals: signals.map(({ arxivId, signal, at, title }) => ({ arxivId, signal, at, title })),
+        follows,
+        organisations,
+      }),
+    ),
     deliveries: await deliveriesOf(services.db.pool, id),
   };
 }
@@ -203,7 +205,9 @@ export async function previewEdition(
   return renderPersonalDigest({
     edition,
     preferences: subscriber?.preferences ?? DEFAULT_PREFERENCES,
-    feedback: subscriber?.learnedAt ? await feedbackOf(services.db.pool, subscriber.id) : undefined,
+    feedback: subscriber?.learnedAt
+      ? await feedbackOf(services.db.pool, { subscriberId: subscriber.id })
+      : undefined,
     recipient: subscriber
       ? { email: subscriber.email, ...services.links.forDigest(subscriber) }
       : { email: 'preview@example.org', preferencesUrl: placeholder, unsubscribeUrl: placeholder },

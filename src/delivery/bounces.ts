@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { countSoftBounces, subscriberIdByEmail, suppressAddresses } from '../subscribers/suppressions.ts';
+import { countSoftBounces, idByEmail, suppress } from '../subscribers/store.ts';
 import { parseMessageId } from './message-id.ts';
 import { claimSoftBounce, deliveryByMessageId, latestSentTo } from './store.ts';
 
@@ -37,11 +37,12 @@ export async function applyDeliveryEvents(
     const { subscriberId } = found;
     const why = event.reason ? `: ${event.reason}` : '';
     if (event.type === 'complaint') {
-      await suppressAddresses(pool, [{ subscriberId, reason: `complaint${why}` }]);
+      await suppress(pool, { suppressions: [{ subscriberId, reason: `complaint${why}` }] });
     } else if (event.permanent === false) {
-      if (await isFirstSoftBounce(pool, found)) await countSoftBounces(pool, [subscriberId], softBounceLimit);
+      if (await isFirstSoftBounce(pool, found))
+        await countSoftBounces(pool, { subscriberIds: [subscriberId], limit: softBounceLimit });
     } else {
-      await suppressAddresses(pool, [{ subscriberId, reason: `hard bounce reported${why}` }]);
+      await suppress(pool, { suppressions: [{ subscriberId, reason: `hard bounce reported${why}` }] });
     }
     applied++;
   }
@@ -64,6 +65,6 @@ async function findSubscriber(
   const parsed = event.messageId ? parseMessageId(event.messageId) : undefined;
   const named = parsed ? await deliveryByMessageId(pool, parsed) : undefined;
   if (named) return named;
-  const subscriberId = event.email ? await subscriberIdByEmail(pool, event.email) : undefined;
+  const subscriberId = event.email ? await idByEmail(pool, { email: event.email.trim() }) : undefined;
   return subscriberId ? { subscriberId } : undefined;
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type Backoff, backoffDelay, sleep } from '../backoff.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { countSoftBounces, resetSoftBounces, suppressAddresses } from '../subscribers/suppressions.ts';
+import { countSoftBounces, resetSoftBounces, suppress } from '../subscribers/store.ts';
 import type { RecordedDecision } from './failure-policy.ts';
 import { markCancelled, markFailed, markSent, scheduleRetry } from './store.ts';
 
@@ -167,10 +167,7 @@ export class OutcomeRecorder {
     if (sent.length) {
       const done = await markSent(client, { sent });
       const cleared = sent.filter((e) => done.has(e.id) && e.clearSoftBouncesOf);
-      await resetSoftBounces(
-        client,
-        cleared.map((e) => e.clearSoftBouncesOf as string),
-      );
+      await resetSoftBounces(client, { subscriberIds: cleared.map((e) => e.clearSoftBouncesOf as string) });
     }
     const retries = of('retry');
     if (retries.length) await scheduleRetry(client, { retries });
@@ -179,15 +176,15 @@ export class OutcomeRecorder {
       const done = await markFailed(client, { failed });
       // only for rows this claim still held: another worker's outcome decides for the others
       const ours = failed.filter((e) => done.has(e.id));
-      await suppressAddresses(
-        client,
-        ours.flatMap((e) => (e.suppress ? [{ subscriberId: e.subscriberId, reason: e.suppress }] : [])),
-      );
-      await countSoftBounces(
-        client,
-        ours.flatMap((e) => (e.countSoftBounce ? [e.subscriberId] : [])),
-        this.options.softBounceLimit,
-      );
+      await suppress(client, {
+        suppressions: ours.flatMap((e) =>
+          e.suppress ? [{ subscriberId: e.subscriberId, reason: e.suppress }] : [],
+        ),
+      });
+      await countSoftBounces(client, {
+        subscriberIds: ours.flatMap((e) => (e.countSoftBounce ? [e.subscriberId] : [])),
+        limit: this.options.softBounceLimit,
+      });
     }
     const cancelled = of('cancelled');
     if (cancelled.length) await markCancelled(client, { cancelled });

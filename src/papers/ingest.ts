@@ -8,18 +8,10 @@ import { isArxivId, normalizeItem } from './normalize.ts';
 import type { Paper } from './paper.ts';
 import { trendingScore } from './score.ts';
 import type { PaperSource } from './sources.ts';
-import {
-  countFeaturedOn,
-  type IngestCounts,
-  type IngestRun,
-  recordIngestRun,
-  recentIngestRuns as storedIngestRuns,
-  upsertPaper,
-  upsertPaperDay,
-} from './store.ts';
+import { countFeaturedOn, type IngestCounts, recordIngestRun, upsertPaper, upsertPaperDay } from './store.ts';
 
 // the console and the metrics read the ingests through this module
-export { countIngestRuns, type IngestRun } from './store.ts';
+export { countIngestRuns, type IngestRun, recentIngestRuns } from './store.ts';
 
 export interface IngestResult extends IngestCounts {
   date: string;
@@ -143,11 +135,6 @@ async function recordRun(
     startedAt: run.startedAt,
     anomaly: run.error instanceof IngestAnomaly,
   });
-}
-
-/** The latest ingests, newest first. */
-export function recentIngestRuns(pool: pg.Pool, limit: number): Promise<IngestRun[]> {
-  return storedIngestRuns(pool, { limit });
 }
 
 /** What the schedule ingests: yesterday and today (UTC), as late papers still arrive for yesterday. */

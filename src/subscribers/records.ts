@@ -117,7 +117,7 @@ export async function eraseSubscriber(
   subscriberId: string,
 ): Promise<boolean> {
   return withTransaction(pool, async (client) => {
-    const erased = await store.erase(client, { subscriberId });
+    const erased = await store.deleteSubscriber(client, { subscriberId });
     if (!erased) return false;
     if (erased.suppressedAt)
       await store.keepSuppressionHash(client, {
@@ -198,7 +198,7 @@ export async function eventsPerDay(
   client: Queryable,
   since: Date,
 ): Promise<Map<string, Record<string, number>>> {
-  const rows = await store.eventsPerDay(client, { since });
+  const rows = await store.countEventsPerDay(client, { since });
   const days = new Map<string, Record<string, number>>();
   for (const row of rows) days.set(row.day, { ...days.get(row.day), [row.event]: row.count });
   return days;
@@ -217,7 +217,7 @@ export async function importSubscribers(
   update: boolean,
 ): Promise<{ added: number; updated: number }> {
   if (rows.length === 0) return { added: 0, updated: 0 };
-  return store.importSubscribers(client, {
+  return store.insertImported(client, {
     subscribers: rows.map((row) => ({ ...row, addressHash: hasher.hash(row.email) })),
     update,
   });

@@ -17,7 +17,7 @@ import { type Subscriber, type SubscriberRow, toSubscriber } from './subscriber.
 export { MAX_UNANSWERED_CONFIRMATIONS } from './queries.ts';
 
 // The shapes of what the statements read and write, here so that this file imports nothing
-// from the modules that call it; records.ts, feedback.ts and suppressions.ts export them on.
+// from the modules that call it; records.ts and feedback.ts export them on.
 
 /** A status to filter by: the three of the lifecycle, and suppressed addresses apart. */
 export const LISTED_STATUSES = ['pending', 'active', 'unsubscribed', 'suppressed'] as const;
@@ -195,28 +195,42 @@ export async function suppress(
   db: Queryable,
   p: { suppressions: readonly { subscriberId: string; reason: string }[] },
 ): Promise<void> {
+  if (p.suppressions.length === 0) return;
   await db.query(sql.suppress, [
     p.suppressions.map((e) => e.subscriberId),
     p.suppressions.map((e) => e.reason),
   ]);
 }
 
-/** Adds soft bounces (per subscriber id); a subscriber reaching `limit` in a row is suppressed. */
+/**
+ * One soft bounce per id (a subscriber may appear more than once); a subscriber reaching `limit`
+ * in a row is suppressed.
+ */
 export async function countSoftBounces(
   db: Queryable,
-  p: { bounces: ReadonlyMap<string, number>; limit: number },
+  p: { subscriberIds: readonly string[]; limit: number },
 ): Promise<void> {
-  await db.query(sql.countSoftBounces, [[...p.bounces.keys()], [...p.bounces.values()], p.limit]);
+  if (p.subscriberIds.length === 0) return;
+  const bounces = new Map<string, number>();
+  for (const id of p.subscriberIds) bounces.set(id, (bounces.get(id) ?? 0) + 1);
+  await db.query(sql.countSoftBounces, [[...bounces.keys()], [...bounces.values()], p.limit]);
 }
 
+/** Delivered digests end their subscribers' runs of soft bounces. */
 export async function resetSoftBounces(
   db: Queryable,
   p: { subscriberIds: readonly string[] },
 ): Promise<void> {
+  if (p.subscriberIds.length === 0) return;
   await db.query(sql.resetSoftBounces, [p.subscriberIds]);
 }
 
-/** The suppressed addresses, most recent first. */
+/**
+ * Addresses no mail goes to: hard bounces, complaints, and SOFT_BOUNCE_LIMIT digests in a row
+ * undeliverable. The sender's recorder writes these in batches with the outcomes that call for
+ * them; the bounce webhook and the admin API one at a time. The suppressed addresses, most
+ * recent first.
+ */
 export async function listSuppressions(db: Queryable, p: { limit: number }): Promise<Suppression[]> {
   const { rows } = await db.query<{
     email: string;
@@ -350,7 +364,7 @@ export async function requestsOf(
  * Deletes the subscriber and, by the foreign keys' cascade, everything that names them. Returns
  * what a kept suppression needs of the row, or undefined if there was none.
  */
-export async function erase(
+export async function deleteSubscriber(
   db: Queryable,
   p: { subscriberId: string },
 ): Promise<{ email: string; suppressedAt: Date | null; suppressionReason: string | null } | undefined> {
@@ -366,7 +380,7 @@ export async function erase(
 }
 
 /** How many of each subscriber event per UTC day ('YYYY-MM-DD') since `since`. */
-export async function eventsPerDay(
+export async function countEventsPerDay(
   db: Queryable,
   p: { since: Date },
 ): Promise<Array<{ day: string; event: string; count: number }>> {
@@ -392,7 +406,7 @@ export async function markConfirmationSent(db: Queryable, p: { subscriberId: str
  * Inserts imported subscribers in one statement; an existing address is left as it is, or with
  * `update` gets the imported preferences. Returns how many were added and how many updated.
  */
-export async function importSubscribers(
+export async function insertImported(
   db: Queryable,
   p: { subscribers: readonly (ImportRow & { addressHash: Buffer })[]; update: boolean },
 ): Promise<{ added: number; updated: number }> {
@@ -445,12 +459,18 @@ export async function removeSignal(
   return changedAny(await db.query(sql.removeSignal, [p.subscriberId, p.arxivId]));
 }
 
-export async function follow(db: Queryable, p: { subscriberId: string; author: string }): Promise<void> {
+export async function followAuthor(
+  db: Queryable,
+  p: { subscriberId: string; author: string },
+): Promise<void> {
   await db.query(sql.follow, [p.subscriberId, p.author]);
 }
 
 /** False if the reader did not follow the author. */
-export async function unfollow(db: Queryable, p: { subscriberId: string; author: string }): Promise<boolean> {
+export async function unfollowAuthor(
+  db: Queryable,
+  p: { subscriberId: string; author: string },
+): Promise<boolean> {
   return changedAny(await db.query(sql.unfollow, [p.subscriberId, p.author]));
 }
 

@@ -5,18 +5,17 @@ import { ValidationError } from '../../errors.ts';
 import { isArxivId } from '../../papers/normalize.ts';
 import type { Paper } from '../../papers/paper.ts';
 import { findPaper } from '../../papers/store.ts';
+import { MAX_AUTHOR_LENGTH, type Signal } from '../../subscribers/feedback.ts';
+import { LINK_PATHS } from '../../subscribers/links.ts';
 import {
   feedbackOf,
   followAuthor,
   followOrganisation,
-  MAX_AUTHOR_LENGTH,
   recordSignal,
   removeSignal,
-  type Signal,
   unfollowAuthor,
   unfollowOrganisation,
-} from '../../subscribers/feedback.ts';
-import { LINK_PATHS } from '../../subscribers/links.ts';
+} from '../../subscribers/store.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { sendPage as page } from '../page.ts';
 import { errorResponses, HtmlPage } from '../schemas.ts';
@@ -58,7 +57,7 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
     paper: Paper,
     notice?: string,
   ) {
-    const feedback = await feedbackOf(db.pool, subscriber.id);
+    const feedback = await feedbackOf(db.pool, { subscriberId: subscriber.id });
     const current = feedback.signals.find((s) => s.arxivId === paper.arxivId)?.signal;
     const followed = new Set(feedback.follows);
     const here = links.feedbackUrl(purpose, subscriber, paper.arxivId);
@@ -118,7 +117,11 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       async (request, reply) => {
         const found = await check(purpose, request.params.token, request.params.arxivId);
         if (!found) return invalidLink(reply);
-        await recordSignal(db.pool, found.subscriber.id, found.paper.arxivId, SIGNAL[purpose]);
+        await recordSignal(db.pool, {
+          subscriberId: found.subscriber.id,
+          arxivId: found.paper.arxivId,
+          signal: SIGNAL[purpose],
+        });
         return feedbackPage(
           reply,
           purpose,
@@ -138,12 +141,12 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       async (request, reply) => {
         const found = await check(purpose, request.params.token, request.params.arxivId);
         if (!found) return invalidLink(reply);
-        const current = (await feedbackOf(db.pool, found.subscriber.id)).signals.find(
+        const current = (await feedbackOf(db.pool, { subscriberId: found.subscriber.id })).signals.find(
           (s) => s.arxivId === found.paper.arxivId,
         );
         // undo takes back this link's answer only, not a later opposite one
         if (current?.signal === SIGNAL[purpose])
-          await removeSignal(db.pool, found.subscriber.id, found.paper.arxivId);
+          await removeSignal(db.pool, { subscriberId: found.subscriber.id, arxivId: found.paper.arxivId });
         return feedbackPage(
           reply,
           purpose,
@@ -176,8 +179,9 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // only an author of this paper: a link cannot be used to store any text at all
         if (!found.paper.authors.some((a) => a.name === author))
           throw new ValidationError('author', 'not an author of this paper');
-        if (action === 'unfollow') await unfollowAuthor(db.pool, found.subscriber.id, author);
-        else await followAuthor(db.pool, found.subscriber.id, author);
+        if (action === 'unfollow')
+          await unfollowAuthor(db.pool, { subscriberId: found.subscriber.id, author });
+        else await followAuthor(db.pool, { subscriberId: found.subscriber.id, author });
         return feedbackPage(
           reply,
           purpose,
@@ -213,8 +217,12 @@ export const feedbackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!organisation) throw new ValidationError('organisation', 'this paper names none');
         const { action } = request.body;
         if (action === 'unfollow')
-          await unfollowOrganisation(db.pool, found.subscriber.id, organisation.name);
-        else await followOrganisation(db.pool, found.subscriber.id, organisation);
+          await unfollowOrganisation(db.pool, { subscriberId: found.subscriber.id, name: organisation.name });
+        else
+          await followOrganisation(db.pool, {
+            subscriberId: found.subscriber.id,
+            organisation,
+          });
         return feedbackPage(
           reply,
           purpose,

@@ -3,9 +3,9 @@ import { Type } from 'typebox';
 import type { Edition } from '../../digest/editions.ts';
 import { reasonText, selectPapers } from '../../digest/personalise.ts';
 import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.ts';
-import { feedbackOf } from '../../subscribers/feedback.ts';
 import { LINK_PATHS } from '../../subscribers/links.ts';
 import { describePreferences } from '../../subscribers/preferences.ts';
+import { feedbackOf } from '../../subscribers/store.ts';
 import type { Subscriber } from '../../subscribers/subscriber.ts';
 import { renderPage } from '../../templates.ts';
 import { siteView } from '../branding.ts';
@@ -25,7 +25,9 @@ async function readerEntries(
   const { editions, db } = app.services;
   const { preferences } = subscriber;
   // what a reader taught their digest ranks their feed as it ranks their mail
-  const feedback = subscriber.learnedAt ? await feedbackOf(db.pool, subscriber.id) : undefined;
+  const feedback = subscriber.learnedAt
+    ? await feedbackOf(db.pool, { subscriberId: subscriber.id })
+    : undefined;
   const listed = (await editions.list({ onlyReady: true, limit: EDITIONS_SCANNED }))
     .filter((item) => item.frequency === preferences.frequency)
     .slice(0, READER_FEED_SIZE);

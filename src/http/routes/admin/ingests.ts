@@ -22,7 +22,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Array(IngestRunSchema), 400: ErrorResponse, ...denied },
       },
     },
-    async (request) => jsonified(await recentIngestRuns(pool, request.query.limit)),
+    async (request) => jsonified(await recentIngestRuns(pool, { limit: request.query.limit })),
   );
 
   app.post(

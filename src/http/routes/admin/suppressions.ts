@@ -5,7 +5,7 @@ import { ValidationError } from '../../../errors.ts';
 import { unescapeCsvCell } from '../../../subscribers/csv.ts';
 import { normalizeEmailAddress } from '../../../subscribers/email-address.ts';
 import { blockAddresses, liftAddress } from '../../../subscribers/records.ts';
-import { listSuppressions } from '../../../subscribers/suppressions.ts';
+import { listSuppressions } from '../../../subscribers/store.ts';
 import { ErrorResponse, jsonified, Nullable, notFound, Timestamp } from '../../schemas.ts';
 import { denied, security } from './common.ts';
 
@@ -51,7 +51,7 @@ export const suppressionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Suppressions, 400: ErrorResponse, ...denied },
       },
     },
-    async (request) => jsonified(await listSuppressions(pool, request.query.limit)),
+    async (request) => jsonified(await listSuppressions(pool, { limit: request.query.limit })),
   );
 
   const Suppressed = Type.Object({ suppressed: Type.Integer({ description: 'addresses newly blocked' }) });

@@ -18,7 +18,7 @@ export async function registerIngestRoutes(app: ConsoleApp, kit: ConsoleKit): Pr
     async (request, reply) =>
       page(reply, 'ingests', {
         title: 'Ingests',
-        runs: await recentIngestRuns(pool, 100),
+        runs: await recentIngestRuns(pool, { limit: 100 }),
         sources: INGEST_SOURCES,
         today: isoDay(new Date()),
         notice: noticeOf(request.query),

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { feedbackOf } from '../../../subscribers/feedback.ts';
 import { describePreferences, sameAsDefaults } from '../../../subscribers/preferences.ts';
 import { MAX_PAUSE_WEEKS } from '../../../subscribers/service.ts';
+import { feedbackOf } from '../../../subscribers/store.ts';
 import type { Subscriber } from '../../../subscribers/subscriber.ts';
 import { sendPage as page } from '../../page.ts';
 import { preferenceFormData } from '../../preference-form.ts';
@@ -46,7 +46,7 @@ export function linkKit(app: LinkApp) {
   /** What the preferences page shows of a subscriber. */
   async function preferencesPage(subscriber: Subscriber) {
     const { pausedUntil } = subscriber;
-    const learned = await feedbackOf(app.services.db.pool, subscriber.id);
+    const learned = await feedbackOf(app.services.db.pool, { subscriberId: subscriber.id });
     const preferencesUrl = links.url('preferences', subscriber);
     return {
       learned: {

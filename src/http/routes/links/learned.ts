@@ -1,12 +1,7 @@
 import { Type } from 'typebox';
-import {
-  forgetFeedback,
-  MAX_AUTHOR_LENGTH,
-  removeSignal,
-  unfollowAuthor,
-  unfollowOrganisation,
-} from '../../../subscribers/feedback.ts';
+import { forgetFeedback, MAX_AUTHOR_LENGTH } from '../../../subscribers/feedback.ts';
 import { LINK_PATHS } from '../../../subscribers/links.ts';
+import { removeSignal, unfollowAuthor, unfollowOrganisation } from '../../../subscribers/store.ts';
 import { sendPage as page } from '../../page.ts';
 import { TokenParams } from '../../schemas.ts';
 
@@ -35,8 +30,8 @@ export async function registerLearnedRoutes(app: LinkApp, kit: LinkKit): Promise
       const check = await subscribers.checkLink(request.params.token, 'preferences');
       if (!check.ok) return invalidLink(reply);
       const { arxivId, author } = request.body;
-      if (arxivId) await removeSignal(app.services.db.pool, check.subscriber.id, arxivId);
-      if (author) await unfollowAuthor(app.services.db.pool, check.subscriber.id, author);
+      if (arxivId) await removeSignal(app.services.db.pool, { subscriberId: check.subscriber.id, arxivId });
+      if (author) await unfollowAuthor(app.services.db.pool, { subscriberId: check.subscriber.id, author });
       return page(reply, 200, 'preferences', {
         ...(await preferencesPage(check.subscriber)),
         notice: author
@@ -61,7 +56,10 @@ export async function registerLearnedRoutes(app: LinkApp, kit: LinkKit): Promise
     async (request, reply) => {
       const check = await subscribers.checkLink(request.params.token, 'preferences');
       if (!check.ok) return invalidLink(reply);
-      await unfollowOrganisation(app.services.db.pool, check.subscriber.id, request.body.organisation);
+      await unfollowOrganisation(app.services.db.pool, {
+        subscriberId: check.subscriber.id,
+        name: request.body.organisation,
+      });
       return page(reply, 200, 'preferences', {
         ...(await preferencesPage(check.subscriber)),
         notice: 'You no longer follow that organisation.',
