@@ -10,6 +10,7 @@ import { InboundAddresses } from './delivery/inbound-addresses.ts';
 import { createMailBuilder } from './delivery/mail-for-delivery.ts';
 import { SendPacer } from './delivery/pacer.ts';
 import { Sender } from './delivery/sender.ts';
+import { deliveryStore } from './delivery/store.ts';
 import { createMailTransport, type MailTransport } from './delivery/transport.ts';
 import { Editions } from './digest/editions.ts';
 import { DigestRenderer } from './digest/render.ts';
@@ -99,7 +100,7 @@ export async function createServices(config: Config, log: Logger = createLogger(
     ? new InboundAddresses(config.secretKey, config.inboundDomain)
     : undefined;
   const sender = new Sender({
-    pool: db.pool,
+    store: deliveryStore(db.pool),
     transport,
     log,
     buildMail: createMailBuilder({

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createPool } from '../src/db/database.ts';
 import { SendPacer } from '../src/delivery/pacer.ts';
 import { OutcomeRecorder } from '../src/delivery/recorder.ts';
-import { claimDue } from '../src/delivery/store.ts';
+import { claimDue, deliveryStore } from '../src/delivery/store.ts';
 import { buildApp } from '../src/http/app.ts';
 import { testConfig } from './helpers/app.ts';
 import { useTestBed } from './helpers/test-bed.ts';
@@ -202,7 +202,7 @@ describe('leases', () => {
 
 describe('recording outcomes', () => {
   const recorderOf = (pool: pg.Pool) => ({
-    pool,
+    store: deliveryStore(pool),
     log: bed.app.services.log.child({}, { level: 'silent' }),
     softBounceLimit: 3,
   });

@@ -1,10 +1,7 @@
-import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type Backoff, backoffDelay, sleep } from '../backoff.ts';
-import { withTransaction } from '../db/transaction.ts';
-import { countSoftBounces, resetSoftBounces, suppress } from '../subscribers/store.ts';
 import type { RecordedDecision } from './failure-policy.ts';
-import { markCancelled, markFailed, markSent, scheduleRetry } from './store.ts';
+import type { DeliveryStore, OutcomeWrites } from './store.ts';
 
 export type Outcome = 'sent' | 'retry' | 'failed' | 'cancelled';
 
@@ -22,7 +19,7 @@ export type OutcomeEntry = { id: number; leaseToken: string } & (
 );
 
 export interface RecorderOptions {
-  pool: pg.Pool;
+  store: Pick<DeliveryStore, 'recordOutcomes'>;
   log: Logger;
   /** SOFT_BOUNCE_LIMIT: soft bounces in a row that suppress an address. */
   softBounceLimit: number;
@@ -136,7 +133,7 @@ export class OutcomeRecorder {
     const { log } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
-        await withTransaction(this.options.pool, (client) => this.write(client, batch));
+        await this.options.store.recordOutcomes((tx) => this.write(tx, batch));
         this.outage?.recovered();
         this.outage = undefined;
         return;
@@ -159,34 +156,34 @@ export class OutcomeRecorder {
     }
   }
 
-  private async write(client: pg.PoolClient, batch: OutcomeEntry[]): Promise<void> {
+  private async write(tx: OutcomeWrites, batch: OutcomeEntry[]): Promise<void> {
     const of = <K extends Outcome>(outcome: K) =>
       batch.filter((e) => e.outcome === outcome) as Extract<OutcomeEntry, { outcome: K }>[];
 
     const sent = of('sent');
     if (sent.length) {
-      const done = await markSent(client, { sent });
+      const done = await tx.markSent({ sent });
       const cleared = sent.filter((e) => done.has(e.id) && e.clearSoftBouncesOf);
-      await resetSoftBounces(client, { subscriberIds: cleared.map((e) => e.clearSoftBouncesOf as string) });
+      await tx.resetSoftBounces({ subscriberIds: cleared.map((e) => e.clearSoftBouncesOf as string) });
     }
     const retries = of('retry');
-    if (retries.length) await scheduleRetry(client, { retries });
+    if (retries.length) await tx.scheduleRetry({ retries });
     const failed = of('failed');
     if (failed.length) {
-      const done = await markFailed(client, { failed });
+      const done = await tx.markFailed({ failed });
       // only for rows this claim still held: another worker's outcome decides for the others
       const ours = failed.filter((e) => done.has(e.id));
-      await suppress(client, {
+      await tx.suppress({
         suppressions: ours.flatMap((e) =>
           e.suppress ? [{ subscriberId: e.subscriberId, reason: e.suppress }] : [],
         ),
       });
-      await countSoftBounces(client, {
+      await tx.countSoftBounces({
         subscriberIds: ours.flatMap((e) => (e.countSoftBounce ? [e.subscriberId] : [])),
         limit: this.options.softBounceLimit,
       });
     }
     const cancelled = of('cancelled');
-    if (cancelled.length) await markCancelled(client, { cancelled });
+    if (cancelled.length) await tx.markCancelled({ cancelled });
   }
 }

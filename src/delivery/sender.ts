@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type Backoff, backoffDelay } from '../backoff.ts';
 import type { SendableMail } from '../mail-queue/mail.ts';
@@ -11,14 +10,15 @@ import type { MailBuilder } from './mail-for-delivery.ts';
 import { messageIdFor } from './message-id.ts';
 import type { SendPacer } from './pacer.ts';
 import { type Outcome, OutcomeRecorder } from './recorder.ts';
-import { type ClaimParams, type DeliveryStore, deliveryStore } from './store.ts';
+import type { ClaimParams, DeliveryStore } from './store.ts';
 import { LocalFault, type MailTransport } from './transport.ts';
 import { WorkLoop } from './work-loop.ts';
 
 export type { Outcome } from './recorder.ts';
 
 export interface SenderOptions {
-  pool: pg.Pool;
+  /** All the sender and its recorder see of the database. */
+  store: DeliveryStore;
   transport: MailTransport;
   buildMail: MailBuilder;
   log: Logger;
@@ -86,8 +86,8 @@ export class Sender {
   private paused: { reason: string; until: number; inARow: number } | undefined;
 
   constructor(private readonly options: SenderOptions) {
-    const { pacer, pool, log } = options;
-    this.store = deliveryStore(pool);
+    const { pacer, store, log } = options;
+    this.store = store;
     this.handing = new Gate(options.transport.concurrency);
     this.leases = new HeldLeases({
       leaseSeconds: options.leaseSeconds,
@@ -99,7 +99,7 @@ export class Sender {
       ? Math.min(options.maxInFlight, Math.max(1, Math.ceil(pacer.ceiling * PACED_SECONDS_IN_FLIGHT)))
       : options.maxInFlight;
     this.recorder = new OutcomeRecorder({
-      pool,
+      store,
       log,
       softBounceLimit: options.softBounceLimit,
     });

@@ -1,5 +1,7 @@
-import type { Queryable } from '../db/transaction.ts';
+import type pg from 'pg';
+import { type Queryable, withTransaction } from '../db/transaction.ts';
 import type { Frequency, FrequencyRule } from '../frequency.ts';
+import { countSoftBounces, resetSoftBounces, suppress } from '../subscribers/store.ts';
 import type { SubscriberRow } from '../subscribers/subscriber.ts';
 import { toSubscriber } from '../subscribers/subscriber.ts';
 import type { ClaimedDelivery } from './claimed.ts';
@@ -188,18 +190,50 @@ export async function throttlePacer(
   return numberOrNull(rows[0]?.rate);
 }
 
-/** The delivery statements bound to a pool (or a transaction's client): what the sender is handed. */
+/**
+ * What the recorder writes in one transaction: each delivery's outcome, and what it means for its
+ * subscriber (a delivered digest ends a run of soft bounces; a failure may suppress or count one).
+ */
+export interface OutcomeWrites {
+  markSent(p: Parameters<typeof markSent>[1]): Promise<Set<number>>;
+  scheduleRetry(p: Parameters<typeof scheduleRetry>[1]): Promise<Set<number>>;
+  markFailed(p: Parameters<typeof markFailed>[1]): Promise<Set<number>>;
+  markCancelled(p: Parameters<typeof markCancelled>[1]): Promise<Set<number>>;
+  suppress(p: Parameters<typeof suppress>[1]): Promise<void>;
+  countSoftBounces(p: Parameters<typeof countSoftBounces>[1]): Promise<void>;
+  resetSoftBounces(p: Parameters<typeof resetSoftBounces>[1]): Promise<void>;
+}
+
+/**
+ * The statements the sender and its recorder run, bound to the pool: all they see of the
+ * database (as listmonk's manager sees only a Store), so neither holds a pool or a statement.
+ */
 export interface DeliveryStore {
   claimDue(p: ClaimParams): Promise<ClaimedDelivery[]>;
   renewLeases(p: { leases: readonly Lease[]; leaseSeconds: number }): Promise<Set<number>>;
   releaseLeases(p: { leases: readonly Lease[] }): Promise<Set<number>>;
+  /** Runs `write` in one transaction, handed the outcome statements bound to it. */
+  recordOutcomes<T>(write: (tx: OutcomeWrites) => Promise<T>): Promise<T>;
 }
 
-export function deliveryStore(db: Queryable): DeliveryStore {
+function outcomeWrites(db: Queryable): OutcomeWrites {
   return {
-    claimDue: (p) => claimDue(db, p),
-    renewLeases: (p) => renewLeases(db, p),
-    releaseLeases: (p) => releaseLeases(db, p),
+    markSent: (p) => markSent(db, p),
+    scheduleRetry: (p) => scheduleRetry(db, p),
+    markFailed: (p) => markFailed(db, p),
+    markCancelled: (p) => markCancelled(db, p),
+    suppress: (p) => suppress(db, p),
+    countSoftBounces: (p) => countSoftBounces(db, p),
+    resetSoftBounces: (p) => resetSoftBounces(db, p),
+  };
+}
+
+export function deliveryStore(pool: pg.Pool): DeliveryStore {
+  return {
+    claimDue: (p) => claimDue(pool, p),
+    renewLeases: (p) => renewLeases(pool, p),
+    releaseLeases: (p) => releaseLeases(pool, p),
+    recordOutcomes: (write) => withTransaction(pool, (client) => write(outcomeWrites(client))),
   };
 }
 
