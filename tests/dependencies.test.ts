@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import madge from 'madge';
 import { expect, it } from 'vitest';
@@ -34,4 +34,18 @@ it('has no import cycle, and no room imports from a room above it', async () => 
     deps.filter((dep) => layerOf(dep) < layerOf(file)).map((dep) => `${file} → ${dep}`),
   );
   expect(upward).toEqual([]);
+});
+
+it('exports each function name from one file only: one name per thing', () => {
+  const files = readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((file) =>
+    file.endsWith('.ts'),
+  );
+  const where = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(path.join(SRC, file), 'utf8');
+    for (const [, name] of text.matchAll(/^export (?:async )?function (\w+)/gm))
+      where.set(name as string, [...(where.get(name as string) ?? []), file]);
+  }
+  expect(where.size).toBeGreaterThan(100); // it read the tree
+  expect([...where].filter(([, found]) => found.length > 1)).toEqual([]);
 });

@@ -50,9 +50,9 @@ describe('migrations already applied', () => {
     scratch = await createScratchDatabase();
     pool = createPool(scratch.url, 2);
   });
-  afterEach(async () => {
+  afterEach(async ({ task }) => {
     await pool.end();
-    await scratch.drop();
+    await dropUnlessFailed(scratch, task);
   });
 
   /** The project's migrations copied to a folder of their own, with `edit` applied to one file. */

@@ -6,6 +6,7 @@ import { fanOut } from '../src/delivery/fan-out.ts';
 import { importCsv } from '../src/subscribers/csv.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './helpers/app.ts';
 import { runCli } from './helpers/cli.ts';
+import { dropUnlessFailed } from './helpers/keep-failed-database.ts';
 import { createScratchDatabase } from './helpers/scratch-database.ts';
 import { subscriberById } from './helpers/subscribers.ts';
 import { useTestBed } from './helpers/test-bed.ts';
@@ -106,39 +107,40 @@ describe('no single subscriber row stops the fan-out', () => {
 });
 
 describe('the migration', () => {
-  it('moves stored rows with an unknown zone to UTC and records it in their history', async () => {
+  it('moves stored rows with an unknown zone to UTC and records it in their history', async ({
+    onTestFinished,
+  }) => {
     const scratch = await createScratchDatabase();
     const pool = createPool(scratch.url, 2);
-    try {
-      const all = readMigrations();
-      const before = all.filter((m) => m.version < 12);
-      await migrate(pool, before);
-      const { rows } = await pool.query(
-        `INSERT INTO subscribers (email, status, timezone) VALUES
-           ('known@example.org', 'active', 'America/New_York'),
-           ('unknown@example.org', 'active', 'US/Pacific-New') RETURNING id, email`,
-      );
-      await migrate(pool, all);
-      const zones = await pool.query('SELECT email, timezone FROM subscribers ORDER BY email');
-      expect(zones.rows).toEqual([
-        { email: 'known@example.org', timezone: 'America/New_York' },
-        { email: 'unknown@example.org', timezone: 'UTC' },
-      ]);
-      const unknown = rows.find((row) => row.email === 'unknown@example.org');
-      const history = await pool.query(
-        `SELECT event, detail FROM subscriber_events WHERE subscriber_id = $1 AND event = 'timezone_reset'`,
-        [unknown.id],
-      );
-      expect(history.rows).toEqual([
-        { event: 'timezone_reset', detail: 'US/Pacific-New is not a time zone PostgreSQL knows; now UTC' },
-      ]);
-      const others = await pool.query(
-        `SELECT count(*)::int AS n FROM subscriber_events WHERE event = 'timezone_reset'`,
-      );
-      expect(others.rows[0].n).toBe(1);
-    } finally {
+    onTestFinished(async ({ task }) => {
       await pool.end();
-      await scratch.drop();
-    }
+      await dropUnlessFailed(scratch, task);
+    });
+    const all = readMigrations();
+    const before = all.filter((m) => m.version < 12);
+    await migrate(pool, before);
+    const { rows } = await pool.query(
+      `INSERT INTO subscribers (email, status, timezone) VALUES
+         ('known@example.org', 'active', 'America/New_York'),
+         ('unknown@example.org', 'active', 'US/Pacific-New') RETURNING id, email`,
+    );
+    await migrate(pool, all);
+    const zones = await pool.query('SELECT email, timezone FROM subscribers ORDER BY email');
+    expect(zones.rows).toEqual([
+      { email: 'known@example.org', timezone: 'America/New_York' },
+      { email: 'unknown@example.org', timezone: 'UTC' },
+    ]);
+    const unknown = rows.find((row) => row.email === 'unknown@example.org');
+    const history = await pool.query(
+      `SELECT event, detail FROM subscriber_events WHERE subscriber_id = $1 AND event = 'timezone_reset'`,
+      [unknown.id],
+    );
+    expect(history.rows).toEqual([
+      { event: 'timezone_reset', detail: 'US/Pacific-New is not a time zone PostgreSQL knows; now UTC' },
+    ]);
+    const others = await pool.query(
+      `SELECT count(*)::int AS n FROM subscriber_events WHERE event = 'timezone_reset'`,
+    );
+    expect(others.rows[0].n).toBe(1);
   });
 });
