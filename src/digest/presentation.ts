@@ -1,4 +1,3 @@
-import { addDays } from '../dates.ts';
 import { ruleOf } from '../frequency.ts';
 import type { Edition, EditionPaper } from './editions.ts';
 import { markKeyword } from './keywords.ts';
@@ -60,7 +59,7 @@ export function editionTitle(edition: Pick<Edition, 'frequency' | 'day'>): strin
   if (edition.frequency === 'daily') return `Trending papers of ${longDate.format(day)}`;
   if (edition.frequency === 'monthly')
     return `Trending papers of ${ruleOf('monthly').describeSpan(edition.day)}`;
-  const last = new Date(`${addDays(edition.day, 6)}T00:00:00Z`);
+  const last = new Date(`${ruleOf(edition.frequency).lastDay(edition.day)}T00:00:00Z`);
   return `Trending papers of the week of ${dayMonthYear.format(day)} (${shortDate.format(day)} – ${shortDate.format(last)})`;
 }
 

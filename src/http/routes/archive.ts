@@ -4,23 +4,15 @@ import { isRealDay } from '../../dates.ts';
 import type { Edition } from '../../digest/editions.ts';
 import { selectPapers } from '../../digest/personalise.ts';
 import { archiveUrl, editionTitle, paperView } from '../../digest/presentation.ts';
-import { FREQUENCIES } from '../../frequency.ts';
 import { DEFAULT_PREFERENCES } from '../../subscribers/preferences.ts';
 import { renderPage } from '../../templates.ts';
 import { siteView } from '../branding.ts';
 import { sendPage } from '../page.ts';
-import { HtmlPage } from '../schemas.ts';
+import { Day, FrequencySchema, HtmlPage } from '../schemas.ts';
 
-const DayParams = Type.Object({
-  day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' }),
-});
+const DayParams = Type.Object({ day: Day });
 const FrequencyQuery = Type.Object({
-  frequency: Type.Optional(
-    Type.Union(
-      FREQUENCIES.map((frequency) => Type.Literal(frequency)),
-      { default: 'daily' },
-    ),
-  ),
+  frequency: Type.Optional(Type.Union(FrequencySchema.anyOf, { default: 'daily' })),
 });
 
 const ARCHIVE_SIZE = 200;

@@ -15,7 +15,7 @@ import type { Edition } from '../../../digest/editions.ts';
 import { ValidationError } from '../../../errors.ts';
 import { FREQUENCIES, type Frequency } from '../../../frequency.ts';
 import { sendMailHtml } from '../../mail-html.ts';
-import { HtmlPage } from '../../schemas.ts';
+import { FrequencySchema, HtmlPage } from '../../schemas.ts';
 
 import { ActionBody, type ConsoleApp, type ConsoleKit, NoticeQuery, noticeOf } from './kit.ts';
 
@@ -42,7 +42,7 @@ export async function registerEditionRoutes(app: ConsoleApp, kit: ConsoleKit): P
 
   const EditionForm = Type.Object({
     date: Type.String({ maxLength: 10 }),
-    frequency: Type.Union(FREQUENCIES.map((f) => Type.Literal(f))),
+    frequency: FrequencySchema,
     now: Type.Optional(Type.Literal('yes')),
     rebuild: Type.Optional(Type.Literal('yes')),
     ...ActionBody.properties,
