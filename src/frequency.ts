@@ -19,6 +19,13 @@ export interface FrequencyRule {
   sendDay(day: string): string;
   /** The key of the latest edition whose span has ended by `today` (UTC). */
   latestComplete(today: string): string;
+  /** The keys of the editions the edition schedule builds and fans out on `today`, oldest first. */
+  lookedAfter(today: string): string[];
+  /**
+   * Whether an edition, once its span has ended, also waits for an ingest of its day that started
+   * after the day ended (digest/edition-readiness.ts): a day's list keeps growing until then.
+   */
+  waitsForIngest: boolean;
   /** The subscriber setting that moves the send day (days after sendDay: its value - 1), if any. */
   readerDay: 'weekday' | 'month_day' | null;
   /** The most papers an edition keeps, best first; null: all of its span's. */
@@ -39,7 +46,19 @@ function firstOfNextMonth(date: string): string {
   const [year, month] = date.split('-').map(Number) as [number, number];
   return new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 10);
 }
+/** The Monday of the week before `today`'s: the latest week that has ended. */
+const lastWeek = (today: string) => mondayOf(addDays(today, -7));
+/** The first day of the month before `today`'s: the latest month that has ended. */
+const lastMonth = (today: string) => firstOfMonth(addDays(firstOfMonth(today), -1));
 const MONTH = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/**
+ * Daily editions the schedule still looks after, counting back from yesterday: one waiting for
+ * its complete list, or empty when its papers arrive late, is built or filled by a later run. A
+ * week covers an outage of the source over a long weekend; an older day is the operator's
+ * (`paperboy ingest --date`, then `digest build`).
+ */
+export const RECENT_DAILY_EDITIONS = 7;
 
 /** A weekly or monthly edition keeps the best papers of its span: room for keyword matches beyond 50. */
 const SPAN_EDITION_SIZE = 100;
@@ -51,6 +70,9 @@ export const FREQUENCY_RULES: Record<Frequency, FrequencyRule> = {
     lastDay: (day) => day,
     sendDay: (day) => addDays(day, 1),
     latestComplete: (today) => addDays(today, -1),
+    lookedAfter: (today) =>
+      Array.from({ length: RECENT_DAILY_EDITIONS }, (_, i) => addDays(today, -RECENT_DAILY_EDITIONS + i)),
+    waitsForIngest: true,
     readerDay: null,
     size: null,
     describeSpan: (day) => day,
@@ -60,7 +82,9 @@ export const FREQUENCY_RULES: Record<Frequency, FrequencyRule> = {
     editionDay: mondayOf,
     lastDay: (day) => addDays(day, 6),
     sendDay: (day) => addDays(day, 7),
-    latestComplete: (today) => mondayOf(addDays(today, -7)),
+    latestComplete: lastWeek,
+    lookedAfter: (today) => [lastWeek(today)],
+    waitsForIngest: false,
     readerDay: 'weekday',
     size: SPAN_EDITION_SIZE,
     describeSpan: (day) => `the week of ${day} (to ${addDays(day, 6)})`,
@@ -70,7 +94,9 @@ export const FREQUENCY_RULES: Record<Frequency, FrequencyRule> = {
     editionDay: firstOfMonth,
     lastDay: (day) => addDays(firstOfNextMonth(day), -1),
     sendDay: firstOfNextMonth,
-    latestComplete: (today) => firstOfMonth(addDays(firstOfMonth(today), -1)),
+    latestComplete: lastMonth,
+    lookedAfter: (today) => [lastMonth(today)],
+    waitsForIngest: false,
     readerDay: 'month_day',
     size: SPAN_EDITION_SIZE,
     describeSpan: (day) => MONTH.format(new Date(`${day}T00:00:00Z`)),

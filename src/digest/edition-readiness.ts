@@ -40,8 +40,8 @@ export async function readiness(
   now: Date,
   maxWaitHours: number,
 ): Promise<Readiness> {
-  if (frequency !== 'daily') {
-    const rule = ruleOf(frequency);
+  const rule = ruleOf(frequency);
+  if (!rule.waitsForIngest) {
     const spanEnd = endOf(rule.lastDay(day));
     return now >= spanEnd
       ? { ready: true, note: null }

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { addDays, isoDay } from '../dates.ts';
 import type { Editions } from '../digest/editions.ts';
+import { RECENT_DAILY_EDITIONS } from '../frequency.ts';
 import { ingestDays, recentDays } from '../papers/ingest.ts';
 import type { PaperSource } from '../papers/sources.ts';
-import { RECENT_DAILY_EDITIONS } from './publish-editions.ts';
 
 /**
  * What the ingest schedule does each time it fires: ingest yesterday and today (UTC), and every

@@ -1,17 +1,9 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { addDays, isoDay } from '../dates.ts';
+import { isoDay } from '../dates.ts';
 import { fanOut } from '../delivery/fan-out.ts';
 import type { Edition, Editions } from '../digest/editions.ts';
 import { FREQUENCIES, type Frequency, ruleOf } from '../frequency.ts';
-
-/**
- * Daily editions the schedule still looks after, counting back from yesterday: one waiting for
- * its complete list, or empty when its papers arrive late, is built or filled by a later run. A
- * week covers an outage of the source over a long weekend; an older day is the operator's
- * (`paperboy ingest --date`, then `digest build`).
- */
-export const RECENT_DAILY_EDITIONS = 7;
 
 /**
  * What the edition schedule does each time it fires: build the daily editions of the past week
@@ -26,17 +18,11 @@ export async function publishRecentEditions(deps: {
   now?: Date;
 }): Promise<Array<{ edition: Edition; added: number }>> {
   const today = isoDay(deps.now ?? new Date());
-  const targets: Array<[Frequency, string]> = [
-    ...Array.from({ length: RECENT_DAILY_EDITIONS }, (_, i): [Frequency, string] => [
-      'daily',
-      addDays(today, -RECENT_DAILY_EDITIONS + i),
-    ]),
-    // the other frequencies: the latest edition whose span has ended
-    ...FREQUENCIES.filter((f) => f !== 'daily').map((f): [Frequency, string] => [
-      f,
-      ruleOf(f).latestComplete(today),
-    ]),
-  ];
+  const targets = FREQUENCIES.flatMap((frequency) =>
+    ruleOf(frequency)
+      .lookedAfter(today)
+      .map((day): [Frequency, string] => [frequency, day]),
+  );
   const published = [];
   for (const [frequency, date] of targets) {
     const { edition, created } = await deps.editions.build(frequency, date, deps.now);
