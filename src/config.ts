@@ -645,14 +645,14 @@ function unusableFromDomain(domain: string): string | undefined {
 }
 
 /** What production asks of ADMIN_TOKEN and WEBHOOK_SECRET (README "Configuration"). */
-export const PRODUCTION_SECRET_RULE = { minLength: 32, minBits: 100 } as const;
+const PRODUCTION_SECRET_RULE = { minLength: 32, minBits: 100 } as const;
 
 /**
  * A secret's entropy as its length times the Shannon entropy of its characters: `aaaa…` scores 0,
  * a word repeated scores little, `openssl rand -hex 32` about 240. An estimate from the string
  * alone, which cannot see a secret that was copied from somewhere: it only refuses the obvious.
  */
-export function secretBits(secret: string): number {
+function secretBits(secret: string): number {
   const counts = new Map<string, number>();
   for (const char of secret) counts.set(char, (counts.get(char) ?? 0) + 1);
   const length = [...secret].length;

@@ -66,7 +66,7 @@ export function renderMailPart(name: string, data: object): RenderedMail {
   return { html, text: htmlToText(html) };
 }
 
-export function htmlToText(html: string): string {
+function htmlToText(html: string): string {
   return convert(html, {
     // mail clients wrap plain text themselves; hard wraps would split titles and links
     wordwrap: false,

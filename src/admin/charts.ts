@@ -6,7 +6,7 @@ import { scaleBand, scaleLinear } from 'd3-scale';
  * charting code in the browser and nothing from a CDN; the template escapes every label.
  */
 
-export const CHART = { width: 720, height: 220, margin: { top: 12, right: 12, bottom: 28, left: 44 } };
+const CHART = { width: 720, height: 220, margin: { top: 12, right: 12, bottom: 28, left: 44 } };
 
 /** Counts are whole: a tick at 0.5 subscribers would read as nonsense. */
 const integerTicks = (ticks: number[]) => ticks.filter(Number.isInteger);

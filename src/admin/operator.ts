@@ -35,7 +35,7 @@ import type { Subscriber } from '../subscribers/subscriber.ts';
 
 /** The subscriber events the dashboard charts, per day. */
 export const CHARTED_EVENTS = ['subscribed', 'confirmed', 'unsubscribed', 'suppressed'] as const;
-export const DASHBOARD_DAYS = 90;
+const DASHBOARD_DAYS = 90;
 
 export interface Dashboard {
   subscribers: Array<{ status: string; count: number }>;

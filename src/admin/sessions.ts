@@ -8,7 +8,7 @@ import {
 } from './store.ts';
 
 /** How long a console session lasts without signing in again. */
-export const ADMIN_SESSION_HOURS = 12;
+const ADMIN_SESSION_HOURS = 12;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

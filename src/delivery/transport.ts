@@ -51,7 +51,7 @@ export class LocalFault extends Error {
  * Writes a file whole or not at all: to `partial` first, renamed into place once every byte is
  * written, so a full disk leaves no truncated mail behind (the partial file is removed).
  */
-export function writeWhole(file: string, partial: string, bytes: Buffer): void {
+function writeWhole(file: string, partial: string, bytes: Buffer): void {
   try {
     writeFileSync(partial, bytes);
     renameSync(partial, file);
@@ -72,7 +72,7 @@ export function outboxDir(config: Config): string {
 const fileSafe = (messageId: string) => messageId.replace(/[^A-Za-z0-9.-]/g, '_');
 
 /** The outbox file of a mail: sorted by when it was written, named after its Message-ID. */
-export function outboxFileName(messageId: string, at = new Date()): string {
+function outboxFileName(messageId: string, at = new Date()): string {
   return `${at.toISOString().replace(/[:.]/g, '-')}-${fileSafe(messageId)}.eml`;
 }
 

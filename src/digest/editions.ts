@@ -42,7 +42,7 @@ function waitingEdition(frequency: Frequency, day: string, reason: string): Edit
 export type DraftEdition = Edition & { status: store.StoredEditionStatus };
 
 /** Refused: the edition's mail has started going. */
-export class EditionFinal extends ValidationError {
+class EditionFinal extends ValidationError {
   constructor(message: string) {
     super('rebuild', message);
   }

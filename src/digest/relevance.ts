@@ -23,7 +23,7 @@ import { eng, removeStopwords } from 'stopword';
  * real days of July 2026), so features built on them would change meaning from one week to the
  * next, and on real days they added nothing the abstract did not say (EVALUATION.md).
  */
-export const ROCCHIO = { alpha: 1, beta: 0.75, gamma: 0.5 } as const;
+const ROCCHIO = { alpha: 1, beta: 0.75, gamma: 0.5 } as const;
 
 /** Words every abstract uses: they tell no topic apart. */
 const BOILERPLATE = [

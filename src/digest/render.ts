@@ -45,7 +45,7 @@ export interface DigestWriter {
   parts(): DigestParts;
 }
 
-export function joinPieces(pieces: Piece[]): string {
+function joinPieces(pieces: Piece[]): string {
   let joined = '';
   for (const piece of pieces) joined += typeof piece === 'string' ? piece : piece.text;
   return joined;
@@ -91,7 +91,7 @@ const ANY_SLOT =
  * and two cards. MJML writes each card's mj-text alike, so a frame of any number of cards is cut
  * from this one (`cutFrame`); tests/digest.test.ts holds it to MJML's own frames.
  */
-export function digestFrameTemplate(frequency: Frequency, withKeywordLine: boolean): MailTemplate {
+function digestFrameTemplate(frequency: Frequency, withKeywordLine: boolean): MailTemplate {
   return {
     name: 'digest',
     data: {

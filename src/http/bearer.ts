@@ -11,7 +11,7 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 /** Wrong secrets a client may send per window, on each Bearer-guarded part and the console sign-in. */
-export const FAILED_SECRET_LIMIT = { max: 10, windowMs: 60_000 } as const;
+const FAILED_SECRET_LIMIT = { max: 10, windowMs: 60_000 } as const;
 
 // a bound on the clients remembered at once: a flood of addresses forgets the oldest, not the process's memory
 const MAX_CLIENTS_REMEMBERED = 10_000;

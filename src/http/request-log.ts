@@ -28,7 +28,7 @@ function decodedPath(url: string): string {
  * A URL as it may be logged: decoded, then link tokens, anything shaped like one and addresses
  * replaced, the query string dropped (it may carry anything).
  */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return redactAddresses(
     decodedPath(url)
       .replace(TOKEN_IN_PATH, '$1/[redacted]')

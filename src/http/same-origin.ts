@@ -17,7 +17,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * form posts. Without it (older browsers), `Origin` decides: PUBLIC_URL's, or the request's own
  * Host (a browser always sends the host it talks to); `null` is refused there.
  */
-export function isCrossSite(request: FastifyRequest, publicOrigin: string): boolean {
+function isCrossSite(request: FastifyRequest, publicOrigin: string): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined) return site === 'cross-site' || site === 'same-site';
   const origin = request.headers.origin;

@@ -11,7 +11,7 @@ const UNWANTED = /(?![\t\n])\p{Cc}|\p{Bidi_Control}/gu;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** The text without unwanted characters; a lone UTF-16 surrogate becomes U+FFFD, CR LF a newline. */
-export function stripUnwantedCharacters(text: string): string {
+function stripUnwantedCharacters(text: string): string {
   return text.replace(LONE_SURROGATE, '\uFFFD').replace(/\r\n?/g, '\n').replace(UNWANTED, '');
 }
 

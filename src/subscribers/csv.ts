@@ -22,7 +22,7 @@ import {
  * an import needs `email` and may carry any of the preference columns, each checked as the
  * subscription form checks it (keywords separated by commas, as in the form).
  */
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'email',
   'status',
   'frequency',
@@ -62,7 +62,7 @@ export function escapeLeadingQuote(value: string): string {
 }
 
 /** Rows written per INSERT: large enough that 100,000 rows take a handful of statements. */
-export const IMPORT_BATCH_SIZE = 5000;
+const IMPORT_BATCH_SIZE = 5000;
 
 export interface ImportReport {
   rows: number;

@@ -71,7 +71,7 @@ export async function searchSubscribers(
   return { subscribers, next: rows.length > options.limit && last ? encodeCursor(last) : null };
 }
 
-export async function subscriberHistory(client: Queryable, subscriberId: string): Promise<HistoryEvent[]> {
+async function subscriberHistory(client: Queryable, subscriberId: string): Promise<HistoryEvent[]> {
   return store.history(client, { subscriberId });
 }
 

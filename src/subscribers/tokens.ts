@@ -31,7 +31,7 @@ export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe' | 'more' | 
  * Purposes whose token is bound to one thing besides the subscriber: "more like this" and "less
  * like this" name a paper (its arXiv id is in the MAC, and in the link beside the token).
  */
-export const PURPOSES_WITH_OBJECT: readonly TokenPurpose[] = ['more', 'less'];
+const PURPOSES_WITH_OBJECT: readonly TokenPurpose[] = ['more', 'less'];
 
 export const CONFIRM_TOKEN_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 

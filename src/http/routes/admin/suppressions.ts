@@ -23,7 +23,7 @@ const Suppressions = Type.Array(
 );
 
 /** The CSV of an address import: one address per row, in a column named `email` or the first. */
-export function addressesFromCsv(text: string): string[] {
+function addressesFromCsv(text: string): string[] {
   const records = parseCsv(text, {
     skip_empty_lines: true,
     trim: true,

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { FailedAttempts } from '../../bearer.ts';
 
 /** What a redirect after an action tells the operator: fixed messages, never text from the URL. */
-export const NOTICES = {
+const NOTICES = {
   'signed-out': 'Signed out.',
   'signed-out-everywhere': 'Every console session is ended, on every browser.',
   'confirmation-sent': 'A new confirmation is on its way.',
