@@ -1,13 +1,12 @@
 import type pg from 'pg';
 import { withTransaction } from '../db/transaction.ts';
-import type { ReaderFeedback, Signal, SignalledPaper } from './store.ts';
 import * as store from './store.ts';
 
 /**
  * What a reader taught their digest from the mail: "more like this" (1) and "less like this" (-1)
  * on papers, and the authors they follow. The digest room learns their ranking from it.
  */
-export type { ReaderFeedback, Signal, SignalledPaper };
+export type { ReaderFeedback, Signal, SignalledPaper } from './store.ts';
 
 /** The longest author name a follow keeps (the column's limit). */
 export const MAX_AUTHOR_LENGTH = 200;

@@ -5,14 +5,6 @@ import { enqueueConfirmation } from '../mail-queue/store.ts';
 import type { AddressHasher } from './address-hash.ts';
 import { normalizeEmailAddress } from './email-address.ts';
 import * as store from './store.ts';
-import {
-  type HistoryEvent,
-  IMPORTED_STATUSES,
-  type ImportRow,
-  LISTED_STATUSES,
-  type ListedStatus,
-  type SubscriberSummary,
-} from './store.ts';
 
 export {
   type HistoryEvent,
@@ -21,7 +13,7 @@ export {
   LISTED_STATUSES,
   type ListedStatus,
   type SubscriberSummary,
-};
+} from './store.ts';
 
 /**
  * What an operator does with subscriber records: find them, read their history, answer a data
@@ -30,7 +22,7 @@ export {
  */
 
 export interface SearchPage {
-  subscribers: SubscriberSummary[];
+  subscribers: store.SubscriberSummary[];
   /** Pass back as `after` for the next page; null on the last one. */
   next: string | null;
 }
@@ -55,7 +47,7 @@ function containsPattern(fragment: string): string {
 
 export async function searchSubscribers(
   pool: pg.Pool,
-  options: { query?: string; status?: ListedStatus; after?: string; limit: number },
+  options: { query?: string; status?: store.ListedStatus; after?: string; limit: number },
 ): Promise<SearchPage> {
   const cursor = options.after ? decodeCursor(options.after) : undefined;
   const fragment = options.query?.trim();
@@ -71,7 +63,7 @@ export async function searchSubscribers(
   return { subscribers, next: rows.length > options.limit && last ? encodeCursor(last) : null };
 }
 
-async function subscriberHistory(client: Queryable, subscriberId: string): Promise<HistoryEvent[]> {
+async function subscriberHistory(client: Queryable, subscriberId: string): Promise<store.HistoryEvent[]> {
   return store.history(client, { subscriberId });
 }
 
@@ -89,7 +81,7 @@ export async function subscriberRecord(
 ): Promise<
   | {
       subscriber: Record<string, unknown>;
-      history: HistoryEvent[];
+      history: store.HistoryEvent[];
       requests: Array<{ id: string; preferences: unknown; createdAt: Date; appliedAt: Date | null }>;
     }
   | undefined
@@ -213,7 +205,7 @@ export async function eventsPerDay(
 export async function importSubscribers(
   client: Queryable,
   hasher: AddressHasher,
-  rows: ImportRow[],
+  rows: store.ImportRow[],
   update: boolean,
 ): Promise<{ added: number; updated: number }> {
   if (rows.length === 0) return { added: 0, updated: 0 };
@@ -226,7 +218,7 @@ export async function importSubscribers(
 /** Every subscriber (or those of one status) for a CSV export, oldest first. */
 export async function exportSubscribers(
   client: Queryable,
-  status?: ListedStatus,
+  status?: store.ListedStatus,
 ): Promise<Array<Record<string, unknown>>> {
   return store.exportAll(client, { status });
 }
