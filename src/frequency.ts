@@ -17,9 +17,10 @@ export interface FrequencyRule {
   lastDay(day: string): string;
   /** The day the edition keyed by `day` goes out, before a reader's own day moves it. */
   sendDay(day: string): string;
-  /** The key of the latest edition whose span has ended by `today` (UTC). */
-  latestComplete(today: string): string;
-  /** The keys of the editions the edition schedule builds and fans out on `today`, oldest first. */
+  /**
+   * The keys of the editions the edition schedule builds and fans out on `today` (UTC), oldest
+   * first, the last of them the latest whose span has ended.
+   */
   lookedAfter(today: string): string[];
   /**
    * Whether an edition, once its span has ended, also waits for an ingest of its day that started
@@ -46,10 +47,6 @@ function firstOfNextMonth(date: string): string {
   const [year, month] = date.split('-').map(Number) as [number, number];
   return new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 10);
 }
-/** The Monday of the week before `today`'s: the latest week that has ended. */
-const lastWeek = (today: string) => mondayOf(addDays(today, -7));
-/** The first day of the month before `today`'s: the latest month that has ended. */
-const lastMonth = (today: string) => firstOfMonth(addDays(firstOfMonth(today), -1));
 const MONTH = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /**
@@ -69,7 +66,6 @@ export const FREQUENCY_RULES: Record<Frequency, FrequencyRule> = {
     editionDay: (date) => date,
     lastDay: (day) => day,
     sendDay: (day) => addDays(day, 1),
-    latestComplete: (today) => addDays(today, -1),
     lookedAfter: (today) =>
       Array.from({ length: RECENT_DAILY_EDITIONS }, (_, i) => addDays(today, -RECENT_DAILY_EDITIONS + i)),
     waitsForIngest: true,
@@ -82,8 +78,7 @@ export const FREQUENCY_RULES: Record<Frequency, FrequencyRule> = {
     editionDay: mondayOf,
     lastDay: (day) => addDays(day, 6),
     sendDay: (day) => addDays(day, 7),
-    latestComplete: lastWeek,
-    lookedAfter: (today) => [lastWeek(today)],
+    lookedAfter: (today) => [mondayOf(addDays(today, -7))],
     waitsForIngest: false,
     readerDay: 'weekday',
     size: SPAN_EDITION_SIZE,
@@ -94,8 +89,7 @@ export const FREQUENCY_RULES: Record<Frequency, FrequencyRule> = {
     editionDay: firstOfMonth,
     lastDay: (day) => addDays(firstOfNextMonth(day), -1),
     sendDay: firstOfNextMonth,
-    latestComplete: lastMonth,
-    lookedAfter: (today) => [lastMonth(today)],
+    lookedAfter: (today) => [firstOfMonth(addDays(firstOfMonth(today), -1))],
     waitsForIngest: false,
     readerDay: 'month_day',
     size: SPAN_EDITION_SIZE,

@@ -44,8 +44,8 @@ describe('the monthly rule', () => {
     expect(monthly.lastDay('2026-03-01')).toBe('2026-03-31');
     expect(monthly.lastDay('2028-02-01')).toBe('2028-02-29');
     expect(monthly.sendDay('2026-12-01')).toBe('2027-01-01');
-    expect(monthly.latestComplete('2026-04-03')).toBe('2026-03-01');
-    expect(monthly.latestComplete('2026-01-31')).toBe('2025-12-01');
+    expect(monthly.lookedAfter('2026-04-03')).toEqual(['2026-03-01']);
+    expect(monthly.lookedAfter('2026-01-31')).toEqual(['2025-12-01']);
     expect(monthly.describeSpan('2026-06-01')).toBe('June 2026');
   });
 });
