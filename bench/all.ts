@@ -109,8 +109,8 @@ async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'paperboy-bench-'));
   const started = performance.now();
   const figures: Figure[] = [];
-  const onPostgres = Boolean(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL);
-  const skipped = onPostgres ? [] : chosen.filter((scenario) => scenario.needsPostgres);
+  const database = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const skipped = database ? [] : chosen.filter((scenario) => scenario.needsPostgres);
   try {
     for (const scenario of chosen) {
       if (skipped.includes(scenario)) {
@@ -123,7 +123,6 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
   const seconds = (performance.now() - started) / 1000;
-  const database = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   console.log(
     `\n${values.quick ? 'Quick run (a smoke check: figures from small runs)' : 'Full run'} in ${seconds.toFixed(0)} s, on ${database ? 'PostgreSQL' : 'the embedded database'}:\n`,
   );

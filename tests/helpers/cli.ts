@@ -27,12 +27,10 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
  * the clock at a Monday's 00:30 UTC): a command sees the same clock as the test that started it.
  */
 function fakedClock(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        (entry[0] === 'LD_PRELOAD' || entry[0].startsWith('FAKETIME')) && entry[1] !== undefined,
-    ),
+  const names = Object.keys(process.env).filter(
+    (name) => name === 'LD_PRELOAD' || name.startsWith('FAKETIME'),
   );
+  return Object.fromEntries(names.map((name) => [name, process.env[name] ?? '']));
 }
 
 export function startCli(args: string[], env: Record<string, string>): ChildProcess {
